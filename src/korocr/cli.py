@@ -1,0 +1,211 @@
+"""The ``korocr`` command line: a thin layer over the Python API.
+
+    korocr read IMAGE [IMAGE ...] [--line] [--format text|jsonl] [--rec-model MODEL.onnx]
+    korocr synth --count N --output DIR [...]           # synthetic text lines (TRDG-like)
+    korocr train [...]                                   # train / fine-tune a recogniser (needs korocr[train])
+    korocr eval MODEL DATASET [--log LOG.tsv]            # accuracy, CER, confidence, per-sample log
+    korocr export WEIGHTS OUT.onnx                       # weights / checkpoint → ONNX
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _err(msg: str) -> None:
+    print(f"korocr: {msg}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------------
+def cmd_read(args: argparse.Namespace) -> int:
+    from .formatters import format_page
+    from .io.image import ImageLoadError
+    from .reader import Reader
+    from .recognition.onnx_recognizer import ModelLoadError
+
+    try:
+        reader = Reader(args.rec_model, threads=args.threads, batch_size=args.batch_size)
+    except ModelLoadError as e:
+        _err(str(e))
+        return 2
+    failed = 0
+    multi = len(args.images) > 1
+    for result in reader.read_many(args.images, line=args.line):
+        if isinstance(result, ImageLoadError):
+            _err(str(result))
+            failed += 1
+            continue
+        out = format_page(result, args.format)
+        if args.format == "text" and multi:
+            print(f"==> {result.image} <==")
+        print(out, flush=True)
+    if failed:
+        _err(f"{failed} of {len(args.images)} image(s) could not be read")
+        return 1
+    return 0
+
+
+def add_read(sub) -> None:
+    p = sub.add_parser("read", help="read text from images", description=(
+        "Read Korean/Latin text from images. By default each image may hold many lines: they are found "
+        "(top to bottom) and recognised. With --line each image is one text line (like tesseract --psm 7) "
+        "and many images are recognised together in batches. Inputs: PNG, JPEG, BMP, TIFF, WebP (EXIF "
+        "orientation applied). Unreadable files are reported on stderr; the exit status is then 1."))
+    p.add_argument("images", nargs="+", metavar="IMAGE")
+    p.add_argument("--line", action="store_true", help="each image is a single text line")
+    p.add_argument("--format", choices=["text", "jsonl"], default="text",
+                   help="text: the lines; jsonl: one JSON object per image with lines, boxes, confidences")
+    p.add_argument("--rec-model", help="recognition model (.onnx from korocr export); default: the bundled one")
+    p.add_argument("--batch-size", type=int, default=32, help="lines per recognition batch")
+    p.add_argument("--threads", type=int, default=None, help="CPU threads for inference")
+    p.set_defaults(func=cmd_read)
+
+
+# ---------------------------------------------------------------------------------------------------
+def cmd_synth(args: argparse.Namespace) -> int:
+    from .synth.fonts import discover_fonts
+    from .synth.generate import generate
+    from .synth.render import RenderConfig
+    from .synth.text import TextSampler
+    from .text.charsets import Charset
+
+    fonts = discover_fonts(extra=args.font_dir, include=args.fonts, exclude=args.exclude_fonts)
+    if not fonts:
+        _err("no Korean fonts found; install fonts-nanum/fonts-noto-cjk or pass --font-dir")
+        return 2
+    charset = Charset.default() if args.charset == "default" else Charset.load(args.charset)
+    sampler = TextSampler.from_files(args.corpus, args.dict, charset=charset, max_chars=args.max_chars)
+    lo, hi = args.font_size
+    cfg = RenderConfig(font_size=(lo, hi), augment=not args.no_augment)
+    info = generate(args.output, fonts, sampler, args.count, seed=args.seed, workers=args.workers, fmt=args.format,
+                    config=cfg, words=args.words, height=args.height)
+    print(json.dumps({"count": info["count"], "out_dir": info["out_dir"], "fonts_used": len(info["fonts"])},
+                     ensure_ascii=False))
+    return 0
+
+
+def add_synth(sub) -> None:
+    p = sub.add_parser("synth", help="render synthetic Korean text-line images",
+                       description="Render text lines like TextRecognitionDataGenerator, for Korean: "
+                                   "images/N.jpg + labels.txt ('N.jpg text'), and/or an LMDB.")
+    p.add_argument("-c", "--count", type=int, default=1000, help="lines to render")
+    p.add_argument("-o", "--output", required=True, help="output folder")
+    p.add_argument("-w", "--words", type=int, default=0, help="words per line from --dict (0: mixed sources)")
+    p.add_argument("-f", "--font-size", type=int, nargs=2, default=[22, 56], metavar=("MIN", "MAX"),
+                   help="font size range in px")
+    p.add_argument("--height", type=int, default=None, help="resize every line to this height (px)")
+    p.add_argument("--corpus", nargs="*", default=[], help="text files, one sentence/phrase per line")
+    p.add_argument("--dict", nargs="*", default=[], help="word lists, one word per line")
+    p.add_argument("--fonts", nargs="*", default=["*"], help="font key globs to use (file stems)")
+    p.add_argument("--exclude-fonts", nargs="*", default=[], help="font key globs to leave out")
+    p.add_argument("--font-dir", nargs="*", default=[], help="extra font files or folders")
+    p.add_argument("--charset", default="default", help="charset file limiting the text (default: korocr's)")
+    p.add_argument("--max-chars", type=int, default=12)
+    p.add_argument("--no-augment", action="store_true", help="no blur/noise/JPEG/perspective degradations")
+    p.add_argument("--format", choices=["files", "lmdb", "both"], default="files")
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_synth)
+
+
+# ---------------------------------------------------------------------------------------------------
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluation.evaluate import evaluate, write_log
+    from .io.datasets import DatasetError, open_dataset
+    from .reader import Reader
+    from .recognition.onnx_recognizer import ModelLoadError
+
+    try:
+        reader = Reader(args.model, threads=args.threads)
+        samples = list(open_dataset(args.dataset))
+    except (ModelLoadError, DatasetError) as e:
+        _err(str(e))
+        return 2
+    res = evaluate(reader, samples, line=not args.page)
+    if args.log:
+        write_log(res, args.log)
+    for key, why in res.unreadable:
+        _err(f"{key}: {why}")
+    s = res.summary()
+    print(f"samples {s['n']}  accuracy {s['accuracy']:.4f}  CER {s['cer']:.4f} (spaces count)  "
+          f"CER {s['cer_nospace']:.4f} (spaces ignored)  mean confidence {s['mean_confidence']:.4f}  "
+          f"unreadable {s['unreadable']}")
+    if args.json:
+        print(json.dumps(s))
+    return 1 if res.unreadable else 0
+
+
+def add_eval(sub) -> None:
+    p = sub.add_parser("eval", help="accuracy / CER of a model on a labelled dataset")
+    p.add_argument("model", help="recognition model (.onnx); 'default' for the bundled one")
+    p.add_argument("dataset", help="folder with labels.tsv, gt*.txt, labels.txt or an LMDB; or a label file")
+    p.add_argument("--log", help="write the per-sample TSV log here")
+    p.add_argument("--page", action="store_true", help="images hold several lines: find them first")
+    p.add_argument("--json", action="store_true", help="also print the summary as JSON")
+    p.add_argument("--threads", type=int, default=None)
+    p.set_defaults(func=lambda a: cmd_eval(_default_model(a)))
+
+
+def _default_model(a: argparse.Namespace) -> argparse.Namespace:
+    if a.model == "default":
+        a.model = None
+    return a
+
+
+# ---------------------------------------------------------------------------------------------------
+def cmd_export(args: argparse.Namespace) -> int:
+    from .export.onnx import export_onnx
+    from .models.recognition.weights import load_weights
+
+    model, charset, meta = load_weights(args.weights)
+    print(export_onnx(model, charset, args.output, meta=meta))
+    return 0
+
+
+def add_export(sub) -> None:
+    p = sub.add_parser("export", help="export weights (.pt) or a training checkpoint (.ckpt) to ONNX")
+    p.add_argument("weights")
+    p.add_argument("output")
+    p.set_defaults(func=cmd_export)
+
+
+def add_train(sub) -> None:
+    from .training.train import add_arguments
+
+    p = sub.add_parser("train", help="train or fine-tune a recogniser (needs korocr[train])")
+    add_arguments(p)
+
+    def _run(a):
+        from .training.train import run
+
+        run(a)
+        return 0
+
+    p.set_defaults(func=_run)
+
+
+# ---------------------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    p = argparse.ArgumentParser(prog="korocr", description="Korean-first OCR: read, synthesise, train, evaluate.")
+    p.add_argument("--version", action="version", version=f"korocr {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+    add_read(sub)
+    add_synth(sub)
+    add_eval(sub)
+    add_export(sub)
+    add_train(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    sys.exit(args.func(args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""On-the-fly synthetic text-line data for training (torch ``IterableDataset``).
+
+Each worker renders lines with its own RNG, groups a pool of samples by width and yields ready batches, so
+short words are not padded to the width of the longest line in the stream (bucketing).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Iterator, Sequence
+
+import numpy as np
+import torch
+from torch.utils.data import IterableDataset, get_worker_info
+
+from ..preprocessing.line import pad_batch, resize_line
+from ..synth.fonts import Font
+from ..synth.render import LineRenderer, RenderConfig
+from ..synth.text import TextSampler
+from ..text.charsets import Charset
+
+
+@dataclass
+class LineBatch:
+    """A training batch: images (N, 1, 32, W) in [-1, 1], texts, and CTC targets."""
+
+    images: torch.Tensor
+    texts: list[str]
+
+
+def collate_lines(lines: Sequence[np.ndarray], texts: Sequence[str]) -> LineBatch:
+    return LineBatch(torch.from_numpy(pad_batch(list(lines))), list(texts))
+
+
+class SyntheticLines(IterableDataset):
+    """An endless stream of rendered line batches.
+
+    Args:
+        fonts: fonts to render with.
+        sampler: text source.
+        batch_size: lines per batch.
+        height: line height in px; max_width: lines wider than this are squeezed (px).
+        seed: base seed; each worker uses ``seed + 1000 * worker_id``.
+        pool: batches' worth of samples sorted by width before batching (bucketing).
+    """
+
+    def __init__(self, fonts: Sequence[Font], sampler: TextSampler, batch_size: int = 64, height: int = 32,
+                 max_width: int = 400, seed: int = 0, pool: int = 8, render_config: RenderConfig | None = None):
+        super().__init__()
+        self.fonts = list(fonts)
+        self.sampler = sampler
+        self.batch_size = batch_size
+        self.height = height
+        self.max_width = max_width
+        self.seed = seed
+        self.pool = pool
+        self.render_config = render_config
+
+    def _sample(self, renderer: LineRenderer, rng: random.Random) -> tuple[np.ndarray, str]:
+        while True:
+            text = self.sampler.sample(rng)
+            font = renderer.pick_font(text, rng)
+            if font is None:
+                continue
+            img = renderer.render(text, rng, font)
+            return resize_line(img, self.height, self.max_width), text
+
+    def __iter__(self) -> Iterator[LineBatch]:
+        import cv2
+
+        cv2.setNumThreads(1)
+        info = get_worker_info()
+        wid = info.id if info is not None else 0
+        rng = random.Random(self.seed + 1000 * wid)
+        np.random.seed((self.seed + 1000 * wid) % 2**32)
+        renderer = LineRenderer(self.fonts, self.render_config, seed=self.seed + 1000 * wid)
+        while True:
+            samples = [self._sample(renderer, rng) for _ in range(self.batch_size * self.pool)]
+            samples.sort(key=lambda s: s[0].shape[1])
+            batches = [samples[i:i + self.batch_size] for i in range(0, len(samples), self.batch_size)]
+            rng.shuffle(batches)
+            for b in batches:
+                yield collate_lines([s[0] for s in b], [s[1] for s in b])
+
+
+def render_fixed_set(fonts: Sequence[Font], sampler: TextSampler, n: int, seed: int, height: int = 32,
+                     max_width: int = 400, render_config: RenderConfig | None = None
+                     ) -> list[tuple[np.ndarray, str, str]]:
+    """Render ``n`` lines deterministically: (line (H, W) float, text, font key) triples, e.g. for validation."""
+    rng = random.Random(seed)
+    np.random.seed(seed)
+    renderer = LineRenderer(fonts, render_config, seed=seed)
+    out = []
+    while len(out) < n:
+        text = sampler.sample(rng)
+        font = renderer.pick_font(text, rng)
+        if font is None:
+            continue
+        img = renderer.render(text, rng, font)
+        out.append((resize_line(img, height, max_width), text, font.spec.key))
+    return out
+
+
+def charset_targets(texts: Sequence[str], charset: Charset) -> tuple[torch.Tensor, torch.Tensor]:
+    """Concatenated CTC targets and their lengths for ``texts``.
+
+    Raises:
+        KeyError: a character outside the charset.
+    """
+    encoded = [charset.encode(t) for t in texts]
+    lengths = torch.tensor([len(e) for e in encoded], dtype=torch.long)
+    flat = torch.tensor([i for e in encoded for i in e], dtype=torch.long)
+    return flat, lengths

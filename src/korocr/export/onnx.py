@@ -1,0 +1,56 @@
+"""ONNX export of CRNN-family recognisers.
+
+The exported graph takes ``images`` (N, 1, 32, W) float32 in [-1, 1] (dynamic N and W) and returns
+``probs`` (N, T, C) float32 softmax probabilities (CTC, class 0 = blank).  The charset and the architecture are
+stored in the model's metadata (``korocr.charset``, ``korocr.config``, ``korocr.meta``), so a single ``.onnx``
+file is a complete recogniser for :class:`korocr.recognition.onnx_recognizer.OnnxRecognizer`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..models.recognition.crnn import CRNN
+from ..text.charsets import Charset
+
+
+class _Softmaxed(torch.nn.Module):
+    def __init__(self, model: CRNN):
+        super().__init__()
+        self.model = model
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.model(images, is_train=False).softmax(-1)
+
+
+def export_onnx(model: CRNN, charset: Charset, path: str | Path, meta: dict[str, Any] | None = None,
+                opset: int = 17) -> Path:
+    """Export ``model`` (CTC prediction only) to ``path`` with its charset in the metadata.
+
+    Raises:
+        ValueError: the model uses attention prediction (exported decoding loop not supported yet).
+    """
+    import onnx
+
+    if model.config.prediction != "CTC":
+        raise ValueError("ONNX export supports CTC models; attention decoding is not exported yet")
+    was_training = model.training
+    wrapper = _Softmaxed(model).eval()  # an eval wrapper: the exporter restores the wrapper's mode afterwards
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    dummy = torch.zeros(2, 1, model.config.img_height, 128)
+    torch.onnx.export(wrapper, (dummy,), str(path), input_names=["images"], output_names=["probs"],
+                      dynamic_axes={"images": {0: "batch", 3: "width"}, "probs": {0: "batch", 1: "time"}},
+                      opset_version=opset, dynamo=False)
+    model.train(was_training)
+    proto = onnx.load(str(path))
+    for k, v in {"korocr.charset": charset.to_json(), "korocr.config": json.dumps(model.config.to_dict()),
+                 "korocr.meta": json.dumps(meta or {}, ensure_ascii=False, default=str)}.items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = k, v
+    onnx.save(proto, str(path))
+    return path

@@ -1,0 +1,1 @@
+"""Input/output: image loading and result objects."""

@@ -1,0 +1,1 @@
+"""Model architectures (torch): recognition/ and, later, detection/."""

@@ -1,0 +1,5 @@
+"""CRNN family (deep-text-recognition-benchmark stages)."""
+
+from .model import CRNN, CRNNConfig
+
+__all__ = ["CRNN", "CRNNConfig"]

@@ -1,0 +1,73 @@
+"""Text-line preprocessing shared by training and inference (numpy + OpenCV, no torch).
+
+A line image becomes a grayscale float array of fixed height (default 32 px) and natural width; a batch of
+lines is right-padded by repeating each line's last column (so padding looks like background) to a common
+width and normalised to [-1, 1], giving the recogniser's input of shape (N, 1, H, W).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import cv2
+import numpy as np
+
+
+def to_gray(img: np.ndarray) -> np.ndarray:
+    """(H, W) or (H, W, 3|4) uint8 → (H, W) uint8 luminance (alpha is composited on white)."""
+    if img.ndim == 2:
+        return img
+    if img.shape[2] == 4:
+        alpha = img[..., 3:4].astype(np.float32) / 255.0
+        rgb = img[..., :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
+        img = rgb.astype(np.uint8)
+    return cv2.cvtColor(np.ascontiguousarray(img[..., :3]), cv2.COLOR_RGB2GRAY)
+
+
+def resize_line(img: np.ndarray, height: int = 32, max_width: int | None = None, min_width: int = 8) -> np.ndarray:
+    """Resize a line image to ``height`` px keeping its aspect ratio.
+
+    Args:
+        img: (H, W) or (H, W, C) uint8.
+        height: output height in px.
+        max_width: if set, wider lines are squeezed horizontally to this width (px).
+        min_width: lower bound on the output width (px).
+
+    Returns:
+        float32 array (height, W) with values in [0, 1].
+
+    Raises:
+        ValueError: an empty image.
+    """
+    gray = to_gray(img)
+    h, w = gray.shape[:2]
+    if h == 0 or w == 0:
+        raise ValueError(f"empty line image of shape {img.shape}")
+    new_w = max(min_width, int(round(w * height / h)))
+    if max_width is not None:
+        new_w = min(new_w, max_width)
+    interp = cv2.INTER_AREA if h > height else cv2.INTER_LINEAR
+    out = cv2.resize(gray, (new_w, height), interpolation=interp)
+    return out.astype(np.float32) / 255.0
+
+
+def pad_batch(lines: Sequence[np.ndarray], multiple: int = 8, min_width: int = 16) -> np.ndarray:
+    """Stack resized lines (each (H, W_i) float in [0, 1]) into a model batch.
+
+    Lines are right-padded with their own last column up to the widest (rounded up to ``multiple``).
+
+    Returns:
+        float32 array (N, 1, H, W) normalised to [-1, 1].
+    """
+    if not lines:
+        raise ValueError("empty batch")
+    hgt = lines[0].shape[0]
+    width = max(min_width, max(x.shape[1] for x in lines))
+    width = int(np.ceil(width / multiple) * multiple)
+    out = np.empty((len(lines), 1, hgt, width), np.float32)
+    for i, x in enumerate(lines):
+        w = x.shape[1]
+        out[i, 0, :, :w] = x
+        if w < width:
+            out[i, 0, :, w:] = x[:, -1:]
+    return (out - 0.5) / 0.5

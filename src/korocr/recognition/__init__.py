@@ -1,0 +1,1 @@
+"""Recognition at inference time (onnxruntime, no torch)."""

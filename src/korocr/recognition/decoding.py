@@ -1,0 +1,63 @@
+"""CTC decoding in numpy (no torch), with confidences.
+
+Greedy (best-path) decoding, Graves et al., "Connectionist Temporal Classification", ICML 2006: take the
+most probable class per time step, merge repeats, drop blanks (class 0).  A character's confidence is the
+highest probability over the time steps that produced it; the line confidence is the mean of its characters'
+confidences (PaddleOCR's convention; 1.0 for an empty line only if the blank dominated).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Decoded:
+    text: str
+    confidence: float
+    char_confidences: list[float] = field(default_factory=list)
+    # time-step span [start, end) of each character, for positions inside the line
+    spans: list[tuple[int, int]] = field(default_factory=list)
+
+
+def softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
+    x = logits - logits.max(axis=axis, keepdims=True)
+    np.exp(x, out=x)
+    x /= x.sum(axis=axis, keepdims=True)
+    return x
+
+
+def ctc_greedy_decode(probs: np.ndarray, chars: list[str], lengths: np.ndarray | None = None) -> list[Decoded]:
+    """Decode a batch of CTC posteriors.
+
+    Args:
+        probs: (N, T, C) class probabilities (softmax applied), class 0 = blank, class i = ``chars[i - 1]``.
+        chars: the charset.
+        lengths: valid time steps per item (N,); the rest (padding) is ignored.
+
+    Returns:
+        One :class:`Decoded` per item.
+    """
+    n, t, _ = probs.shape
+    best = probs.argmax(-1)
+    best_p = np.take_along_axis(probs, best[..., None], -1)[..., 0]
+    out = []
+    for i in range(n):
+        L = int(lengths[i]) if lengths is not None else t
+        text, confs, spans = [], [], []
+        prev = 0
+        for s in range(L):
+            k = int(best[i, s])
+            if k != 0 and k != prev:
+                text.append(chars[k - 1])
+                confs.append(float(best_p[i, s]))
+                spans.append((s, s + 1))
+            elif k != 0 and k == prev:
+                confs[-1] = max(confs[-1], float(best_p[i, s]))
+                spans[-1] = (spans[-1][0], s + 1)
+            prev = k
+        conf = float(np.mean(confs)) if confs else float(best_p[i, :L].mean()) if L else 0.0
+        out.append(Decoded("".join(text), conf, confs, spans))
+    return out

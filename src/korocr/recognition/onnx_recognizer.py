@@ -1,0 +1,90 @@
+"""Text-line recognition with onnxruntime (numpy only; torch is never imported here)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ..preprocessing.line import pad_batch, resize_line
+from ..text.charsets import nfc
+from .decoding import Decoded, ctc_greedy_decode
+
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "weights" / "korocr-rec-crnn.onnx"
+
+
+class ModelLoadError(Exception):
+    """A recognition model file is missing or is not a korocr ONNX recogniser."""
+
+
+class OnnxRecognizer:
+    """Recognises text-line images with an exported CRNN (CTC) model.
+
+    Args:
+        model_path: ``.onnx`` file written by ``korocr export`` / ``korocr train --export`` (default: the model
+            shipped in the package).
+        threads: onnxruntime intra-op threads (default: all cores).
+        batch_size: lines per inference batch; lines are sorted by width so a batch pads little.
+        max_width: lines wider than this (px, after scaling to the model height) are squeezed to it.
+
+    Raises:
+        ModelLoadError: missing file, or no charset in the model metadata.
+    """
+
+    def __init__(self, model_path: str | Path | None = None, threads: int | None = None, batch_size: int = 32,
+                 max_width: int = 2048):
+        import onnxruntime as ort
+
+        path = Path(model_path) if model_path else DEFAULT_MODEL
+        if not path.is_file():
+            raise ModelLoadError(f"{path}: recognition model not found")
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 3
+        try:
+            self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        except Exception as e:  # noqa: BLE001 - onnxruntime raises its own exception types
+            raise ModelLoadError(f"{path}: not a loadable ONNX model ({e})") from e
+        meta = self.session.get_modelmeta().custom_metadata_map
+        if "korocr.charset" not in meta:
+            raise ModelLoadError(f"{path}: no korocr.charset in the ONNX metadata (not a korocr recogniser)")
+        self.path = path
+        self.chars: list[str] = json.loads(meta["korocr.charset"])
+        self.config: dict = json.loads(meta.get("korocr.config", "{}"))
+        self.meta: dict = json.loads(meta.get("korocr.meta", "{}"))
+        self.height = int(self.config.get("img_height", 32))
+        self.batch_size = batch_size
+        self.max_width = max_width
+        self.input_name = self.session.get_inputs()[0].name
+
+    def _downsample(self, width: int, steps: int, padded: int) -> int:
+        return max(1, min(steps, int(np.ceil(width * steps / padded))))
+
+    def recognize(self, lines: Sequence[np.ndarray]) -> list[Decoded]:
+        """Recognise line images.
+
+        Args:
+            lines: images (H, W) or (H, W, 3) uint8, each holding one horizontal text line.
+
+        Returns:
+            One :class:`Decoded` (NFC text, confidence, per-character confidences) per input, in input order.
+        """
+        if not lines:
+            return []
+        prepared = [resize_line(x, self.height, self.max_width) for x in lines]
+        order = np.argsort([p.shape[1] for p in prepared], kind="stable")
+        results: list[Decoded | None] = [None] * len(lines)
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start:start + self.batch_size]
+            batch = pad_batch([prepared[i] for i in idx])
+            probs = self.session.run(None, {self.input_name: batch})[0]  # (N, T, C)
+            steps = probs.shape[1]
+            lengths = np.array([self._downsample(prepared[i].shape[1], steps, batch.shape[-1]) for i in idx])
+            for i, d in zip(idx, ctc_greedy_decode(probs, self.chars, lengths)):
+                d.text = nfc(d.text)
+                results[i] = d
+        return results  # type: ignore[return-value]

@@ -1,0 +1,1 @@
+"""Training (Lightning): recogniser module and the korocr train entry point."""

@@ -1,0 +1,103 @@
+"""The korocr command line, run as a user would (subprocesses, temp folders)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import korocr
+from korocr.evaluation.metrics import cer
+from korocr.recognition.onnx_recognizer import DEFAULT_MODEL
+
+SAMPLES = Path(korocr.__file__).parent / "samples"
+
+
+def korocr_cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "korocr", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=600)
+
+
+def test_default_model_is_shipped_and_reads_the_sample():
+    assert DEFAULT_MODEL.is_file(), "the default recognition model must ship inside the package"
+    r = korocr_cli("read", SAMPLES / "sample_ko.png")
+    assert r.returncode == 0, r.stderr
+    expected = (SAMPLES / "sample_ko.txt").read_text(encoding="utf-8").strip()
+    assert r.stdout.count("\n") == expected.count("\n") + 1  # three lines found
+    assert cer(r.stdout.strip(), expected, ignore_space=True) < 0.1, r.stdout
+
+
+def test_read_jsonl_bad_files_and_exit_status(tmp_path, tiny_onnx):
+    good = tmp_path / "good.png"
+    Image.fromarray(np.full((32, 100, 3), 255, np.uint8)).save(good)
+    corrupt = tmp_path / "corrupt.jpg"
+    corrupt.write_bytes(b"\xff\xd8\xff garbage")
+    r = korocr_cli("read", "--line", "--format", "jsonl", "--rec-model", tiny_onnx, good, tmp_path / "missing.png",
+                   corrupt, good)
+    assert r.returncode == 1
+    rows = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [row["image"] for row in rows] == [str(good), str(good)]  # the other images are still read
+    for row in rows:
+        assert set(row) == {"image", "text", "confidence", "lines"}
+        assert set(row["lines"][0]) == {"text", "confidence", "box"} and row["lines"][0]["box"] == [0, 0, 100, 32]
+    assert "missing.png: no such file" in r.stderr and "corrupt.jpg" in r.stderr
+    assert "2 of 4 image(s) could not be read" in r.stderr
+
+
+def test_read_bad_model_is_a_clear_error(tmp_path):
+    r = korocr_cli("read", "--rec-model", tmp_path / "nope.onnx", SAMPLES / "sample_ko.png")
+    assert r.returncode == 2 and "nope.onnx: recognition model not found" in r.stderr
+
+
+def test_synth_then_eval(tmp_path, tiny_onnx, korean_font):
+    out = tmp_path / "synth"
+    words = tmp_path / "words.txt"
+    words.write_text("가나\n다라\n마바사\n", encoding="utf-8")
+    r = korocr_cli("synth", "-c", 12, "-o", out, "-w", 2, "--dict", words, "--fonts", korean_font.spec.key,
+                   "--format", "both", "--workers", 2, "--seed", 5)
+    assert r.returncode == 0, r.stderr
+    labels = (out / "labels.txt").read_text(encoding="utf-8").splitlines()
+    assert len(labels) == 12
+    name, text = labels[0].split(" ", 1)
+    assert (out / "images" / name).is_file() and len(text.split()) == 2
+    assert (out / "lmdb" / "data.mdb").is_file()
+    # same seed, one worker: same texts
+    r2 = korocr_cli("synth", "-c", 12, "-o", tmp_path / "s2", "-w", 2, "--dict", words, "--fonts",
+                    korean_font.spec.key, "--seed", 5)
+    assert (tmp_path / "s2" / "labels.txt").read_text(encoding="utf-8").splitlines() == labels
+
+    log = tmp_path / "log.tsv"
+    r = korocr_cli("eval", tiny_onnx, out / "lmdb", "--log", log, "--json")
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout.splitlines()[-1])
+    assert summary["n"] == 12 and 0 <= summary["cer"] <= 5
+    rows = log.read_text(encoding="utf-8").splitlines()
+    assert rows[0].split("\t") == ["image", "ground_truth", "prediction", "confidence", "cer"]
+    assert len(rows) == 13
+    r = korocr_cli("eval", tiny_onnx, out)  # the files + labels.txt form of the same set
+    assert r.returncode == 0 and "samples 12" in r.stdout
+
+
+def test_export_cli(tmp_path, tiny_model):
+    from korocr.models.recognition.weights import save_weights
+
+    model, charset = tiny_model
+    w = save_weights(tmp_path / "w.pt", model, charset)
+    r = korocr_cli("export", w, tmp_path / "m.onnx")
+    assert r.returncode == 0, r.stderr
+    from korocr.recognition.onnx_recognizer import OnnxRecognizer
+
+    assert OnnxRecognizer(tmp_path / "m.onnx").chars == charset.chars
+
+
+def test_python_api_reads_arrays_and_pil(tiny_onnx):
+    reader = korocr.Reader(tiny_onnx)
+    arr = np.full((40, 120, 3), 255, np.uint8)
+    arr[10:30, 10:110] = 0
+    page = reader.read(Image.fromarray(arr), line=True, name="x")
+    assert page.image == "x" and len(page.lines) == 1
+    pages = list(reader.read_many([arr, arr], line=True))
+    assert len(pages) == 2 and pages[0].text == pages[1].text

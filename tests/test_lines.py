@@ -1,0 +1,42 @@
+import random
+
+import numpy as np
+
+from korocr.detection.lines import LineBox, find_lines, order_lines
+from korocr.synth.page import render_page
+from korocr.synth.text import TextSampler
+
+
+def _iou(a, b):
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+
+def test_finds_every_line_of_a_page_in_order(korean_font):
+    sampler = TextSampler(corpus=["한국어 문장을 여기에 씁니다", "가나다 라마바 사아자", "서울 부산 대구 광주 123"],
+                          weights=(1, 0, 0, 0), max_chars=30)
+    img, truth = render_page(sampler, korean_font, random.Random(0), size=(900, 900), font_px=26, max_lines=12)
+    found = find_lines(img)
+    assert len(found) == len(truth)
+    for gt, box in zip(truth, found):  # same order: top to bottom
+        assert _iou(gt.box, box.as_tuple()) > 0.5
+
+
+def test_blank_image_has_no_lines():
+    assert find_lines(np.full((200, 300, 3), 255, np.uint8)) == []
+
+
+def test_light_text_on_dark(korean_font):
+    sampler = TextSampler(corpus=["어두운 바탕 흰 글씨"], weights=(1, 0, 0, 0), max_chars=30)
+    img, truth = render_page(sampler, korean_font, random.Random(1), size=(700, 400), font_px=30, max_lines=3)
+    found = find_lines(255 - img)
+    assert len(found) == len(truth)
+
+
+def test_reading_order_rows_then_columns():
+    right = LineBox(400, 10, 600, 40)
+    left = LineBox(10, 12, 300, 42)
+    below = LineBox(10, 60, 300, 90)
+    assert order_lines([below, right, left]) == [left, right, below]

@@ -1,0 +1,47 @@
+import subprocess
+import sys
+
+import numpy as np
+import torch
+
+from korocr.recognition.decoding import ctc_greedy_decode
+from korocr.recognition.onnx_recognizer import OnnxRecognizer
+
+
+def test_onnx_matches_torch(tiny_model, tiny_onnx):
+    import onnxruntime as ort
+
+    model, charset = tiny_model
+    sess = ort.InferenceSession(str(tiny_onnx), providers=["CPUExecutionProvider"])
+    for n, w in ((1, 40), (3, 96), (5, 256)):  # dynamic batch and width
+        x = np.random.default_rng(n).uniform(-1, 1, (n, 1, 32, w)).astype(np.float32)
+        with torch.no_grad():
+            ref = model(torch.from_numpy(x)).softmax(-1).numpy()
+        out = sess.run(None, {"images": x})[0]
+        assert out.shape == ref.shape
+        np.testing.assert_allclose(out, ref, atol=1e-5)
+        assert [d.text for d in ctc_greedy_decode(out, charset.chars)] == \
+               [d.text for d in ctc_greedy_decode(ref, charset.chars)]
+
+
+def test_recognizer_reads_metadata_and_batches(tiny_model, tiny_onnx):
+    _, charset = tiny_model
+    rec = OnnxRecognizer(tiny_onnx, batch_size=2)
+    assert rec.chars == charset.chars and rec.height == 32
+    rng = np.random.default_rng(0)
+    lines = [rng.integers(0, 255, (h, w, 3), dtype=np.uint8) for h, w in ((20, 90), (40, 30), (32, 200))]
+    one_by_one = [rec.recognize([x])[0].text for x in lines]
+    batched = [d.text for d in rec.recognize(lines)]
+    assert batched == one_by_one  # padding and width-sorting do not change results
+    assert all(0.0 <= d.confidence <= 1.0 for d in rec.recognize(lines))
+
+
+def test_inference_does_not_import_torch(tiny_onnx):
+    code = (
+        "import sys, numpy as np\n"
+        "from korocr.reader import Reader\n"
+        f"r = Reader({str(tiny_onnx)!r})\n"
+        "r.read(np.full((32, 64, 3), 255, np.uint8), line=True)\n"
+        "assert 'torch' not in sys.modules, 'torch was imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,67 @@
+import json
+import unicodedata
+
+import pytest
+
+from korocr.text import (Charset, ascii_printable, compat_jamo, compose, decompose, hangul_syllables,
+                         korean_symbols, ksx1001_hangul, to_jamo)
+
+
+def test_charset_class_sizes():
+    assert len(hangul_syllables()) == 11172
+    assert len(set(hangul_syllables())) == 11172
+    ks = ksx1001_hangul()
+    assert len(ks) == 2350
+    assert set(ks) <= set(hangul_syllables())
+    assert "가" in ks and "똠" not in ks  # 똠 is the classic syllable missing from KS X 1001
+    assert len(compat_jamo()) == 51 and compat_jamo()[0] == "ㄱ" and compat_jamo()[-1] == "ㅣ"
+    assert len(ascii_printable()) == 94 and " " not in ascii_printable()
+
+
+def test_symbols_are_data_and_nfc():
+    syms = korean_symbols()
+    for s in "₩·…①②→※「」":
+        assert s in syms
+    assert all(unicodedata.normalize("NFC", s) == s for s in syms)
+    assert len(set(syms)) == len(syms)
+
+
+def test_default_charset_covers_all_classes():
+    cs = Charset.default()
+    assert len(cs) == 1 + 94 + len(korean_symbols()) + 51 + 11172
+    assert cs.num_classes == len(cs) + 1
+    for ch in " A9₩ㄱ똠힣":
+        assert ch in cs
+
+
+def test_encode_decode_roundtrip_with_nfc():
+    cs = Charset.default()
+    decomposed = unicodedata.normalize("NFD", "한국어 OCR ₩1,000")
+    ids = cs.encode(decomposed)
+    assert min(ids) >= 1
+    assert cs.decode(ids) == "한국어 OCR ₩1,000"
+    with pytest.raises(KeyError, match="U\\+4E2D"):
+        cs.encode("中")
+
+
+def test_from_text_keeps_base_order(tmp_path):
+    base = Charset(list("가나"))
+    grown = Charset.from_text(["다가", "라"], base=base)
+    assert grown.chars == list("가나다라")
+    p = tmp_path / "cs.json"
+    grown.save(p)
+    assert json.loads(p.read_text(encoding="utf-8")) == list("가나다라")
+    assert Charset.load(p).chars == grown.chars
+    t = tmp_path / "cs.txt"
+    t.write_text("가\n나\n", encoding="utf-8")
+    assert Charset.load(t).chars == ["가", "나"]
+
+
+def test_jamo_roundtrip_all_syllables():
+    for ch in hangul_syllables():
+        assert compose(*decompose(ch)) == ch
+    assert decompose("한") == ("ㅎ", "ㅏ", "ㄴ")
+    assert decompose("가") == ("ㄱ", "ㅏ", "")
+    assert to_jamo("한글 A") == "ㅎㅏㄴㄱㅡㄹ A"
+    with pytest.raises(ValueError):
+        decompose("A")

@@ -1,0 +1,128 @@
+"""Training behaviour on tiny models and generated data (seconds, CPU)."""
+
+import json
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from korocr.data.synthetic import LineBatch, SyntheticLines
+from korocr.models.recognition.weights import load_weights
+from korocr.preprocessing.line import pad_batch, resize_line
+from korocr.synth.text import TextSampler
+from korocr.text import Charset
+from korocr.training.lit_recognizer import RecognizerLitModule
+
+from conftest import render_text
+
+
+@pytest.mark.parametrize("prediction", ["CTC", "Attn"])
+def test_tiny_model_learns_to_read(korean_font, prediction):
+    """A tiny CRNN overfits 4 rendered words: the loss falls and greedy decoding reads them back."""
+    torch.manual_seed(0)
+    words = ["가나", "다라", "나가다", "라"]
+    charset = Charset(list("가나다라"))
+    offset = 1 if prediction == "CTC" else 2
+    cfg = dict(num_classes=len(charset) + offset, output_channel=64, hidden_size=48, prediction=prediction,
+               max_length=4)
+    lit = RecognizerLitModule(cfg, charset.chars, lr=3e-3)
+    images = torch.from_numpy(pad_batch([resize_line(render_text(korean_font, w), 32) for w in words]))
+    batch = LineBatch(images, words)
+    opt = torch.optim.Adam(lit.model.parameters(), lr=3e-3)
+    lit.optimizers = lambda: opt  # training_step logs the lr of the optimizer
+    lit.log = lambda *a, **k: None
+    losses = []
+    for _ in range(150):
+        lit.model.train()
+        loss = lit.training_step(batch, 0)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(float(loss))
+    lit.model.eval()
+    with torch.no_grad():
+        assert lit.decode(images) == words
+    assert losses[-1] < 0.1 * losses[0]
+
+
+def test_synthetic_stream_batches(korean_font):
+    sampler = TextSampler(words=["가나", "다라마", "바사"], max_chars=6)
+    ds = SyntheticLines([korean_font], sampler, batch_size=4, seed=3, pool=2)
+    it = iter(ds)
+    b1, b2 = next(it), next(it)
+    assert b1.images.shape[:3] == (4, 1, 32) and b1.images.shape[3] % 8 == 0
+    assert len(b1.texts) == 4 and all(t for t in b1.texts)
+    assert float(b1.images.min()) >= -1.0 and float(b1.images.max()) <= 1.0
+    b1_again = next(iter(SyntheticLines([korean_font], sampler, batch_size=4, seed=3, pool=2)))
+    assert b1_again.texts == b1.texts  # deterministic for a seed
+
+
+def _train_args(tmp_path, *extra):
+    from korocr.cli import build_parser
+
+    cs = tmp_path / "charset.txt"
+    cs.write_text("\n".join("가나다라마바사아"), encoding="utf-8")
+    words = tmp_path / "words.txt"
+    words.write_text("가나\n다라\n마바사\n아\n", encoding="utf-8")
+    return build_parser().parse_args([
+        "train", "--charset", str(cs), "--words", str(words), "--max-steps", "4", "--val-every", "2",
+        "--val-size", "8", "--batch-size", "4", "--workers", "0", "--output-channel", "32", "--hidden-size",
+        "16", "--runs-dir", str(tmp_path / "runs"), "--name", "t", "--seed", "1", "--max-chars", "4", *extra])
+
+
+def test_train_cli_run_dirs_resume_and_finetune(tmp_path, korean_font):
+    from korocr.training.train import run
+
+    font_args = ["--fonts", korean_font.spec.key]
+    d1 = run(_train_args(tmp_path, *font_args, "--export"))
+    d2 = run(_train_args(tmp_path, *font_args))
+    assert d1 != d2 and d1.exists() and d2.exists()  # a new run directory each time, nothing overwritten
+    assert (d1 / "weights.pt").is_file() and (d1 / "model.onnx").is_file()
+    rows = [json.loads(x) for x in (d1 / "metrics.jsonl").read_text().splitlines()]
+    assert any("val/cer" in r for r in rows)
+
+    # resume the exact training state: the step counter continues past the checkpoint
+    last = d1 / "checkpoints" / "last.ckpt"
+    assert last.is_file()
+    args = _train_args(tmp_path, *font_args, "--resume", str(last))
+    args.max_steps = 6
+    d3 = run(args)
+    _, _, meta = load_weights(d3 / "weights.pt")
+    assert meta["global_step"] == 6
+
+    # fine-tune with a charset that adds characters: old rows are kept, new ones appended
+    old_model, old_cs, _ = load_weights(d1 / "weights.pt")
+    bigger = tmp_path / "bigger.txt"
+    bigger.write_text("\n".join("가나다라마바사아자차"), encoding="utf-8")
+    args = _train_args(tmp_path, *font_args, "--init-from", str(d1 / "weights.pt"))
+    args.charset = str(bigger)
+    args.max_steps = 0 + 1
+    args.lr = 1e-12  # (almost) no update: compare the kept rows
+    d4 = run(args)
+    new_model, new_cs, _ = load_weights(d4 / "weights.pt")
+    assert new_cs.chars[: len(old_cs)] == old_cs.chars and new_cs.chars[-2:] == ["자", "차"]
+    assert new_model.prediction.weight.shape[0] == old_model.prediction.weight.shape[0] + 2
+    assert torch.allclose(new_model.prediction.weight[: len(old_cs) + 1],
+                          old_model.prediction.weight, atol=1e-2)
+
+
+def test_train_from_lmdb_grows_charset(tmp_path, korean_font):
+    """`korocr train --data LMDB`: batches come from the LMDB and its new characters join the charset."""
+    from korocr.io.lmdb import write_lmdb
+    from korocr.training.train import run
+
+    from PIL import Image
+    import io
+
+    samples = []
+    for i, word in enumerate(["가나", "다라", "똠방", "가나다"] * 3):
+        buf = io.BytesIO()
+        Image.fromarray(render_text(korean_font, word)).save(buf, "PNG")
+        samples.append((str(i), buf.getvalue(), word))
+    rep = write_lmdb(tmp_path / "train_lmdb", samples)
+    assert rep.written == 12
+    args = _train_args(tmp_path, "--data", str(tmp_path / "train_lmdb"))
+    d = run(args)
+    _, cs, meta = load_weights(d / "weights.pt")
+    assert "똠" in cs and "방" in cs and meta["global_step"] == 4
