@@ -32,15 +32,17 @@ def test_space_labels_split_at_first_space(tmp_path):
 
 def test_bad_rows_name_file_and_line(tmp_path):
     bad = tmp_path / "gt_train.txt"
-    bad.write_text("a.png\t가\nno-tab-here\n", encoding="utf-8")
-    with pytest.raises(DatasetError, match=r"gt_train.txt:2"):
-        list(read_tab_labels(bad))
+    bad.write_text("a.png\t가\nno-tab-here\nb.png\t\n", encoding="utf-8")
+    rows = list(read_tab_labels(bad))
+    assert rows[0].error is None
+    assert "gt_train.txt:2: expected 'image<TAB>text'" in rows[1].error
+    assert rows[2].error == "empty label"
     enc = tmp_path / "labels.tsv"
     enc.write_bytes("a.png\t가\n".encode("utf-8") + "b.png\t한국\n".encode("euc-kr"))
     with pytest.raises(DatasetError, match=r"labels.tsv:2: not valid UTF-8"):
         list(read_tab_labels(enc))
     with pytest.raises(DatasetError, match="no labels"):
-            open_dataset(_empty_dir(tmp_path))
+        open_dataset(_empty_dir(tmp_path))
 
 
 def _empty_dir(tmp_path):

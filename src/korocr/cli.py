@@ -5,6 +5,8 @@
     korocr train [...]                                   # train / fine-tune a recogniser (needs korocr[train])
     korocr eval MODEL DATASET [--log LOG.tsv]            # accuracy, CER, confidence, per-sample log
     korocr export WEIGHTS OUT.onnx                       # weights / checkpoint → ONNX
+    korocr dataset convert|split|merge|stats|charset ... # labelled datasets in many formats
+    korocr corpus INPUT... -o corpus.txt                 # sentences for synthesis (Kiwi)
 """
 
 from __future__ import annotations
@@ -113,7 +115,7 @@ def add_synth(sub) -> None:
 
 # ---------------------------------------------------------------------------------------------------
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .evaluation.evaluate import evaluate, write_log
+    from .evaluation.evaluate import evaluate, format_aligned, write_log
     from .io.datasets import DatasetError, open_dataset
     from .reader import Reader
     from .recognition.onnx_recognizer import ModelLoadError
@@ -127,12 +129,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
     res = evaluate(reader, samples, line=not args.page)
     if args.log:
         write_log(res, args.log)
+        Path(args.log).with_suffix(".txt").write_text(format_aligned(res), encoding="utf-8")
+    if args.show:
+        print(format_aligned(res, args.show), end="")
     for key, why in res.unreadable:
         _err(f"{key}: {why}")
     s = res.summary()
-    print(f"samples {s['n']}  accuracy {s['accuracy']:.4f}  CER {s['cer']:.4f} (spaces count)  "
-          f"CER {s['cer_nospace']:.4f} (spaces ignored)  mean confidence {s['mean_confidence']:.4f}  "
-          f"unreadable {s['unreadable']}")
+    if not args.show:
+        print(f"samples {s['n']}  accuracy {s['accuracy']:.4f}  CER {s['cer']:.4f} (spaces count)  "
+              f"CER {s['cer_nospace']:.4f} (spaces ignored)  mean confidence {s['mean_confidence']:.4f}  "
+              f"unreadable {s['unreadable']}")
     if args.json:
         print(json.dumps(s))
     return 1 if res.unreadable else 0
@@ -142,7 +148,8 @@ def add_eval(sub) -> None:
     p = sub.add_parser("eval", help="accuracy / CER of a model on a labelled dataset")
     p.add_argument("model", help="recognition model (.onnx); 'default' for the bundled one")
     p.add_argument("dataset", help="folder with labels.tsv, gt*.txt, labels.txt or an LMDB; or a label file")
-    p.add_argument("--log", help="write the per-sample TSV log here")
+    p.add_argument("--log", help="write the per-sample TSV log here (and an aligned copy for people, .txt)")
+    p.add_argument("--show", type=int, default=0, metavar="N", help="print the first N rows of the aligned log")
     p.add_argument("--page", action="store_true", help="images hold several lines: find them first")
     p.add_argument("--json", action="store_true", help="also print the summary as JSON")
     p.add_argument("--threads", type=int, default=None)
@@ -153,6 +160,150 @@ def _default_model(a: argparse.Namespace) -> argparse.Namespace:
     if a.model == "default":
         a.model = None
     return a
+
+
+# ---------------------------------------------------------------------------------------------------
+def _open_sources(args: argparse.Namespace):
+    from itertools import chain
+
+    from .io.datasets import open_dataset
+
+    return chain.from_iterable(open_dataset(src, fmt=args.format, images=args.images, level=args.level)
+                               for src in args.sources)
+
+
+def cmd_dataset(args: argparse.Namespace) -> int:
+    from .io.convert import dataset_stats, derive_charset, split_samples, write_dataset
+    from .io.datasets import DatasetError
+    from .text.charsets import Charset
+
+    try:
+        if args.action in ("convert", "merge"):
+            rep = write_dataset(_open_sources(args), args.output, to=args.to)
+            print(rep.summary())
+            for key, why in rep.rejected[:20]:
+                _err(f"rejected {key}: {why}")
+            if len(rep.rejected) > 20:
+                _err(f"... {len(rep.rejected) - 20} more rejections in {args.output}/report.json")
+            return 0
+        if args.action == "split":
+            samples = list(_open_sources(args))
+            names = args.names or [f"part{i}" for i in range(len(args.ratios))]
+            if len(names) != len(args.ratios):
+                _err("--names must give one name per ratio")
+                return 2
+            parts = split_samples(samples, args.ratios, seed=args.seed)
+            for name, part in zip(names, parts):
+                print(write_dataset(part, Path(args.output) / name, to=args.to).summary())
+            return 0
+        if args.action == "stats":
+            base = None if not args.charset else (Charset.default() if args.charset == "default"
+                                                   else Charset.load(args.charset))
+            st = dataset_stats(_open_sources(args), base, images=not args.no_images)
+            print(json.dumps(st.to_dict(args.top), ensure_ascii=False, indent=1))
+            return 0
+        if args.action == "charset":
+            base = None if not args.base else (Charset.default() if args.base == "default" else Charset.load(args.base))
+            cs = derive_charset(_open_sources(args), base)
+            out = Path(args.output)
+            if out.suffix == ".txt":
+                out.write_text("\n".join(cs.chars) + "\n", encoding="utf-8")
+            else:
+                cs.save(out)
+            added = len(cs) - (len(base) if base else 0)
+            print(f"{out}: {len(cs)} characters ({added} from the data)")
+            return 0
+    except DatasetError as e:
+        _err(str(e))
+        return 2
+    return 2
+
+
+def add_dataset(sub) -> None:
+    from .io.datasets import FORMATS
+
+    p = sub.add_parser("dataset", help="convert, split, merge, inspect labelled datasets",
+                       description="Datasets in: labels.tsv, gt*.txt, labels.txt (TRDG/kocrnn), AI Hub JSON, "
+                                   "image+.txt folders, HierText JSON(L), LMDB. Out: LMDB "
+                                   "(deep-text-recognition-benchmark layout) or a folder (images/ + labels.tsv). "
+                                   "Every write prints 'read N, written M, rejected K' and saves report.json.")
+    dsub = p.add_subparsers(dest="action", required=True)
+
+    def common(q, out=True):
+        q.add_argument("sources", nargs="+", metavar="SOURCE", help="dataset folders or label files")
+        q.add_argument("--format", choices=FORMATS, default="auto", help="input format (default: detect)")
+        q.add_argument("--images", help="image folder for label files that name images (default: beside them)")
+        q.add_argument("--level", choices=["line", "word"], default="line", help="HierText crops")
+        if out:
+            q.add_argument("-o", "--output", required=True)
+            q.add_argument("--to", choices=["lmdb", "folder"], default="lmdb")
+
+    common(dsub.add_parser("convert", help="any reader -> LMDB or folder"))
+    common(dsub.add_parser("merge", help="several datasets -> one LMDB or folder"))
+    sp = dsub.add_parser("split", help="deterministic train/validation/test split by ratio and seed")
+    common(sp)
+    sp.add_argument("--ratios", type=float, nargs="+", default=[0.8, 0.1, 0.1])
+    sp.add_argument("--names", nargs="+", default=["train", "validation", "test"])
+    sp.add_argument("--seed", type=int, default=0)
+    st = dsub.add_parser("stats", help="counts, charset with frequencies, characters outside a charset, sizes")
+    common(st, out=False)
+    st.add_argument("--charset", help="'default' or a charset file: list the characters outside it")
+    st.add_argument("--top", type=int, default=50, help="most frequent characters to list")
+    st.add_argument("--no-images", action="store_true", help="do not open images (no size histograms)")
+    cs = dsub.add_parser("charset", help="derive a charset file from the labels (.json, or .txt one per line)")
+    common(cs, out=False)
+    cs.add_argument("-o", "--output", required=True)
+    cs.add_argument("--base", help="start from 'default' or a charset file (its order is kept)")
+    p.set_defaults(func=cmd_dataset)
+
+
+# ---------------------------------------------------------------------------------------------------
+def cmd_corpus(args: argparse.Namespace) -> int:
+    from itertools import chain
+
+    from .text.charsets import Charset
+    from .text.corpus import CorpusError, CorpusReport, build_corpus, load_source
+
+    charset = None
+    if args.charset:
+        charset = Charset.default() if args.charset == "default" else Charset.load(args.charset)
+    rep = CorpusReport()
+    try:
+        docs = chain.from_iterable(load_source(src, args.source, args.column) for src in args.inputs)
+        out = Path(args.output)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(out, "w", encoding="utf-8") as fh:
+            for sent in build_corpus(docs, split=not args.no_split, min_chars=args.min_chars,
+                                     max_chars=args.max_chars, charset=charset, outside=args.outside,
+                                     replacement=args.replacement, report=rep):
+                fh.write(sent + "\n")
+    except CorpusError as e:
+        _err(str(e))
+        return 2
+    print(f"{args.output}: {rep.summary()}")
+    return 0
+
+
+def add_corpus(sub) -> None:
+    from .text.corpus import SOURCES
+
+    p = sub.add_parser("corpus", help="build a sentence corpus (Kiwi splitting, cleaning, dedup)",
+                       description="Read texts (plain lines, CSV/TSV columns, NSMC, chatbot Q/A, naver news via "
+                                   "'datasets'), split sentences with Kiwi, NFC, length bounds, charset policy, "
+                                   "deduplicate, write one sentence per line.")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="files (or a hub name for --source naver-news)")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--source", choices=SOURCES, default="auto",
+                   help="input kind (auto: nsmc*/ratings* → nsmc, *chatbot* → chatbot, --column → table, else text)")
+    p.add_argument("--column", nargs="*", default=[], help="CSV/TSV columns to read")
+    p.add_argument("--no-split", action="store_true", help="keep each input line whole (no sentence splitting)")
+    p.add_argument("--min-chars", type=int, default=2)
+    p.add_argument("--max-chars", type=int, default=100)
+    p.add_argument("--charset", help="'default' or a charset file: apply --outside to other characters")
+    p.add_argument("--outside", choices=["drop", "replace"], default="drop",
+                   help="drop sentences with characters outside the charset, or replace those characters")
+    p.add_argument("--replacement", default="", help="replacement for --outside replace (default: remove)")
+    p.set_defaults(func=cmd_corpus)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -197,6 +348,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_read(sub)
     add_synth(sub)
     add_eval(sub)
+    add_dataset(sub)
+    add_corpus(sub)
     add_export(sub)
     add_train(sub)
     return p

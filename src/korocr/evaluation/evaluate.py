@@ -8,6 +8,7 @@ Real Text | Predicted Text | Confidence | CER").  Images that cannot be read are
 from __future__ import annotations
 
 import csv
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -48,6 +49,9 @@ def evaluate(reader: Reader, samples: Iterable[Sample], line: bool = True, batch
     def flush() -> None:
         imgs, keep = [], []
         for s in pending:
+            if s.error or s.image is None:
+                bad.append((s.key, s.error or "no image"))
+                continue
             try:
                 imgs.append(load_image(s.image, name=s.key))
                 keep.append(s)
@@ -73,6 +77,31 @@ def evaluate(reader: Reader, samples: Iterable[Sample], line: bool = True, batch
     return EvalResult(acc, sum(confs) / max(1, len(confs)), rows, bad)
 
 
+def _width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def _pad(s: str, width: int) -> str:
+    return s + " " * max(0, width - _width(s))
+
+
+def format_aligned(result: EvalResult, max_rows: int | None = None) -> str:
+    """The log for people: columns aligned by display width (Hangul counts 2), then a summary line, like
+    deep-text-recognition-benchmark's demo output (Image Name | Real Text | Predicted Text | Confidence | CER)."""
+    header = ("Image Name", "Real Text", "Predicted Text", "Confidence", "CER")
+    rows = [(k, g.replace("\n", "\\n"), p.replace("\n", "\\n"), f"{c:.4f}", f"{e:.4f}")
+            for k, g, p, c, e in result.rows[:max_rows]]
+    widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(5)]
+    lines = [" | ".join(_pad(h, w) for h, w in zip(header, widths)),
+             "-+-".join("-" * w for w in widths)]
+    lines += [" | ".join(_pad(c, w) for c, w in zip(r, widths)) for r in rows]
+    s = result.summary()
+    lines.append(f"samples {s['n']}, accuracy {s['accuracy']:.4f}, CER {s['cer']:.4f} (spaces count), "
+                 f"CER {s['cer_nospace']:.4f} (spaces ignored), mean confidence {s['mean_confidence']:.4f}, "
+                 f"unreadable {s['unreadable']}")
+    return "\n".join(lines) + "\n"
+
+
 def write_log(result: EvalResult, path: str | Path) -> None:
     """Write the per-sample TSV log (header: image, ground_truth, prediction, confidence, cer)."""
     with open(path, "w", encoding="utf-8", newline="") as fh:
@@ -80,3 +109,7 @@ def write_log(result: EvalResult, path: str | Path) -> None:
         w.writerow(["image", "ground_truth", "prediction", "confidence", "cer"])
         for key, gt, pred, conf, c in result.rows:
             w.writerow([key, gt.replace("\n", "\\n"), pred.replace("\n", "\\n"), f"{conf:.4f}", f"{c:.4f}"])
+        s = result.summary()
+        fh.write(f"# summary\tn={s['n']}\taccuracy={s['accuracy']:.4f}\tcer={s['cer']:.4f}\t"
+                 f"cer_nospace={s['cer_nospace']:.4f}\tmean_confidence={s['mean_confidence']:.4f}\t"
+                 f"unreadable={s['unreadable']}\n")

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from ..text.charsets import Charset, ascii_printable, hangul_syllables, korean_symbols, ksx1001_hangul, nfc
+from ..text.charsets import (Charset, ascii_printable, compat_jamo, hangul_syllables, korean_symbols, ksx1001_hangul,
+                             nfc)
 
 LATIN_WORDS = (
     "OCR Korea Seoul Busan KTX LG SK KT CU GS25 PC Wi-Fi USB SD TV CCTV ATM FAQ Q&A LED DVD CD NEW SALE OPEN "
@@ -56,6 +57,7 @@ class TextSampler:
         self._sym = korean_symbols()
         self._ascii = ascii_printable()
         self._digits = "0123456789"
+        self._jamo = compat_jamo()
 
     @classmethod
     def from_files(cls, corpus_files: Sequence[str | Path] = (), word_files: Sequence[str | Path] = (),
@@ -122,8 +124,12 @@ class TextSampler:
                 parts.append(w.upper() if rng.random() < 0.2 else w)
             elif r < 0.72:
                 parts.append("".join(rng.choice(self._ascii) for _ in range(rng.randint(1, 6))))
-            elif r < 0.85:
+            elif r < 0.80:
                 parts.append(rng.choice(self._sym) + (self._random_syllables(rng)[:4] if rng.random() < 0.5 else ""))
+            elif r < 0.87:  # jamo runs as typed in chat and reviews (ㅋㅋ, ㅠㅠ) and single jamo
+                j = rng.choice(self._jamo)
+                parts.append(j * rng.randint(1, 4) if rng.random() < 0.6 else
+                             "".join(rng.choice(self._jamo) for _ in range(rng.randint(1, 3))))
             else:
                 src = self.words if self.words else self._ks
                 w = rng.choice(src)
