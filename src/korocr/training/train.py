@@ -37,8 +37,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     m.add_argument("--hidden-size", type=int, default=192)
     m.add_argument("--charset", default="default",
                    help="'default' (space, ASCII, symbols, jamo, 11,172 syllables) or a charset file")
-    m.add_argument("--init-from", help="weights (.pt) or checkpoint (.ckpt) to fine-tune from; the charset grows "
-                                       "with new characters and old output rows are kept")
+    m.add_argument("--init-from", help="weights (.pt), checkpoint (.ckpt) or 'default' (the shipped model) to "
+                                       "fine-tune from; the charset grows with new characters of the data and "
+                                       "the old output rows are kept")
     o = p.add_argument_group("optimisation")
     o.add_argument("--batch-size", type=int, default=64)
     o.add_argument("--max-steps", type=int, default=10000)

@@ -16,6 +16,8 @@ from ...text.charsets import Charset
 from .crnn import CRNN, CRNNConfig
 
 FORMAT = "korocr-recognizer"
+# fp16 weights of the shipped default model (the ONNX file next to it is what inference uses)
+DEFAULT_WEIGHTS = Path(__file__).resolve().parents[2] / "weights" / "korocr-rec-crnn.fp16.pt"
 
 
 def save_weights(path: str | Path, model: CRNN, charset: Charset, meta: dict[str, Any] | None = None,
@@ -34,13 +36,14 @@ def save_weights(path: str | Path, model: CRNN, charset: Charset, meta: dict[str
 
 
 def load_weights(path: str | Path) -> tuple[CRNN, Charset, dict[str, Any]]:
-    """Load a model from a weights file or a ``korocr train`` Lightning checkpoint.
+    """Load a model from a weights file or a ``korocr train`` Lightning checkpoint (``"default"``: the weights
+    of the model shipped with korocr).
 
     Raises:
         FileNotFoundError: no such file.
         ValueError: the file is neither format.
     """
-    path = Path(path)
+    path = DEFAULT_WEIGHTS if str(path) == "default" else Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such model file")
     blob = torch.load(path, map_location="cpu", weights_only=False)
