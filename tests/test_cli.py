@@ -76,7 +76,8 @@ def test_synth_then_eval(tmp_path, tiny_onnx, korean_font):
     assert summary["n"] == 12 and 0 <= summary["cer"] <= 5
     rows = log.read_text(encoding="utf-8").splitlines()
     assert rows[0].split("\t") == ["image", "ground_truth", "prediction", "confidence", "cer"]
-    assert len(rows) == 13
+    assert len(rows) == 14 and rows[-1].startswith("# summary\tn=12\t")
+    assert (tmp_path / "log.txt").read_text(encoding="utf-8").startswith("Image Name")
     r = korocr_cli("eval", tiny_onnx, out)  # the files + labels.txt form of the same set
     assert r.returncode == 0 and "samples 12" in r.stdout
 
