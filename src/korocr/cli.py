@@ -35,12 +35,16 @@ def cmd_read(args: argparse.Namespace) -> int:
         return 2
     failed = 0
     multi = len(args.images) > 1
+    printed_header = False
     for result in reader.read_many(args.images, line=args.line):
         if isinstance(result, ImageLoadError):
             _err(str(result))
             failed += 1
             continue
         out = format_page(result, args.format)
+        if args.format == "tsv" and printed_header:
+            out = out.split("\n", 1)[1]
+        printed_header = True
         if args.format == "text" and multi:
             print(f"==> {result.image} <==")
         print(out, flush=True)
@@ -58,8 +62,9 @@ def add_read(sub) -> None:
         "orientation applied). Unreadable files are reported on stderr; the exit status is then 1."))
     p.add_argument("images", nargs="+", metavar="IMAGE")
     p.add_argument("--line", action="store_true", help="each image is a single text line")
-    p.add_argument("--format", choices=["text", "jsonl"], default="text",
-                   help="text: the lines; jsonl: one JSON object per image with lines, boxes, confidences")
+    p.add_argument("--format", choices=["text", "jsonl", "tsv", "hocr"], default="text",
+                   help="text: the lines; jsonl: one JSON object per image with lines, boxes, confidences; "
+                        "tsv: Tesseract's TSV columns (words with boxes); hocr: hOCR XHTML")
     p.add_argument("--rec-model", help="recognition model (.onnx from korocr export); default: the bundled one")
     p.add_argument("--batch-size", type=int, default=32, help="lines per recognition batch")
     p.add_argument("--threads", type=int, default=None, help="CPU threads for inference")

@@ -1,12 +1,23 @@
-"""Formatters: turn :class:`~korocr.io.elements.Page` results into output text."""
+"""Formatters: turn :class:`~korocr.io.elements.Page` results into output text.
+
+* ``text`` — the lines;
+* ``jsonl`` — one JSON object per image (``image``, ``text``, ``confidence``, ``lines`` with ``box``);
+* ``tsv`` — Tesseract's TSV columns (``level page_num block_num par_num line_num word_num left top width
+  height conf text``; levels 1 page, 2 block, 3 paragraph, 4 line, 5 word; ``conf`` -1 except for words);
+* ``hocr`` — hOCR 1.2 in XHTML (``ocr_page`` → ``ocr_carea`` → ``ocr_par`` → ``ocr_line`` → ``ocrx_word`` with
+  ``bbox`` and ``x_wconf``), as Tesseract writes it.
+"""
 
 from __future__ import annotations
 
 import json
+from html import escape
 
 from .io.elements import Page
 
-FORMATS = ("text", "jsonl")
+FORMATS = ("text", "jsonl", "tsv", "hocr")
+TSV_COLUMNS = ("level", "page_num", "block_num", "par_num", "line_num", "word_num", "left", "top", "width",
+               "height", "conf", "text")
 
 
 def format_text(page: Page) -> str:
@@ -19,14 +30,76 @@ def format_jsonl(page: Page) -> str:
     return json.dumps(page.to_dict(), ensure_ascii=False)
 
 
+def _bbox_union(boxes):
+    boxes = list(boxes)
+    if not boxes:
+        return (0, 0, 0, 0)
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def format_tsv(page: Page, page_num: int = 1, header: bool = True) -> str:
+    """Tesseract-compatible TSV (one block and paragraph holding the page's lines in 0.1)."""
+    rows = [TSV_COLUMNS] if header else []
+    w, h = page.size
+
+    def row(level, block, par, line, word, box, conf, text):
+        x0, y0, x1, y1 = box
+        rows.append((level, page_num, block, par, line, word, x0, y0, x1 - x0, y1 - y0, conf, text))
+
+    row(1, 0, 0, 0, 0, (0, 0, w, h), -1, "")
+    if page.lines:
+        area = _bbox_union(line.box for line in page.lines)
+        row(2, 1, 0, 0, 0, area, -1, "")
+        row(3, 1, 1, 0, 0, area, -1, "")
+        for li, line in enumerate(page.lines, 1):
+            row(4, 1, 1, li, 0, line.box, -1, "")
+            for wi, word in enumerate(line.words, 1):
+                row(5, 1, 1, li, wi, word.box, round(word.confidence * 100, 2), word.text)
+    return "\n".join("\t".join(str(c) for c in r) for r in rows)
+
+
+def format_hocr(page: Page) -> str:
+    """An hOCR (XHTML) document for the page."""
+    w, h = page.size
+
+    def bbox(b):
+        return f"bbox {b[0]} {b[1]} {b[2]} {b[3]}"
+
+    out = ['<?xml version="1.0" encoding="UTF-8"?>',
+           '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
+           '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">',
+           '<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="ko" lang="ko">',
+           "<head>", f"<title>{escape(page.image)}</title>",
+           '<meta http-equiv="Content-Type" content="text/html;charset=utf-8"/>',
+           '<meta name="ocr-system" content="korocr"/>',
+           '<meta name="ocr-capabilities" content="ocr_page ocr_carea ocr_par ocr_line ocrx_word ocrp_wconf"/>',
+           "</head>", "<body>",
+           f'<div class="ocr_page" id="page_1" title="image {escape(json.dumps(page.image), quote=True)}; '
+           f'bbox 0 0 {w} {h}; ppageno 0">']
+    if page.lines:
+        area = _bbox_union(line.box for line in page.lines)
+        out.append(f'<div class="ocr_carea" id="block_1_1" title="{bbox(area)}">')
+        out.append(f'<p class="ocr_par" id="par_1_1" lang="kor" title="{bbox(area)}">')
+        wid = 0
+        for li, line in enumerate(page.lines, 1):
+            out.append(f'<span class="ocr_line" id="line_1_{li}" title="{bbox(line.box)}">')
+            for word in line.words:
+                wid += 1
+                out.append(f'<span class="ocrx_word" id="word_1_{wid}" title="{bbox(word.box)}; '
+                           f'x_wconf {int(round(word.confidence * 100))}">{escape(word.text)}</span>')
+            out.append("</span>")
+        out += ["</p>", "</div>"]
+    out += ["</div>", "</body>", "</html>"]
+    return "\n".join(out)
+
+
 def format_page(page: Page, fmt: str) -> str:
     """Format with ``fmt`` in :data:`FORMATS`.
 
     Raises:
         ValueError: an unknown format.
     """
-    if fmt == "text":
-        return format_text(page)
-    if fmt == "jsonl":
-        return format_jsonl(page)
-    raise ValueError(f"unknown format {fmt!r}; choose from {FORMATS}")
+    formatters = {"text": format_text, "jsonl": format_jsonl, "tsv": format_tsv, "hocr": format_hocr}
+    if fmt not in formatters:
+        raise ValueError(f"unknown format {fmt!r}; choose from {FORMATS}")
+    return formatters[fmt](page)

@@ -12,7 +12,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from .detection.lines import find_lines
-from .io.elements import Line, Page
+from .io.elements import Line, Page, words_from_alignment
 from .io.image import ImageLoadError, ImageSource, load_image
 from .recognition.onnx_recognizer import OnnxRecognizer
 
@@ -85,7 +85,7 @@ class Reader:
         pages = []
         for arr, label, d in zip(arrays, labels, decoded):
             h, w = arr.shape[:2]
-            pages.append(Page(label, (w, h), [Line(d.text, d.confidence, (0, 0, w, h), d.char_confidences)]))
+            pages.append(Page(label, (w, h), [_line(d, (0, 0, w, h))]))
         return pages
 
     def _read_page(self, arr: np.ndarray, label: str) -> Page:
@@ -97,9 +97,13 @@ class Reader:
             boxes_t = [b.as_tuple() for b in boxes]
         crops = [arr[y0:y1, x0:x1] for x0, y0, x1, y1 in boxes_t]
         decoded = self.recognizer.recognize(crops)
-        lines = [Line(d.text, d.confidence, box, d.char_confidences)
-                 for box, d in zip(boxes_t, decoded) if d.text.strip()]
+        lines = [_line(d, box) for box, d in zip(boxes_t, decoded) if d.text.strip()]
         return Page(label, (w, h), lines)
+
+
+def _line(d, box: tuple[int, int, int, int]) -> Line:
+    words = words_from_alignment(d.text, d.char_confidences, d.spans, d.step_px, box)
+    return Line(d.text, d.confidence, box, d.char_confidences, words)
 
 
 def read(image: ImageSource, line: bool = False) -> Page:

@@ -20,6 +20,8 @@ class Decoded:
     char_confidences: list[float] = field(default_factory=list)
     # time-step span [start, end) of each character, for positions inside the line
     spans: list[tuple[int, int]] = field(default_factory=list)
+    # width of one time step in px of the input line image (set by the recogniser; 0 = unknown)
+    step_px: float = 0.0
 
 
 def softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:

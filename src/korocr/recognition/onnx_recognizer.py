@@ -86,5 +86,6 @@ class OnnxRecognizer:
             lengths = np.array([self._downsample(prepared[i].shape[1], steps, batch.shape[-1]) for i in idx])
             for i, d in zip(idx, ctc_greedy_decode(probs, self.chars, lengths)):
                 d.text = nfc(d.text)
+                d.step_px = batch.shape[-1] / steps * lines[i].shape[1] / prepared[i].shape[1]
                 results[i] = d
         return results  # type: ignore[return-value]

@@ -1,0 +1,53 @@
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+
+from korocr.formatters import TSV_COLUMNS, format_page
+from korocr.io.elements import Line, Page, words_from_alignment
+
+
+def _page():
+    text = "서울 가는 길"
+    spans = [(i * 2, i * 2 + 2) for i in range(len(text))]
+    words = words_from_alignment(text, [0.9] * len(text), spans, 4.0, (10, 20, 210, 60))
+    return Page("a&b.png", (300, 100), [Line(text, 0.9, (10, 20, 210, 60), [0.9] * len(text), words),
+                                         Line("Seoul", 0.8, (10, 70, 110, 90), [0.8] * 5,
+                                              words_from_alignment("Seoul", [0.8] * 5, [], 0, (10, 70, 110, 90)))])
+
+
+def test_words_from_alignment_boxes():
+    p = _page()
+    w = p.lines[0].words
+    assert [x.text for x in w] == ["서울", "가는", "길"]
+    assert w[0].box == (10, 20, 26, 60)  # chars 0-1: steps 0..4 → 16 px
+    assert w[1].box[0] == 10 + 6 * 4 and w[2].box[2] <= 210
+
+
+def test_tsv_has_tesseract_columns():
+    rows = list(csv.reader(io.StringIO(format_page(_page(), "tsv")), delimiter="\t"))
+    assert tuple(rows[0]) == TSV_COLUMNS
+    assert all(len(r) == 12 for r in rows)
+    words = [r for r in rows[1:] if r[0] == "5"]
+    assert [r[11] for r in words] == ["서울", "가는", "길", "Seoul"]
+    assert words[0][6:10] == ["10", "20", "16", "40"] and float(words[0][10]) == 90.0
+    assert [r[0] for r in rows[1:5]] == ["1", "2", "3", "4"]
+
+
+def test_hocr_is_valid_xhtml():
+    doc = format_page(_page(), "hocr")
+    root = ET.fromstring(doc.encode("utf-8"))
+    ns = {"h": "http://www.w3.org/1999/xhtml"}
+    words = root.findall(".//h:span[@class='ocrx_word']", ns)
+    assert [w.text for w in words] == ["서울", "가는", "길", "Seoul"]
+    assert words[0].get("title") == "bbox 10 20 26 60; x_wconf 90"
+    page = root.find(".//h:div[@class='ocr_page']", ns)
+    assert "bbox 0 0 300 100" in page.get("title") and "a&b.png" in page.get("title")
+    assert len(root.findall(".//h:span[@class='ocr_line']", ns)) == 2
+
+
+def test_jsonl_and_text():
+    p = _page()
+    assert format_page(p, "text") == "서울 가는 길\nSeoul"
+    d = json.loads(format_page(p, "jsonl"))
+    assert d["lines"][1] == {"text": "Seoul", "confidence": 0.8, "box": [10, 70, 110, 90]}
