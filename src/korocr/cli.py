@@ -28,15 +28,18 @@ def cmd_read(args: argparse.Namespace) -> int:
     from .reader import Reader
     from .recognition.onnx_recognizer import ModelLoadError
 
+    from .detection.onnx_detector import DetectorLoadError
+
     try:
-        reader = Reader(args.rec_model, threads=args.threads, batch_size=args.batch_size)
-    except ModelLoadError as e:
+        reader = Reader(args.rec_model, det_model=args.detect_model, threads=args.threads,
+                        batch_size=args.batch_size, max_side=args.max_side)
+    except (ModelLoadError, DetectorLoadError) as e:
         _err(str(e))
         return 2
     failed = 0
     multi = len(args.images) > 1
     printed_header = False
-    for result in reader.read_many(args.images, line=args.line):
+    for result in reader.read_many(args.images, line=args.line or args.vertical, vertical=args.vertical):
         if isinstance(result, ImageLoadError):
             _err(str(result))
             failed += 1
@@ -65,7 +68,13 @@ def add_read(sub) -> None:
     p.add_argument("--format", choices=["text", "jsonl", "tsv", "hocr"], default="text",
                    help="text: the lines; jsonl: one JSON object per image with lines, boxes, confidences; "
                         "tsv: Tesseract's TSV columns (words with boxes); hocr: hOCR XHTML")
+    p.add_argument("--vertical", action="store_true",
+                   help="each image is a single vertical line (Korean written top to bottom)")
     p.add_argument("--rec-model", help="recognition model (.onnx from korocr export); default: the bundled one")
+    p.add_argument("--detect-model", help="text detector (.onnx from korocr train --task det --export); "
+                                          "default: the classical line finder")
+    p.add_argument("--max-side", type=int, default=1280,
+                   help="with --detect-model, large images are resized so their longer side is at most this (px)")
     p.add_argument("--batch-size", type=int, default=32, help="lines per recognition batch")
     p.add_argument("--threads", type=int, default=None, help="CPU threads for inference")
     p.set_defaults(func=cmd_read)
@@ -362,7 +371,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    sys.exit(args.func(args))
+    try:
+        sys.exit(args.func(args))
+    except BrokenPipeError:  # output piped into head & co.
+        sys.stderr.close()
+        sys.exit(0)
 
 
 if __name__ == "__main__":

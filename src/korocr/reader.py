@@ -12,6 +12,8 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from .detection.lines import find_lines
+from .detection.postprocess import crop_region
+from .preprocessing.line import unstack_vertical
 from .io.elements import Line, Page, words_from_alignment
 from .io.image import ImageLoadError, ImageSource, load_image
 from .recognition.onnx_recognizer import OnnxRecognizer
@@ -26,24 +28,35 @@ class Reader:
 
     Args:
         rec_model: recognition ``.onnx`` file (default: the model shipped with korocr).
+        det_model: detection ``.onnx`` file (``korocr train --task det --export``); without one, lines are found
+            with the classical line finder (:mod:`korocr.detection.lines`).
         threads: onnxruntime threads (default: up to 4).
         batch_size: lines per recognition batch.
+        max_side: with a detector, images are analysed with their longer side at most this many px.
 
     Example:
         >>> page = Reader().read("sign.jpg")          # doctest: +SKIP
         >>> page.text, page.confidence                  # doctest: +SKIP
     """
 
-    def __init__(self, rec_model: str | Path | None = None, threads: int | None = None, batch_size: int = 32):
+    def __init__(self, rec_model: str | Path | None = None, det_model: str | Path | None = None,
+                 threads: int | None = None, batch_size: int = 32, max_side: int = 1280):
         self.recognizer = OnnxRecognizer(rec_model, threads=threads, batch_size=batch_size)
+        self.detector = None
+        if det_model is not None:
+            from .detection.onnx_detector import OnnxDetector
 
-    def read(self, image: ImageSource, line: bool = False, name: str | None = None) -> Page:
+            self.detector = OnnxDetector(det_model, max_side=max_side, threads=threads)
+
+    def read(self, image: ImageSource, line: bool = False, name: str | None = None, vertical: bool = False) -> Page:
         """Read one image.
 
         Args:
             image: path, bytes, PIL image or RGB array.
             line: the image is a single text line (like Tesseract's ``--psm 7``); otherwise lines are found first.
             name: the image's name in the result (default: its path).
+            vertical: with ``line``, the line is a vertical column read top to bottom (it is cut into
+                character cells laid side by side, :func:`korocr.preprocessing.line.unstack_vertical`).
 
         Raises:
             ImageLoadError: the image cannot be read.
@@ -51,10 +64,10 @@ class Reader:
         label = name or _label(image, 0)
         arr = load_image(image, name=label)
         if line:
-            return self._read_line_images([arr], [label])[0]
+            return self._read_line_images([arr], [label], vertical)[0]
         return self._read_page(arr, label)
 
-    def read_many(self, images: Sequence[ImageSource], line: bool = False
+    def read_many(self, images: Sequence[ImageSource], line: bool = False, vertical: bool = False
                   ) -> Iterator[Page | ImageLoadError]:
         """Read several images, yielding a :class:`Page` or the :class:`ImageLoadError` for each, in order.
 
@@ -74,21 +87,28 @@ class Reader:
             except ImageLoadError as e:
                 loaded.append(e)
         good = [(i, a) for i, a in enumerate(loaded) if isinstance(a, np.ndarray)]
-        pages = self._read_line_images([a for _, a in good], [_label(images[i], i) for i, _ in good])
+        pages = self._read_line_images([a for _, a in good], [_label(images[i], i) for i, _ in good], vertical)
         by_index = {i: p for (i, _), p in zip(good, pages)}
         for i, a in enumerate(loaded):
             yield by_index[i] if i in by_index else a  # type: ignore[misc]
 
     # --- internals -------------------------------------------------------------------------------
-    def _read_line_images(self, arrays: Sequence[np.ndarray], labels: Sequence[str]) -> list[Page]:
-        decoded = self.recognizer.recognize(list(arrays))
+    def _read_line_images(self, arrays: Sequence[np.ndarray], labels: Sequence[str], vertical: bool = False
+                          ) -> list[Page]:
+        crops = [unstack_vertical(a) for a in arrays] if vertical else list(arrays)
+        decoded = self.recognizer.recognize(crops)
         pages = []
         for arr, label, d in zip(arrays, labels, decoded):
             h, w = arr.shape[:2]
-            pages.append(Page(label, (w, h), [_line(d, (0, 0, w, h))]))
+            box = (0, 0, w, h)
+            line = (Line(d.text, d.confidence, box, d.char_confidences,
+                         words_from_alignment(d.text, d.char_confidences, [], 0, box)) if vertical else _line(d, box))
+            pages.append(Page(label, (w, h), [line]))
         return pages
 
     def _read_page(self, arr: np.ndarray, label: str) -> Page:
+        if self.detector is not None:
+            return self._read_detected(arr, label)
         h, w = arr.shape[:2]
         boxes = find_lines(arr)
         if not boxes:
@@ -98,6 +118,26 @@ class Reader:
         crops = [arr[y0:y1, x0:x1] for x0, y0, x1, y1 in boxes_t]
         decoded = self.recognizer.recognize(crops)
         lines = [_line(d, box) for box, d in zip(boxes_t, decoded) if d.text.strip()]
+        return Page(label, (w, h), lines)
+
+
+    def _read_detected(self, arr: np.ndarray, label: str) -> Page:
+        h, w = arr.shape[:2]
+        regions = self.detector.detect(arr)
+        crops = []
+        for r in regions:
+            c = crop_region(arr, r)
+            crops.append(unstack_vertical(c) if r.vertical else c)
+        decoded = self.recognizer.recognize(crops)
+        lines = []
+        for r, d in zip(regions, decoded):
+            if not d.text.strip():
+                continue
+            if r.vertical:  # word boxes of an unstacked column are not meaningful: one word = the column
+                lines.append(Line(d.text, d.confidence, r.box, d.char_confidences,
+                                  words_from_alignment(d.text, d.char_confidences, [], 0, r.box)))
+            else:
+                lines.append(_line(d, r.box))
         return Page(label, (w, h), lines)
 
 

@@ -54,3 +54,35 @@ def export_onnx(model: CRNN, charset: Charset, path: str | Path, meta: dict[str,
         entry.key, entry.value = k, v
     onnx.save(proto, str(path))
     return path
+
+
+def export_detector_onnx(model, path: str | Path, meta: dict[str, Any] | None = None, opset: int = 17) -> Path:
+    """Export a :class:`~korocr.models.detection.dbnet.TextDetector`: input ``images`` (N, 3, H, W) float32 in
+    [-1, 1] (H, W multiples of 32, dynamic), output ``prob`` (N, 1, H, W) text probabilities; metadata
+    ``korocr.kind = detector`` and ``korocr.config``."""
+    import onnx
+
+    class _Prob(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, images):
+            return self.m(images)["prob"]
+
+    was_training = model.training
+    wrapper = _Prob(model).eval()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.onnx.export(wrapper, (torch.zeros(1, 3, 256, 256),), str(path), input_names=["images"],
+                      output_names=["prob"], dynamic_axes={"images": {0: "batch", 2: "height", 3: "width"},
+                                                           "prob": {0: "batch", 2: "height", 3: "width"}},
+                      opset_version=opset, dynamo=False)
+    model.train(was_training)
+    proto = onnx.load(str(path))
+    for k, v in {"korocr.kind": "detector", "korocr.config": json.dumps(model.config.to_dict()),
+                 "korocr.meta": json.dumps(meta or {}, ensure_ascii=False, default=str)}.items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = k, v
+    onnx.save(proto, str(path))
+    return path

@@ -71,3 +71,56 @@ def pad_batch(lines: Sequence[np.ndarray], multiple: int = 8, min_width: int = 1
         if w < width:
             out[i, 0, :, w:] = x[:, -1:]
     return (out - 0.5) / 0.5
+
+
+def unstack_vertical(img: np.ndarray) -> np.ndarray:
+    """Turn a vertical (top-to-bottom) column of Korean text into a horizontal line for a horizontal recogniser.
+
+    The column is cut into character cells at the gaps of its horizontal ink profile (or, where no gap is
+    found, into squares of the column's width) and the cells are laid side by side, upright, left to right.
+    Rotating the column instead would turn every glyph on its side.
+
+    Args:
+        img: (H, W) or (H, W, C) uint8 with H > W.
+
+    Returns:
+        (W', H'') uint8 image of the same channel layout: cells concatenated horizontally.
+    """
+    gray = to_gray(img)
+    h, w = gray.shape[:2]
+    if h <= w:
+        return img
+    _, ink = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    if ink.mean() > 0.5:  # dark text on light: ink is the minority
+        ink = 1 - ink
+    rows = ink.sum(1) > max(1, 0.02 * w)
+    cells: list[tuple[int, int]] = []
+    y = 0
+    while y < h:
+        if not rows[y]:
+            y += 1
+            continue
+        start = y
+        while y < h and (rows[y] or (y - start) < 0.45 * w):  # jamo of one syllable stay together
+            y += 1
+        cells.append((start, y))
+    merged: list[tuple[int, int]] = []
+    for a, b in cells:  # split over-tall runs (touching syllables) into squares
+        n = max(1, int(round((b - a) / (1.05 * w))))
+        step = (b - a) / n
+        merged += [(int(a + i * step), int(a + (i + 1) * step)) for i in range(n)]
+    if not merged:
+        n = max(1, int(round(h / w)))
+        merged = [(int(i * h / n), int((i + 1) * h / n)) for i in range(n)]
+    pad = max(1, w // 10)
+    pieces = []
+    for a, b in merged:
+        cell = img[max(0, a - pad // 2):min(h, b + pad // 2)]
+        ch = cell.shape[0]
+        if ch < w:  # centre shorter cells vertically in a w × w box using edge padding
+            top = (w - ch) // 2
+            cell = cv2.copyMakeBorder(cell, top, w - ch - top, 0, 0, cv2.BORDER_REPLICATE)
+        else:
+            cell = cv2.resize(cell, (w, w), interpolation=cv2.INTER_AREA) if ch > w else cell
+        pieces.append(cell[:w])
+    return np.concatenate(pieces, axis=1)

@@ -40,6 +40,32 @@ def _contrasting(rng: random.Random, bg: tuple[int, int, int], min_diff: float) 
     return (0, 0, 0) if _luma(bg) > 127 else (255, 255, 255)
 
 
+def make_background(rng: random.Random, w: int, h: int, base: tuple[int, int, int]) -> Image.Image:
+    """A w × h RGB background around colour ``base``: plain, linear gradient, gaussian noise or smooth texture."""
+    kind = rng.random()
+    if kind < 0.5:
+        return Image.new("RGB", (w, h), base)
+    if kind < 0.7:  # linear gradient
+        other = tuple(int(np.clip(c + rng.randint(-80, 80), 0, 255)) for c in base)
+        t = np.linspace(0, 1, w if rng.random() < 0.5 else h, dtype=np.float32)
+        grad = np.outer(t, np.array(other, np.float32) - np.array(base, np.float32)) + np.array(base, np.float32)
+        if len(t) == w:
+            arr = np.broadcast_to(grad[None, :, :], (h, w, 3))
+        else:
+            arr = np.broadcast_to(grad[:, None, :], (h, w, 3))
+        return Image.fromarray(np.ascontiguousarray(arr).astype(np.uint8))
+    if kind < 0.85:  # gaussian noise field
+        arr = np.random.default_rng(rng.getrandbits(32)).normal(0, rng.uniform(5, 30), (h, w, 1))
+        return Image.fromarray(np.clip(np.array(base, np.float32) + arr, 0, 255).astype(np.uint8))
+    # texture: smoothed random blobs (paper, wall, sign surface)
+    g = np.random.default_rng(rng.getrandbits(32))
+    small = g.normal(0, 1, (max(2, h // 8), max(2, w // 8), 1)).astype(np.float32)
+    tex = np.array(Image.fromarray(((small[..., 0] - small.min()) / (np.ptp(small) + 1e-6) * 255).astype(np.uint8))
+                   .resize((w, h), Image.BICUBIC), np.float32)[..., None] / 255.0
+    amp = rng.uniform(20, 70)
+    return Image.fromarray(np.clip(np.array(base, np.float32) + (tex - 0.5) * amp, 0, 255).astype(np.uint8))
+
+
 @dataclass
 class RenderConfig:
     """Ranges for the random choices of :class:`LineRenderer` (sizes in px)."""
@@ -77,30 +103,6 @@ class LineRenderer:
         return rng.choice(candidates) if candidates else None
 
     # --- drawing ------------------------------------------------------------------------------
-    def _background(self, rng: random.Random, w: int, h: int, base: tuple[int, int, int]) -> Image.Image:
-        kind = rng.random()
-        if kind < 0.5:
-            return Image.new("RGB", (w, h), base)
-        if kind < 0.7:  # linear gradient
-            other = tuple(int(np.clip(c + rng.randint(-80, 80), 0, 255)) for c in base)
-            t = np.linspace(0, 1, w if rng.random() < 0.5 else h, dtype=np.float32)
-            grad = np.outer(t, np.array(other, np.float32) - np.array(base, np.float32)) + np.array(base, np.float32)
-            if len(t) == w:
-                arr = np.broadcast_to(grad[None, :, :], (h, w, 3))
-            else:
-                arr = np.broadcast_to(grad[:, None, :], (h, w, 3))
-            return Image.fromarray(np.ascontiguousarray(arr).astype(np.uint8))
-        if kind < 0.85:  # gaussian noise field
-            arr = np.random.default_rng(rng.getrandbits(32)).normal(0, rng.uniform(5, 30), (h, w, 1))
-            return Image.fromarray(np.clip(np.array(base, np.float32) + arr, 0, 255).astype(np.uint8))
-        # texture: smoothed random blobs (paper, wall, sign surface)
-        g = np.random.default_rng(rng.getrandbits(32))
-        small = g.normal(0, 1, (max(2, h // 8), max(2, w // 8), 1)).astype(np.float32)
-        tex = np.array(Image.fromarray(((small[..., 0] - small.min()) / (np.ptp(small) + 1e-6) * 255).astype(np.uint8))
-                       .resize((w, h), Image.BICUBIC), np.float32)[..., None] / 255.0
-        amp = rng.uniform(20, 70)
-        return Image.fromarray(np.clip(np.array(base, np.float32) + (tex - 0.5) * amp, 0, 255).astype(np.uint8))
-
     def render(self, text: str, rng: random.Random, font: Font | None = None) -> np.ndarray:
         """Draw ``text`` and return an RGB image (H, W, 3) uint8.
 
@@ -133,7 +135,7 @@ class LineRenderer:
         else:
             bg = _rand_color(rng)
             fg = _contrasting(rng, bg, cfg.min_contrast)
-        img = self._background(rng, w, h, bg)
+        img = make_background(rng, w, h, bg)
         draw = ImageDraw.Draw(img)
 
         stroke_w, stroke_fill = 0, None

@@ -16,6 +16,8 @@ from pathlib import Path
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--task", choices=["rec", "det"], default="rec",
+                   help="rec: a text-line recogniser (CRNN family); det: the DBNet-style text detector")
     g = p.add_argument_group("data")
     g.add_argument("--data", nargs="*", default=[], metavar="LMDB",
                    help="LMDB datasets (deep-text-recognition-benchmark layout); none = on-the-fly synthesis")
@@ -27,7 +29,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--max-chars", type=int, default=12, help="longest synthetic line in characters")
     g.add_argument("--max-width", type=int, default=400, help="wider lines are squeezed to this width (px)")
     g.add_argument("--workers", type=int, default=1, help="data-loader processes")
-    g.add_argument("--val-size", type=int, default=512, help="fixed synthetic validation lines")
+    g.add_argument("--val-size", type=int, default=None,
+                   help="fixed synthetic validation lines (rec, default 512) or pages (det, default 32)")
+    g.add_argument("--det-size", type=int, default=512, help="detector training crop side (px, multiple of 32)")
     m = p.add_argument_group("model")
     m.add_argument("--transformation", default="None", choices=["None", "TPS"])
     m.add_argument("--feature-extraction", default="Light", choices=["Light", "VGG", "ResNet"])
@@ -41,7 +45,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                                        "fine-tune from; the charset grows with new characters of the data and "
                                        "the old output rows are kept")
     o = p.add_argument_group("optimisation")
-    o.add_argument("--batch-size", type=int, default=64)
+    o.add_argument("--batch-size", type=int, default=None, help="default: 64 lines (rec) or 8 pages (det)")
     o.add_argument("--max-steps", type=int, default=10000)
     o.add_argument("--max-minutes", type=float, default=None, help="stop after this wall time (min)")
     o.add_argument("--lr", type=float, default=1e-3)
@@ -68,6 +72,14 @@ def _new_run_dir(root: str, name: str) -> Path:
 
 
 def run(args: argparse.Namespace) -> Path:
+    if args.task == "det":
+        from .train_detector import run_detector
+
+        args.batch_size = args.batch_size or 8
+        args.val_size = args.val_size if args.val_size is not None else 32
+        return run_detector(args)
+    args.batch_size = args.batch_size or 64
+    args.val_size = args.val_size if args.val_size is not None else 512
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import lightning as L
     import torch

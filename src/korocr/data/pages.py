@@ -1,0 +1,83 @@
+"""Detector training batches: synthetic pages (or HierText) → fixed-size crops with DBNet targets."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Iterator, Sequence
+
+import cv2
+import numpy as np
+import torch
+from torch.utils.data import IterableDataset, get_worker_info
+
+from ..detection.targets import make_targets
+from ..synth.fonts import Font
+from ..synth.scene import ScenePageRenderer
+from ..synth.text import TextSampler
+
+
+@dataclass
+class PageBatch:
+    """images (N, 3, S, S) in [-1, 1]; prob, thresh, thresh_mask (N, 1, S, S); quads per image (px)."""
+
+    images: torch.Tensor
+    prob: torch.Tensor
+    thresh: torch.Tensor
+    thresh_mask: torch.Tensor
+    quads: list[list[np.ndarray]]
+
+
+def fit_crop(img: np.ndarray, quads: list[np.ndarray], size: int, rng: random.Random
+             ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Scale the page so its longer side is ≤ ``size`` × U(1, 1.6), then take a random ``size``² crop
+    (padding with the edge colour)."""
+    h, w = img.shape[:2]
+    s = min(1.0, size * rng.uniform(1.0, 1.6) / max(h, w))
+    if s < 1.0:
+        img = cv2.resize(img, (max(1, int(w * s)), max(1, int(h * s))), interpolation=cv2.INTER_AREA)
+        quads = [q * s for q in quads]
+    h, w = img.shape[:2]
+    x0 = rng.randint(0, max(0, w - size))
+    y0 = rng.randint(0, max(0, h - size))
+    crop = img[y0:y0 + size, x0:x0 + size]
+    if crop.shape[0] < size or crop.shape[1] < size:
+        crop = cv2.copyMakeBorder(crop, 0, size - crop.shape[0], 0, size - crop.shape[1], cv2.BORDER_REPLICATE)
+    moved = [q - np.array([x0, y0], np.float32) for q in quads]
+    inside = [q for q in moved if q[:, 0].max() > 0 and q[:, 1].max() > 0 and q[:, 0].min() < size
+              and q[:, 1].min() < size]
+    return crop, inside
+
+
+def to_batch(items: Sequence[tuple[np.ndarray, list[np.ndarray]]]) -> PageBatch:
+    imgs, probs, ths, tms, qs = [], [], [], [], []
+    for img, quads in items:
+        t = make_targets(quads, img.shape[:2])
+        imgs.append(torch.from_numpy(img.astype(np.float32) / 127.5 - 1.0).permute(2, 0, 1))
+        probs.append(torch.from_numpy(t["prob"])[None])
+        ths.append(torch.from_numpy(t["thresh"])[None])
+        tms.append(torch.from_numpy(t["thresh_mask"])[None])
+        qs.append(quads)
+    return PageBatch(torch.stack(imgs), torch.stack(probs), torch.stack(ths), torch.stack(tms), qs)
+
+
+class SyntheticPages(IterableDataset):
+    """Endless batches of synthetic page crops with DBNet targets."""
+
+    def __init__(self, fonts: Sequence[Font], sampler: TextSampler, batch_size: int = 8, size: int = 512,
+                 seed: int = 0):
+        super().__init__()
+        self.fonts, self.sampler = list(fonts), sampler
+        self.batch_size, self.size, self.seed = batch_size, size, seed
+
+    def __iter__(self) -> Iterator[PageBatch]:
+        cv2.setNumThreads(1)
+        info = get_worker_info()
+        rng = random.Random(self.seed + 1000 * (info.id if info else 0))
+        renderer = ScenePageRenderer(self.fonts, self.sampler)
+        while True:
+            items = []
+            for _ in range(self.batch_size):
+                img, regions = renderer.render(rng)
+                items.append(fit_crop(img, [r.quad for r in regions], self.size, rng))
+            yield to_batch(items)

@@ -1,0 +1,66 @@
+"""Text detection with onnxruntime (numpy only; torch is never imported here)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .postprocess import TextRegion, boxes_from_prob
+
+
+class DetectorLoadError(Exception):
+    """A detection model file is missing or is not a korocr ONNX detector."""
+
+
+class OnnxDetector:
+    """Finds text regions with an exported DBNet-style detector.
+
+    Args:
+        model_path: ``.onnx`` written by ``korocr train --task det --export``.
+        max_side: images are resized so their longer side is at most this many px (and padded to a multiple of
+            32); boxes are returned in the original image's px.
+        threads: onnxruntime threads.
+
+    Raises:
+        DetectorLoadError: missing file or not a korocr detector.
+    """
+
+    def __init__(self, model_path: str | Path, max_side: int = 1280, threads: int | None = None,
+                 bin_thresh: float = 0.3, box_thresh: float = 0.5, unclip_ratio: float | None = None):
+        import onnxruntime as ort
+
+        path = Path(model_path)
+        if not path.is_file():
+            raise DetectorLoadError(f"{path}: detection model not found")
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+        opts.log_severity_level = 3
+        try:
+            self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        except Exception as e:  # noqa: BLE001
+            raise DetectorLoadError(f"{path}: not a loadable ONNX model ({e})") from e
+        meta = self.session.get_modelmeta().custom_metadata_map
+        if meta.get("korocr.kind") != "detector":
+            raise DetectorLoadError(f"{path}: not a korocr detector (no korocr.kind=detector metadata)")
+        self.path, self.max_side = path, max_side
+        self.params = dict(bin_thresh=bin_thresh, box_thresh=box_thresh, unclip_ratio=unclip_ratio)
+
+    def probability_map(self, img: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
+        """(prob (h, w) at the analysis scale, (sx, sy) factors back to input px)."""
+        h, w = img.shape[:2]
+        s = min(1.0, self.max_side / max(h, w))
+        nh, nw = max(32, int(round(h * s / 32)) * 32), max(32, int(round(w * s / 32)) * 32)
+        rgb = img if img.ndim == 3 else np.repeat(img[..., None], 3, 2)
+        x = cv2.resize(rgb[..., :3], (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+        x = (x.astype(np.float32) / 127.5 - 1.0).transpose(2, 0, 1)[None]
+        prob = self.session.run(None, {"images": x})[0][0, 0]
+        return prob, (w / nw, h / nh)
+
+    def detect(self, img: np.ndarray) -> list[TextRegion]:
+        """Text regions of an RGB image (H, W, 3) uint8, in input px, top to bottom."""
+        prob, scale = self.probability_map(img)
+        h, w = img.shape[:2]
+        return boxes_from_prob(prob, scale=scale, image_size=(w, h), **self.params)

@@ -1,0 +1,231 @@
+"""Synthetic pages for training the text detector: many lines per image with their quadrilaterals.
+
+Each page mixes blocks of horizontal lines in several sizes, fonts, weights and colours, some vertical columns
+(Korean written top to bottom, columns right to left), tables with ruled cells and underlined lines, on plain,
+gradient, noisy or textured backgrounds; the whole page is then slightly rotated and warped in perspective
+(the quads follow) and degraded (blur, noise, JPEG).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Sequence
+
+import cv2
+import numpy as np
+from PIL import ImageDraw
+
+from .fonts import Font
+from .render import _contrasting, _load_font, _rand_color, make_background
+from .text import TextSampler
+
+
+@dataclass
+class SceneText:
+    """One text line (or vertical column) on a page: quad (4, 2) px clockwise from top-left."""
+
+    quad: np.ndarray
+    text: str
+    vertical: bool = False
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        x0, y0 = np.floor(self.quad.min(0)).astype(int)
+        x1, y1 = np.ceil(self.quad.max(0)).astype(int)
+        return int(x0), int(y0), int(x1), int(y1)
+
+
+def _rect_quad(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32)
+
+
+class ScenePageRenderer:
+    """Renders detector training pages.
+
+    Args:
+        fonts: Korean fonts.
+        sampler: text source.
+        size_range: page side lengths (px).
+    """
+
+    def __init__(self, fonts: Sequence[Font], sampler: TextSampler, size_range: tuple[int, int] = (448, 896)):
+        self.fonts = list(fonts)
+        self.sampler = sampler
+        self.size_range = size_range
+
+    def _font(self, text: str, rng: random.Random) -> Font | None:
+        c = [f for f in self.fonts if f.covers(text)]
+        return rng.choice(c) if c else None
+
+    def _text(self, rng: random.Random, max_chars: int) -> str:
+        old = self.sampler.max_chars
+        self.sampler.max_chars = max_chars
+        try:
+            return self.sampler.sample(rng)
+        finally:
+            self.sampler.max_chars = old
+
+    def render(self, rng: random.Random) -> tuple[np.ndarray, list[SceneText]]:
+        """One page: RGB (H, W, 3) uint8 and its text regions."""
+        W = rng.randint(*self.size_range)
+        H = rng.randint(*self.size_range)
+        dark_text = rng.random() < 0.7
+        bg = tuple(rng.randint(180, 255) for _ in range(3)) if dark_text else _rand_color(rng)
+        img = make_background(rng, W, H, bg)
+        draw = ImageDraw.Draw(img)
+        occupied = np.zeros((H, W), bool)
+        regions: list[SceneText] = []
+
+        def free(x0, y0, x1, y1) -> bool:
+            if x0 < 0 or y0 < 0 or x1 > W or y1 > H:
+                return False
+            return not occupied[max(0, y0 - 4):y1 + 4, max(0, x0 - 4):x1 + 4].any()
+
+        for _ in range(rng.randint(4, 14)):
+            kind = rng.random()
+            size = int(rng.choice([rng.uniform(12, 24), rng.uniform(18, 40), rng.uniform(30, 72)]))
+            fg = _contrasting(rng, bg, 90)
+            if kind < 0.15:
+                self._vertical_block(rng, draw, size, fg, W, H, free, occupied, regions)
+            elif kind < 0.27:
+                self._table(rng, draw, size, fg, W, H, free, occupied, regions)
+            else:
+                self._line_block(rng, draw, size, fg, W, H, free, occupied, regions)
+
+        arr = np.asarray(img).copy()
+        arr, regions = _warp(arr, regions, rng)
+        return _degrade(arr, rng), regions
+
+    # --- blocks -------------------------------------------------------------------------------------
+    def _line_block(self, rng, draw, size, fg, W, H, free, occupied, regions) -> None:
+        n_lines = rng.randint(1, 6)
+        max_chars = max(2, min(30, int((W * 0.8) / size)))
+        texts = [self._text(rng, max_chars) for _ in range(n_lines)]
+        font = self._font("".join(texts), rng)
+        if font is None:
+            return
+        pf = _load_font(font.spec.path, font.spec.index, size)
+        asc, desc = pf.getmetrics()
+        gap = int((asc + desc) * rng.uniform(0.3, 1.0))
+        widths = [int(pf.getlength(t)) for t in texts]
+        bw, bh = max(widths), n_lines * (asc + desc) + (n_lines - 1) * gap
+        for _ in range(25):
+            x0, y0 = rng.randint(0, max(0, W - bw)), rng.randint(0, max(0, H - bh))
+            if free(x0, y0, x0 + bw, y0 + bh):
+                break
+        else:
+            return
+        underline = rng.random() < 0.12
+        y = y0
+        for t, w in zip(texts, widths):
+            draw.text((x0, y + asc), t, font=pf, fill=fg, anchor="ls")
+            bx = draw.textbbox((x0, y + asc), t, font=pf, anchor="ls")
+            if underline:
+                draw.line([(bx[0], bx[3] + 2), (bx[2], bx[3] + 2)], fill=fg, width=max(1, size // 16))
+            if bx[2] > bx[0] and bx[3] > bx[1] and t.strip():
+                regions.append(SceneText(_rect_quad(*bx), t))
+                occupied[bx[1]:bx[3], bx[0]:bx[2]] = True
+            y += asc + desc + gap
+        occupied[y0:y0 + bh, x0:x0 + bw] = True
+
+    def _vertical_block(self, rng, draw, size, fg, W, H, free, occupied, regions) -> None:
+        n_cols = rng.randint(1, 4)
+        max_chars = max(2, min(15, int((H * 0.8) / (size * 1.1))))
+        texts = ["".join(self._text(rng, max_chars).split()) for _ in range(n_cols)]
+        texts = [t for t in texts if t]
+        font = self._font("".join(texts), rng)
+        if font is None or not texts:
+            return
+        pf = _load_font(font.spec.path, font.spec.index, size)
+        step = int(size * rng.uniform(1.0, 1.25))
+        col_gap = int(size * rng.uniform(0.5, 1.2))
+        bw = len(texts) * size + (len(texts) - 1) * col_gap
+        bh = max(len(t) for t in texts) * step
+        for _ in range(25):
+            x0, y0 = rng.randint(0, max(0, W - bw)), rng.randint(0, max(0, H - bh))
+            if free(x0, y0, x0 + bw, y0 + bh):
+                break
+        else:
+            return
+        for c, t in enumerate(texts):  # first column on the right
+            cx = x0 + bw - (c + 1) * size - c * col_gap + size / 2
+            ys = []
+            for i, ch in enumerate(t):
+                cy = y0 + i * step + step / 2
+                draw.text((cx, cy), ch, font=pf, fill=fg, anchor="mm")
+                ys.append(draw.textbbox((cx, cy), ch, font=pf, anchor="mm"))
+            x_lo, x_hi = min(b[0] for b in ys), max(b[2] for b in ys)
+            y_lo, y_hi = min(b[1] for b in ys), max(b[3] for b in ys)
+            regions.append(SceneText(_rect_quad(x_lo, y_lo, x_hi, y_hi), t, vertical=True))
+        occupied[y0:y0 + bh, x0:x0 + bw] = True
+
+    def _table(self, rng, draw, size, fg, W, H, free, occupied, regions) -> None:
+        size = min(size, 28)
+        rows, cols = rng.randint(2, 5), rng.randint(2, 4)
+        cell_w, cell_h = int(size * rng.uniform(4, 7)), int(size * rng.uniform(1.6, 2.2))
+        bw, bh = cols * cell_w, rows * cell_h
+        for _ in range(25):
+            x0, y0 = rng.randint(0, max(0, W - bw)), rng.randint(0, max(0, H - bh))
+            if free(x0, y0, x0 + bw, y0 + bh):
+                break
+        else:
+            return
+        lw = max(1, size // 14)
+        for r in range(rows + 1):
+            draw.line([(x0, y0 + r * cell_h), (x0 + bw, y0 + r * cell_h)], fill=fg, width=lw)
+        for c in range(cols + 1):
+            draw.line([(x0 + c * cell_w, y0), (x0 + c * cell_w, y0 + bh)], fill=fg, width=lw)
+        max_chars = max(1, int(cell_w * 0.8 / size))
+        for r in range(rows):
+            for c in range(cols):
+                if rng.random() < 0.15:
+                    continue
+                t = self._text(rng, max_chars)
+                font = self._font(t, rng)
+                if font is None or not t.strip():
+                    continue
+                pf = _load_font(font.spec.path, font.spec.index, size)
+                if pf.getlength(t) > cell_w - 2 * lw - 4:
+                    continue
+                cx, cy = x0 + c * cell_w + cell_w / 2, y0 + r * cell_h + cell_h / 2
+                draw.text((cx, cy), t, font=pf, fill=fg, anchor="mm")
+                bx = draw.textbbox((cx, cy), t, font=pf, anchor="mm")
+                regions.append(SceneText(_rect_quad(*bx), t))
+        occupied[y0:y0 + bh, x0:x0 + bw] = True
+
+
+def _warp(arr: np.ndarray, regions: list[SceneText], rng: random.Random) -> tuple[np.ndarray, list[SceneText]]:
+    """Slight rotation (±3°) and perspective; quads are transformed with the image."""
+    if rng.random() < 0.4:
+        return arr, regions
+    h, w = arr.shape[:2]
+    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+    j = 0.03
+    dst = src + np.array([[rng.uniform(-j, j) * w, rng.uniform(-j, j) * h] for _ in range(4)], np.float32)
+    ang = np.deg2rad(rng.uniform(-3, 3))
+    c = np.array([w / 2, h / 2], np.float32)
+    R = np.array([[np.cos(ang), -np.sin(ang)], [np.sin(ang), np.cos(ang)]], np.float32)
+    dst = (dst - c) @ R.T + c
+    M = cv2.getPerspectiveTransform(src, dst.astype(np.float32))
+    out = cv2.warpPerspective(arr, M, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    moved = []
+    for r in regions:
+        q = cv2.perspectiveTransform(r.quad[None].astype(np.float32), M)[0]
+        moved.append(SceneText(q, r.text, r.vertical))
+    return out, moved
+
+
+def _degrade(arr: np.ndarray, rng: random.Random) -> np.ndarray:
+    if rng.random() < 0.3:
+        k = rng.choice([3, 5])
+        arr = cv2.GaussianBlur(arr, (k, k), 0)
+    if rng.random() < 0.3:
+        noise = np.random.default_rng(rng.getrandbits(32)).normal(0, rng.uniform(3, 12), arr.shape)
+        arr = np.clip(arr.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+    if rng.random() < 0.3:
+        ok, enc = cv2.imencode(".jpg", arr[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, rng.randint(25, 85)])
+        if ok:
+            arr = cv2.imdecode(enc, cv2.IMREAD_COLOR)[..., ::-1]
+    return np.ascontiguousarray(arr)
+

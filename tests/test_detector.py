@@ -1,0 +1,115 @@
+"""Detector pieces: targets, post-processing on synthetic maps with known boxes, model, ONNX, vertical text."""
+
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from korocr.detection.postprocess import boxes_from_prob, crop_region, unclip_rect
+from korocr.detection.targets import make_targets, shrink_offset
+from korocr.models.detection.dbnet import DetectorConfig, TextDetector
+from korocr.preprocessing.line import unstack_vertical
+
+
+def _quad(x0, y0, x1, y1):
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32)
+
+
+def test_targets_shrink_and_threshold():
+    q = _quad(20, 20, 220, 60)
+    t = make_targets([q], (100, 300))
+    d = shrink_offset(q)
+    ys, xs = np.nonzero(t["prob"])
+    assert xs.min() >= 20 + d - 2 and xs.max() <= 220 - d + 2 and ys.min() >= 20 + d - 2
+    assert t["thresh_mask"][40, 10] == 1 and t["thresh_mask"][95, 295] == 0  # dilated region only
+    assert 0.3 <= t["thresh"].min() and t["thresh"].max() <= 0.7 + 1e-6
+    assert t["thresh"][20, 120] == pytest.approx(0.7, abs=0.02)  # on the border
+
+
+def test_postprocess_recovers_known_boxes():
+    """Shrunk-region probability maps → the original boxes, via DB's unclip."""
+    truth = [(40, 30, 440, 80), (40, 120, 300, 150), (500, 40, 540, 300)]
+    t = make_targets([_quad(*b) for b in truth], (360, 600))
+    prob = t["prob"] * 0.9
+    regions = boxes_from_prob(prob, image_size=(600, 360))
+    assert len(regions) == 3
+    from korocr.evaluation.detection import iou_matrix
+
+    ious = iou_matrix([r.box for r in regions], truth)
+    assert (ious.max(1) > 0.8).all()
+    vertical = [r.vertical for r in sorted(regions, key=lambda r: r.box[0])]
+    assert vertical == [False, False, True]
+
+
+def test_postprocess_scale_and_score_filter():
+    prob = np.zeros((50, 80), np.float32)
+    prob[10:20, 10:60] = 0.95
+    prob[30:40, 10:60] = 0.35  # above bin_thresh but below box_thresh: dropped
+    r = boxes_from_prob(prob, scale=(4.0, 4.0))
+    assert len(r) == 1 and r[0].box[0] < 40 and r[0].box[2] > 240
+    assert unclip_rect(100, 10, 1.5) == pytest.approx((100 + 2 * 1000 * 1.5 / 220, 10 + 2 * 1000 * 1.5 / 220))
+    # the default inverts the training shrink exactly
+    w, h = 400.0, 50.0
+    d = w * h * (1 - 0.4 ** 2) / (2 * (w + h))
+    assert unclip_rect(w - 2 * d, h - 2 * d) == pytest.approx((w, h), rel=1e-6)
+
+
+def test_crop_region_rectifies():
+    img = np.zeros((100, 200, 3), np.uint8)
+    img[20:40, 50:150] = 255
+    prob = np.zeros((100, 200), np.float32)
+    prob[25:35, 55:145] = 0.9
+    r = boxes_from_prob(prob)[0]
+    crop = crop_region(img, r)
+    assert crop.shape[0] < crop.shape[1] and crop.mean() > 100
+
+
+def test_detector_forward_and_onnx(tmp_path):
+    import onnxruntime as ort
+
+    from korocr.export.onnx import export_detector_onnx
+
+    torch.manual_seed(0)
+    m = TextDetector(DetectorConfig(channels=(8, 8, 16, 16, 16), inner=16))
+    m.train()
+    out = m(torch.randn(2, 3, 64, 96))
+    assert out["prob"].shape == out["thresh"].shape == out["binary"].shape == (2, 1, 64, 96)
+    m.eval()
+    assert set(m(torch.randn(1, 3, 64, 64))) == {"prob"}
+    path = export_detector_onnx(m, tmp_path / "det.onnx")
+    x = np.random.default_rng(0).uniform(-1, 1, (1, 3, 96, 128)).astype(np.float32)
+    ref = m(torch.from_numpy(x))["prob"].detach().numpy()
+    got = ort.InferenceSession(str(path)).run(None, {"images": x})[0]
+    np.testing.assert_allclose(got, ref, atol=1e-5)
+
+
+def test_unstack_vertical_column(korean_font):
+    from PIL import Image, ImageDraw, ImageFont
+
+    text = "고래식당"
+    f = ImageFont.truetype(korean_font.spec.path, 40, index=korean_font.spec.index)
+    img = Image.new("RGB", (56, 4 * 52 + 10), "white")
+    d = ImageDraw.Draw(img)
+    for i, ch in enumerate(text):
+        d.text((28, 5 + 26 + i * 52), ch, font=f, fill="black", anchor="mm")
+    out = unstack_vertical(np.asarray(img))
+    assert out.shape[0] == 56 and out.shape[1] == 4 * 56  # four upright cells side by side
+    ink = (out.mean(2) < 128).sum(0)
+    assert all(ink[i * 56:(i + 1) * 56].sum() > 0 for i in range(4))
+
+
+def test_reader_with_detector(tmp_path, tiny_onnx):
+    from korocr.export.onnx import export_detector_onnx
+    from korocr.reader import Reader
+
+    torch.manual_seed(0)
+    det = export_detector_onnx(TextDetector(DetectorConfig(channels=(8, 8, 16, 16, 16), inner=16)).eval(),
+                               tmp_path / "det.onnx")
+    reader = Reader(tiny_onnx, det_model=det)
+    page = reader.read(np.full((100, 150, 3), 255, np.uint8))
+    assert page.size == (150, 100)
+    from korocr.detection.onnx_detector import DetectorLoadError
+
+    with pytest.raises(DetectorLoadError, match="not a korocr detector"):
+        Reader(tiny_onnx, det_model=tiny_onnx)
