@@ -113,3 +113,26 @@ def test_reader_with_detector(tmp_path, tiny_onnx):
 
     with pytest.raises(DetectorLoadError, match="not a korocr detector"):
         Reader(tiny_onnx, det_model=tiny_onnx)
+
+
+def test_synth_pages_hiertext_and_eval_det(tmp_path, korean_font):
+    import json
+    import subprocess
+    import sys
+
+    from korocr.io.datasets import open_dataset
+
+    words = tmp_path / "w.txt"
+    words.write_text("가나다\n서울역\n한국어 문장\n", encoding="utf-8")
+    out = tmp_path / "pages"
+    r = subprocess.run([sys.executable, "-m", "korocr", "synth", "--pages", "-c", "2", "-o", str(out), "--dict",
+                        str(words), "--fonts", korean_font.spec.key, "--seed", "1"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout)
+    lines = list(open_dataset(out / "annotations.jsonl", images=out / "images"))
+    assert len(lines) == info["lines"] > 0 and all(s.error is None for s in lines)
+    r = subprocess.run([sys.executable, "-m", "korocr", "eval", "classical", str(out), "--task", "det", "--json"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout.splitlines()[-1])
+    assert d["ground_truth"] == info["lines"] and 0.0 <= d["hmean"] <= 1.0

@@ -16,6 +16,8 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
+
 
 def _err(msg: str) -> None:
     print(f"korocr: {msg}", file=sys.stderr, flush=True)
@@ -94,6 +96,11 @@ def cmd_synth(args: argparse.Namespace) -> int:
         return 2
     charset = Charset.default() if args.charset == "default" else Charset.load(args.charset)
     sampler = TextSampler.from_files(args.corpus, args.dict, charset=charset, max_chars=args.max_chars)
+    if args.pages:
+        from .synth.generate import generate_pages
+
+        print(json.dumps(generate_pages(args.output, fonts, sampler, args.count, seed=args.seed), ensure_ascii=False))
+        return 0
     lo, hi = args.font_size
     cfg = RenderConfig(font_size=(lo, hi), augment=not args.no_augment)
     info = generate(args.output, fonts, sampler, args.count, seed=args.seed, workers=args.workers, fmt=args.format,
@@ -124,11 +131,64 @@ def add_synth(sub) -> None:
     p.add_argument("--format", choices=["files", "lmdb", "both"], default="files")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--pages", action="store_true",
+                   help="render --count detector pages (images/ + HierText-style annotations.jsonl) instead of lines")
     p.set_defaults(func=cmd_synth)
 
 
 # ---------------------------------------------------------------------------------------------------
+def cmd_eval_det(args: argparse.Namespace) -> int:
+    """Detection P / R / H-mean at IoU 0.5 on a HierText-style annotation file (line level)."""
+    import time
+
+    from .detection.lines import find_lines
+    from .detection.onnx_detector import DetectorLoadError, OnnxDetector
+    from .evaluation.detection import DetectionCounts, match_boxes
+    from .io.datasets import DatasetError, _hiertext_annotations
+    from .io.image import ImageLoadError, load_image
+
+    ann_path = Path(args.dataset)
+    if ann_path.is_dir():
+        ann_path = next(iter(sorted(ann_path.glob("*.json*"))), ann_path / "annotations.jsonl")
+    try:
+        detector = None if args.model == "classical" else OnnxDetector(args.model, max_side=args.max_side,
+                                                                       threads=args.threads)
+        anns = list(_hiertext_annotations(ann_path))
+    except (DetectorLoadError, DatasetError, OSError) as e:
+        _err(str(e))
+        return 2
+    total, bad, t0 = DetectionCounts(), 0, time.perf_counter()
+    for ann in anns:
+        image_id = str(ann.get("image_id"))
+        img_path = next((p for p in (ann_path.parent / "images" / f"{image_id}.jpg", ann_path.parent / f"{image_id}.jpg",
+                                     ann_path.parent / "images" / f"{image_id}.png") if p.is_file()), None)
+        try:
+            img = load_image(img_path if img_path else ann_path.parent / f"{image_id}.jpg")
+        except ImageLoadError as e:
+            _err(str(e))
+            bad += 1
+            continue
+        gt, dc = [], []
+        for para in ann.get("paragraphs", []):
+            for line in para.get("lines", []):
+                v = np.asarray(line.get("vertices") or [[0, 0]], np.float32)
+                gt.append((float(v[:, 0].min()), float(v[:, 1].min()), float(v[:, 0].max()), float(v[:, 1].max())))
+                dc.append(not line.get("legible", True))
+        det = [r.box for r in detector.detect(img)] if detector else [b.as_tuple() for b in find_lines(img)]
+        c = match_boxes(det, gt, dont_care=dc)
+        total.tp, total.det, total.gt = total.tp + c.tp, total.det + c.det, total.gt + c.gt
+    dt = time.perf_counter() - t0
+    d = total.as_dict()
+    print(f"images {len(anns) - bad}  precision {d['precision']:.4f}  recall {d['recall']:.4f}  "
+          f"H-mean {d['hmean']:.4f}  (IoU 0.5)  s/image {dt / max(1, len(anns) - bad):.3f}  unreadable {bad}")
+    if args.json:
+        print(json.dumps(d))
+    return 1 if bad else 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.task == "det":
+        return cmd_eval_det(args)
     from .evaluation.evaluate import evaluate, format_aligned, write_log
     from .io.datasets import DatasetError, open_dataset
     from .reader import Reader
@@ -159,9 +219,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def add_eval(sub) -> None:
-    p = sub.add_parser("eval", help="accuracy / CER of a model on a labelled dataset")
-    p.add_argument("model", help="recognition model (.onnx); 'default' for the bundled one")
-    p.add_argument("dataset", help="folder with labels.tsv, gt*.txt, labels.txt or an LMDB; or a label file")
+    p = sub.add_parser("eval", help="accuracy / CER of a recogniser, or P / R / H-mean of a detector")
+    p.add_argument("model", help="rec: a recognition .onnx ('default': the bundled one); det: a detector .onnx "
+                                 "or 'classical' (the built-in line finder)")
+    p.add_argument("dataset", help="rec: folder with labels.tsv, gt*.txt, labels.txt or an LMDB, or a label file; "
+                                   "det: HierText-style annotations (.json/.jsonl) or a folder holding one")
+    p.add_argument("--task", choices=["rec", "det"], default="rec")
+    p.add_argument("--max-side", type=int, default=1280, help="det: longer image side for analysis (px)")
     p.add_argument("--log", help="write the per-sample TSV log here (and an aligned copy for people, .txt)")
     p.add_argument("--show", type=int, default=0, metavar="N", help="print the first N rows of the aligned log")
     p.add_argument("--page", action="store_true", help="images hold several lines: find them first")

@@ -211,8 +211,8 @@ def read_hiertext(path: str | Path, images: str | Path | None = None, level: str
     root = Path(images) if images else path.parent
     for ann in _hiertext_annotations(path):
         image_id = str(ann.get("image_id"))
-        img_path = next((root / f"{image_id}{s}" for s in (".jpg", ".png", ".jpeg") if (root / f"{image_id}{s}").is_file()),
-                        None)
+        img_path = next((d / f"{image_id}{s}" for d in (root, root / "images") for s in (".jpg", ".png", ".jpeg")
+                         if (d / f"{image_id}{s}").is_file()), None)
         items = []
         for p, para in enumerate(ann.get("paragraphs", [])):
             for li, line in enumerate(para.get("lines", [])):

@@ -107,3 +107,31 @@ def generate(out_dir: str | Path, fonts: Sequence[Font], sampler: TextSampler, c
     if fmt == "lmdb":
         (out / "images").rmdir()
     return {"count": len(all_samples), "out_dir": str(out), "fonts": font_counts}
+
+
+def generate_pages(out_dir: str | Path, fonts: Sequence[Font], sampler: TextSampler, count: int, seed: int = 0
+                   ) -> dict:
+    """Render ``count`` detector pages into ``out_dir``: ``images/{i}.jpg`` and ``annotations.jsonl`` in the
+    HierText layout (one annotation per line: ``image_id``, ``image_width``, ``image_height``,
+    ``paragraphs[].lines[]`` with ``vertices``, ``text``, ``legible``, ``vertical``, ``handwritten``, ``words``),
+    readable by :func:`korocr.io.datasets.read_hiertext` and ``korocr eval --task det``."""
+    import json
+
+    from .scene import ScenePageRenderer
+
+    out = Path(out_dir)
+    (out / "images").mkdir(parents=True, exist_ok=True)
+    renderer = ScenePageRenderer(fonts, sampler)
+    rng = random.Random(seed)
+    n_lines = 0
+    with open(out / "annotations.jsonl", "w", encoding="utf-8") as fh:
+        for i in range(count):
+            img, regions = renderer.render(rng)
+            Image.fromarray(img).save(out / "images" / f"{i}.jpg", quality=92)
+            lines = [{"vertices": [[round(float(x), 1), round(float(y), 1)] for x, y in r.quad], "text": r.text,
+                      "legible": True, "vertical": r.vertical, "handwritten": False, "words": []} for r in regions]
+            n_lines += len(lines)
+            fh.write(json.dumps({"image_id": str(i), "image_width": img.shape[1], "image_height": img.shape[0],
+                                 "paragraphs": [{"vertices": [], "legible": True, "lines": lines}]},
+                                ensure_ascii=False) + "\n")
+    return {"count": count, "lines": n_lines, "out_dir": str(out)}
