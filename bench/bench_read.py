@@ -9,7 +9,8 @@ Sets:
   * A4-like pages (1240×1754 px) rendered with a held-out font: page CER (whitespace-insensitive) and s/page.
 
 Tesseract runs once per set over a file list (its model loads once), with OMP_THREAD_LIMIT=1 and --psm 7 for
-line crops, --psm 3 and --psm 6 for pages.  korocr runs its bundled ONNX model (or --rec-model), with 1 and
+line crops, kor_vert --psm 5 for vertical crops (korocr: --vertical, columns cut into cells), --psm 3 and
+--psm 6 for pages.  korocr runs its bundled ONNX model (or --rec-model), with 1 and
 2 threads.
 
     python bench/bench_read.py --shared ../shared --out bench/out
@@ -35,10 +36,18 @@ from korocr.io.datasets import Sample, open_dataset
 from korocr.io.image import load_image
 from korocr.reader import Reader
 
+VERTICAL = "vertical signboard crops (inverse_dalle vertical-*)"
 HELD_OUT_FONTS = ["UnDotum*", "UnGraphic*", "NanumSquareRound*", "NanumBarunpen*"]
 
 
 def tesseract_lines(paths: list[Path], psm: int, lang: str = "kor+eng") -> tuple[list[str], float]:
+    if psm == 5:  # a vertical block: one column per image here
+        texts, dt = _tesseract(paths, psm, lang)
+        return ["".join(t.split()) for t in texts], dt
+    return _tesseract(paths, psm, lang)
+
+
+def _tesseract(paths: list[Path], psm: int, lang: str) -> tuple[list[str], float]:
     """Run one tesseract process over all images; returns (texts, seconds)."""
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as fh:
         fh.write("\n".join(str(p.resolve()) for p in paths) + "\n")
@@ -75,10 +84,10 @@ def score(preds: list[str], refs: list[str]) -> dict:
     return acc.as_dict()
 
 
-def run_korocr_lines(reader: Reader, paths: list[Path]) -> tuple[list[str], float]:
+def run_korocr_lines(reader: Reader, paths: list[Path], vertical: bool = False) -> tuple[list[str], float]:
     imgs = [load_image(p) for p in paths]
     t = time.perf_counter()
-    pages = list(reader.read_many(imgs, line=True))
+    pages = list(reader.read_many(imgs, line=True, vertical=vertical))
     return [p.text for p in pages], time.perf_counter() - t
 
 
@@ -93,6 +102,7 @@ def line_sets(shared: Path, handwritten_n: int) -> dict[str, list[Sample]]:
     sign += [s for s in open_dataset(real / "easyocr_examples") if s.key.startswith("crops/")]
     sign += list(open_dataset(real / "paddleocr_examples"))
     sets["signboard/photo crops (horizontal)"] = sign
+    sets[VERTICAL] = [s for s in open_dataset(real / "inverse_dalle_samples") if "vertical" in s.key]
     sets["trocr_trdg_synthetic_3rdparty (lines)"] = list(open_dataset(real / "trocr_trdg_synthetic_3rdparty"))
     hw = list(open_dataset(real / "hangul_db_handwritten_chars"))
     random.Random(0).shuffle(hw)
@@ -166,16 +176,17 @@ def main() -> None:
         paths = materialise(samples, tmp)
         refs = [s.text for s in samples]
         row: dict = {"n": len(samples)}
+        vertical = name == VERTICAL
         for t, rd in readers.items():
-            run_korocr_lines(rd, paths[:8])  # warm-up
-            preds, dt = run_korocr_lines(rd, paths)
+            run_korocr_lines(rd, paths[:8], vertical)  # warm-up
+            preds, dt = run_korocr_lines(rd, paths, vertical)
             row[f"korocr_{t}t"] = {**score(preds, refs), "lines_per_s": len(paths) / dt}
             if t == 1:
                 row["korocr_examples"] = [(s.key, r, p) for s, r, p in zip(samples, refs, preds)][:5]
                 errors = [(s.key, r, p) for s, r, p in zip(samples, refs, preds) if r != p]
                 row["korocr_errors"] = errors[:15]
         if have_tess:
-            preds, dt = tesseract_lines(paths, psm=7)
+            preds, dt = (tesseract_lines(paths, psm=5, lang="kor_vert") if vertical else tesseract_lines(paths, psm=7))
             row["tesseract"] = {**score(preds, refs), "lines_per_s": len(paths) / dt}
         results["sets"][name] = row
         print(name, json.dumps({k: v for k, v in row.items() if not k.endswith(("examples", "errors"))}),

@@ -51,3 +51,23 @@ def test_jsonl_and_text():
     assert format_page(p, "text") == "서울 가는 길\nSeoul"
     d = json.loads(format_page(p, "jsonl"))
     assert d["lines"][1] == {"text": "Seoul", "confidence": 0.8, "box": [10, 70, 110, 90]}
+
+
+def test_visualize_draws_on_a_copy(tmp_path, tiny_onnx):
+    import subprocess
+    import sys
+
+    import numpy as np
+    from PIL import Image
+
+    src = tmp_path / "in.png"
+    arr = np.full((60, 200, 3), 255, np.uint8)
+    arr[20:40, 20:180] = 0
+    Image.fromarray(arr).save(src)
+    out = tmp_path / "vis.png"
+    r = subprocess.run([sys.executable, "-m", "korocr", "read", "--line", "--rec-model", str(tiny_onnx), str(src),
+                        "--visualize", str(out)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    vis = np.asarray(Image.open(out).convert("RGB"))
+    assert vis.shape == arr.shape
+    assert (vis[..., 1] > vis[..., 0] + 100).any()  # green box pixels were drawn

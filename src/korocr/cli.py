@@ -41,11 +41,21 @@ def cmd_read(args: argparse.Namespace) -> int:
     failed = 0
     multi = len(args.images) > 1
     printed_header = False
+    shown = 0
     for result in reader.read_many(args.images, line=args.line or args.vertical, vertical=args.vertical):
         if isinstance(result, ImageLoadError):
             _err(str(result))
             failed += 1
             continue
+        if args.visualize:
+            from .io.image import load_image
+            from .visualize import draw_page
+
+            vis = Path(args.visualize)
+            if len(args.images) > 1:
+                vis = vis.with_name(f"{vis.stem}_{shown}{vis.suffix or '.png'}")
+            draw_page(load_image(result.image), result).save(vis)
+        shown += 1
         out = format_page(result, args.format)
         if args.format == "tsv" and printed_header:
             out = out.split("\n", 1)[1]
@@ -70,6 +80,8 @@ def add_read(sub) -> None:
     p.add_argument("--format", choices=["text", "jsonl", "tsv", "hocr"], default="text",
                    help="text: the lines; jsonl: one JSON object per image with lines, boxes, confidences; "
                         "tsv: Tesseract's TSV columns (words with boxes); hocr: hOCR XHTML")
+    p.add_argument("--visualize", metavar="OUT.png",
+                   help="draw boxes and recognised text on the image (several images: OUT_0.png, OUT_1.png, ...)")
     p.add_argument("--vertical", action="store_true",
                    help="each image is a single vertical line (Korean written top to bottom)")
     p.add_argument("--rec-model", help="recognition model (.onnx from korocr export); default: the bundled one")
