@@ -71,3 +71,16 @@ def test_visualize_draws_on_a_copy(tmp_path, tiny_onnx):
     vis = np.asarray(Image.open(out).convert("RGB"))
     assert vis.shape == arr.shape
     assert (vis[..., 1] > vis[..., 0] + 100).any()  # green box pixels were drawn
+
+
+def test_blocks_in_tsv_hocr_jsonl():
+    from korocr.io.elements import Block
+
+    p = _page()
+    p.blocks = [Block([0], p.lines[0].box), Block([1], p.lines[1].box)]
+    rows = list(csv.reader(io.StringIO(format_page(p, "tsv")), delimiter="\t"))
+    assert sorted({r[2] for r in rows[1:] if r[0] == "2"}) == ["1", "2"]
+    root = ET.fromstring(format_page(p, "hocr").encode("utf-8"))
+    assert len(root.findall(".//{http://www.w3.org/1999/xhtml}div[@class='ocr_carea']")) == 2
+    assert json.loads(format_page(p, "jsonl"))["blocks"] == [{"box": [10, 20, 210, 60], "lines": [0]},
+                                                            {"box": [10, 70, 110, 90], "lines": [1]}]

@@ -37,8 +37,15 @@ def _bbox_union(boxes):
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
+def _blocks(page: Page) -> list[list[int]]:
+    """Line indices per block (one block holding every line when the page has no blocks)."""
+    if page.blocks:
+        return [b.lines for b in page.blocks]
+    return [list(range(len(page.lines)))] if page.lines else []
+
+
 def format_tsv(page: Page, page_num: int = 1, header: bool = True) -> str:
-    """Tesseract-compatible TSV (one block and paragraph holding the page's lines in 0.1)."""
+    """Tesseract-compatible TSV: a block (with one paragraph) per :class:`~korocr.io.elements.Block`."""
     rows = [TSV_COLUMNS] if header else []
     w, h = page.size
 
@@ -47,14 +54,15 @@ def format_tsv(page: Page, page_num: int = 1, header: bool = True) -> str:
         rows.append((level, page_num, block, par, line, word, x0, y0, x1 - x0, y1 - y0, conf, text))
 
     row(1, 0, 0, 0, 0, (0, 0, w, h), -1, "")
-    if page.lines:
-        area = _bbox_union(line.box for line in page.lines)
-        row(2, 1, 0, 0, 0, area, -1, "")
-        row(3, 1, 1, 0, 0, area, -1, "")
-        for li, line in enumerate(page.lines, 1):
-            row(4, 1, 1, li, 0, line.box, -1, "")
+    for bi, members in enumerate(_blocks(page), 1):
+        area = _bbox_union(page.lines[i].box for i in members)
+        row(2, bi, 0, 0, 0, area, -1, "")
+        row(3, bi, 1, 0, 0, area, -1, "")
+        for li, k in enumerate(members, 1):
+            line = page.lines[k]
+            row(4, bi, 1, li, 0, line.box, -1, "")
             for wi, word in enumerate(line.words, 1):
-                row(5, 1, 1, li, wi, word.box, round(word.confidence * 100, 2), word.text)
+                row(5, bi, 1, li, wi, word.box, round(word.confidence * 100, 2), word.text)
     return "\n".join("\t".join(str(c) for c in r) for r in rows)
 
 
@@ -76,13 +84,15 @@ def format_hocr(page: Page) -> str:
            "</head>", "<body>",
            f'<div class="ocr_page" id="page_1" title="image {escape(json.dumps(page.image), quote=True)}; '
            f'bbox 0 0 {w} {h}; ppageno 0">']
-    if page.lines:
-        area = _bbox_union(line.box for line in page.lines)
-        out.append(f'<div class="ocr_carea" id="block_1_1" title="{bbox(area)}">')
-        out.append(f'<p class="ocr_par" id="par_1_1" lang="kor" title="{bbox(area)}">')
-        wid = 0
-        for li, line in enumerate(page.lines, 1):
-            out.append(f'<span class="ocr_line" id="line_1_{li}" title="{bbox(line.box)}">')
+    wid = lid = 0
+    for bi, members in enumerate(_blocks(page), 1):
+        area = _bbox_union(page.lines[i].box for i in members)
+        out.append(f'<div class="ocr_carea" id="block_1_{bi}" title="{bbox(area)}">')
+        out.append(f'<p class="ocr_par" id="par_1_{bi}" lang="kor" title="{bbox(area)}">')
+        for k in members:
+            line = page.lines[k]
+            lid += 1
+            out.append(f'<span class="ocr_line" id="line_1_{lid}" title="{bbox(line.box)}">')
             for word in line.words:
                 wid += 1
                 out.append(f'<span class="ocrx_word" id="word_1_{wid}" title="{bbox(word.box)}; '

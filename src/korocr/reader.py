@@ -14,7 +14,8 @@ import numpy as np
 from .detection.lines import find_lines
 from .detection.postprocess import crop_region
 from .preprocessing.line import unstack_vertical
-from .io.elements import Line, Page, words_from_alignment
+from .io.elements import Block, Line, Page, words_from_alignment
+from .layout.reading_order import reading_order
 from .io.image import ImageLoadError, ImageSource, load_image
 from .recognition.onnx_recognizer import OnnxRecognizer
 
@@ -118,7 +119,7 @@ class Reader:
         crops = [arr[y0:y1, x0:x1] for x0, y0, x1, y1 in boxes_t]
         decoded = self.recognizer.recognize(crops)
         lines = [_line(d, box) for box, d in zip(boxes_t, decoded) if d.text.strip()]
-        return Page(label, (w, h), lines)
+        return _ordered_page(label, (w, h), lines, [False] * len(lines))
 
 
     def _read_detected(self, arr: np.ndarray, label: str) -> Page:
@@ -129,16 +130,23 @@ class Reader:
             c = crop_region(arr, r)
             crops.append(unstack_vertical(c) if r.vertical else c)
         decoded = self.recognizer.recognize(crops)
-        lines = []
+        lines, vertical = [], []
         for r, d in zip(regions, decoded):
             if not d.text.strip():
                 continue
+            vertical.append(r.vertical)
             if r.vertical:  # word boxes of an unstacked column are not meaningful: one word = the column
                 lines.append(Line(d.text, d.confidence, r.box, d.char_confidences,
                                   words_from_alignment(d.text, d.char_confidences, [], 0, r.box)))
             else:
                 lines.append(_line(d, r.box))
-        return Page(label, (w, h), lines)
+        return _ordered_page(label, (w, h), lines, vertical)
+
+
+def _ordered_page(label: str, size: tuple[int, int], lines: list[Line], vertical: list[bool]) -> Page:
+    """Lines in reading order (recursive XY-cut) grouped into blocks."""
+    order, blocks = reading_order([ln.box for ln in lines], vertical)
+    return Page(label, size, [lines[i] for i in order], [Block(b.lines, b.box) for b in blocks])
 
 
 def _line(d, box: tuple[int, int, int, int]) -> Line:

@@ -83,18 +83,31 @@ def words_from_alignment(text: str, confidences: Sequence[float], spans: Sequenc
 
 
 @dataclass
+class Block:
+    """A paragraph: indices into :attr:`Page.lines` (in reading order) and the union box (px)."""
+
+    lines: list[int]
+    box: Box
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"box": list(self.box), "lines": list(self.lines)}
+
+
+@dataclass
 class Page:
-    """All lines read from one image, in reading order (top to bottom).
+    """All lines read from one image, in reading order.
 
     Attributes:
         image: the source (path or a label).
         size: (width, height) px.
-        lines: recognised lines.
+        lines: recognised lines, in reading order.
+        blocks: paragraphs grouping the lines (empty for single-line reading).
     """
 
     image: str
     size: tuple[int, int]
     lines: list[Line] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -110,5 +123,8 @@ class Page:
         return sum(line.confidence * len(line.text) for line in self.lines) / n
 
     def to_dict(self) -> dict[str, Any]:
-        return {"image": self.image, "text": self.text, "confidence": round(self.confidence, 4),
-                "lines": [line.to_dict() for line in self.lines]}
+        d = {"image": self.image, "text": self.text, "confidence": round(self.confidence, 4),
+             "lines": [line.to_dict() for line in self.lines]}
+        if self.blocks:
+            d["blocks"] = [b.to_dict() for b in self.blocks]
+        return d

@@ -1,0 +1,1 @@
+"""Layout analysis: reading order and blocks."""

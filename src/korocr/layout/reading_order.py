@@ -1,0 +1,133 @@
+"""Reading order and blocks for detected lines: recursive XY-cut (Nagy & Seth, "Hierarchical representation of
+optically scanned documents", ICPR 1984).
+
+The set of line boxes is split at the widest gap of its projection on the y axis (rows: read top to bottom)
+or on the x axis (columns: read left to right for horizontal text, right to left when the columns hold
+vertical Korean text), recursively, until no gap is left.  Consecutive lines in that order form a block
+(paragraph) unless they are more than ``para_gap`` line heights apart, do not overlap (a new column), or
+change direction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+Box = tuple[int, int, int, int]
+
+
+@dataclass
+class LayoutBlock:
+    """A paragraph: indices into the ordered line list, and the union box (px)."""
+
+    lines: list[int]
+    box: Box
+
+
+def _gaps(lo: np.ndarray, hi: np.ndarray, min_gap: float) -> list[tuple[float, float]]:
+    """Empty intervals of the union of [lo_i, hi_i] wider than ``min_gap``."""
+    order = np.argsort(lo)
+    gaps = []
+    reach = hi[order[0]]
+    for i in order[1:]:
+        if lo[i] - reach > min_gap:
+            gaps.append((float(reach), float(lo[i])))
+        reach = max(reach, hi[i])
+    return gaps
+
+
+def _xy_cut(idx: list[int], boxes: np.ndarray, vertical: np.ndarray, unit: float, region: int = 0,
+            counter: list[int] | None = None) -> list[tuple[list[int], int]]:
+    """Leaves (lists of line indices) in reading order, each with its region id: every side of a column cut
+    is a new region, so lines of different columns never share a block."""
+    counter = counter if counter is not None else [0]
+    if len(idx) <= 1:
+        return [(idx, region)]
+    b = boxes[idx]
+    row_gaps = _gaps(b[:, 1], b[:, 3], 0.0)
+    col_gaps = _gaps(b[:, 0], b[:, 2], 0.2 * unit)
+    mostly_vertical = vertical[idx].mean() > 0.5
+    widest_row = max((g[1] - g[0] for g in row_gaps), default=-1)
+    widest_col = max((g[1] - g[0] for g in col_gaps), default=-1)
+    if widest_row < 0 and widest_col < 0:
+        return [(_leaf_order(idx, boxes, mostly_vertical), region)]
+    # vertical text is cut into columns first; horizontal text into columns only when a clear gutter (wider
+    # than 1.5 line heights and than every row gap) runs through the whole region, else into rows
+    prefer_cols = mostly_vertical or widest_row < 0 or widest_col > max(1.5 * unit, widest_row)
+    if prefer_cols and widest_col >= 0:
+        cut = max(col_gaps, key=lambda g: g[1] - g[0])
+        mid = (cut[0] + cut[1]) / 2
+        left = [i for i in idx if (boxes[i, 0] + boxes[i, 2]) / 2 < mid]
+        right = [i for i in idx if (boxes[i, 0] + boxes[i, 2]) / 2 >= mid]
+        parts = [right, left] if mostly_vertical else [left, right]
+    else:
+        cut = max(row_gaps, key=lambda g: g[1] - g[0])
+        mid = (cut[0] + cut[1]) / 2
+        parts = [[i for i in idx if (boxes[i, 1] + boxes[i, 3]) / 2 < mid],
+                 [i for i in idx if (boxes[i, 1] + boxes[i, 3]) / 2 >= mid]]
+    if not parts[0] or not parts[1]:
+        return [(_leaf_order(idx, boxes, mostly_vertical), region)]
+    out: list[tuple[list[int], int]] = []
+    for p in parts:
+        sub = region
+        if prefer_cols and widest_col >= 0:
+            counter[0] += 1
+            sub = counter[0]
+        out += _xy_cut(p, boxes, vertical, unit, sub, counter)
+    return out
+
+
+def _leaf_order(idx: list[int], boxes: np.ndarray, vertical: bool) -> list[int]:
+    if vertical:
+        return sorted(idx, key=lambda i: (-boxes[i, 2], boxes[i, 1]))
+    return sorted(idx, key=lambda i: (boxes[i, 1], boxes[i, 0]))
+
+
+def reading_order(boxes: Sequence[Box], vertical: Sequence[bool] | None = None, para_gap: float = 1.2
+                  ) -> tuple[list[int], list[LayoutBlock]]:
+    """Order lines and group them into blocks.
+
+    Args:
+        boxes: line boxes (x0, y0, x1, y1) px.
+        vertical: per line, True for a vertical (top-to-bottom) column.
+        para_gap: a vertical gap larger than this many median line heights starts a new block.
+
+    Returns:
+        (order, blocks): ``order[k]`` is the index (into ``boxes``) of the k-th line to read; blocks index into
+        that order.
+    """
+    n = len(boxes)
+    if n == 0:
+        return [], []
+    B = np.asarray(boxes, np.float64)
+    V = np.asarray(vertical if vertical is not None else [False] * n, bool)
+    thickness = np.where(V, B[:, 2] - B[:, 0], B[:, 3] - B[:, 1])
+    unit = float(np.median(thickness)) if n else 1.0
+    leaves = _xy_cut(list(range(n)), B, V, max(unit, 1.0))
+    order = [i for leaf, _ in leaves for i in leaf]
+    region = {i: r for leaf, r in leaves for i in leaf}
+    blocks: list[LayoutBlock] = []
+    cur = [0]
+    for k in range(1, n):
+        prev, this = B[order[k - 1]], B[order[k]]
+        if V[order[k]] and V[order[k - 1]]:  # columns: next one to the left, overlapping vertically
+            gap = prev[0] - this[2]
+            overlap = min(prev[3], this[3]) - max(prev[1], this[1])
+        else:  # lines: next one below, overlapping horizontally
+            gap = this[1] - prev[3]
+            overlap = min(prev[2], this[2]) - max(prev[0], this[0])
+        if (gap > para_gap * unit or gap < -0.5 * unit or overlap <= 0 or V[order[k]] != V[order[k - 1]]
+                or region[order[k]] != region[order[k - 1]]):
+            blocks.append(_block(cur, order, B))
+            cur = []
+        cur.append(k)
+    blocks.append(_block(cur, order, B))
+    return order, blocks
+
+
+def _block(members: list[int], order: list[int], B: np.ndarray) -> LayoutBlock:
+    bb = B[[order[k] for k in members]]
+    return LayoutBlock(list(members), (int(bb[:, 0].min()), int(bb[:, 1].min()), int(bb[:, 2].max()),
+                                       int(bb[:, 3].max())))
