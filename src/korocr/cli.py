@@ -33,9 +33,11 @@ def cmd_read(args: argparse.Namespace) -> int:
     from .detection.onnx_detector import DetectorLoadError
 
     try:
+        rec_options = {k: v for k, v in (("processor", args.processor), ("num_beams", args.num_beams),
+                                          ("max_length", args.max_length)) if v is not None}
         reader = Reader(args.rec_model, det_model=args.detect_model, threads=args.threads,
-                        batch_size=args.batch_size, max_side=args.max_side)
-    except (ModelLoadError, DetectorLoadError) as e:
+                        batch_size=args.batch_size, max_side=args.max_side, rec_options=rec_options)
+    except (ModelLoadError, DetectorLoadError, OSError) as e:
         _err(str(e))
         return 2
     failed = 0
@@ -84,7 +86,12 @@ def add_read(sub) -> None:
                    help="draw boxes and recognised text on the image (several images: OUT_0.png, OUT_1.png, ...)")
     p.add_argument("--vertical", action="store_true",
                    help="each image is a single vertical line (Korean written top to bottom)")
-    p.add_argument("--rec-model", help="recognition model (.onnx from korocr export); default: the bundled one")
+    p.add_argument("--rec-model", help="recognition model: .onnx from korocr export (default: the bundled one), or "
+                                       "a VisionEncoderDecoder (TrOCR) directory or hub name")
+    p.add_argument("--processor", help="TrOCR: image processor source if not the model's "
+                                       "(e.g. microsoft/trocr-base-handwritten)")
+    p.add_argument("--num-beams", type=int, default=None, help="TrOCR: beam search width (1 = greedy)")
+    p.add_argument("--max-length", type=int, default=None, help="TrOCR: longest output in tokens")
     p.add_argument("--detect-model", help="text detector (.onnx from korocr train --task det --export); "
                                           "default: the classical line finder")
     p.add_argument("--max-side", type=int, default=1280,

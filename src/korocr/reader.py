@@ -20,6 +20,21 @@ from .io.image import ImageLoadError, ImageSource, load_image
 from .recognition.onnx_recognizer import OnnxRecognizer
 
 
+def make_recognizer(rec_model: str | Path | None, threads: int | None = None, batch_size: int = 32, **options):
+    """An :class:`OnnxRecognizer` for ``.onnx`` files (and the default), a
+    :class:`~korocr.recognition.trocr_recognizer.TrOCRRecognizer` for Hugging Face directories and hub names."""
+    if rec_model is None or str(rec_model).endswith(".onnx") or Path(rec_model).is_file():
+        return OnnxRecognizer(rec_model, threads=threads, batch_size=batch_size)
+    from .models.recognition.trocr.model import is_hf_model_dir
+
+    p = Path(rec_model)
+    if is_hf_model_dir(p) or (not p.exists() and "/" in str(rec_model)):
+        from .recognition.trocr_recognizer import TrOCRRecognizer
+
+        return TrOCRRecognizer(rec_model, threads=threads, batch_size=batch_size, **options)
+    return OnnxRecognizer(rec_model, threads=threads, batch_size=batch_size)  # raises ModelLoadError
+
+
 def _label(src: ImageSource, i: int) -> str:
     return str(src) if isinstance(src, (str, Path)) else f"<image {i}>"
 
@@ -28,12 +43,14 @@ class Reader:
     """Reads Korean (and Latin, digits, symbols) text from images on the CPU.
 
     Args:
-        rec_model: recognition ``.onnx`` file (default: the model shipped with korocr).
+        rec_model: recognition model: an ``.onnx`` file (default: the model shipped with korocr), or a
+            VisionEncoderDecoder (TrOCR) directory or hub name (needs torch + transformers).
         det_model: detection ``.onnx`` file (``korocr train --task det --export``); without one, lines are found
             with the classical line finder (:mod:`korocr.detection.lines`).
         threads: onnxruntime threads (default: up to 4).
         batch_size: lines per recognition batch.
         max_side: with a detector, images are analysed with their longer side at most this many px.
+        rec_options: extra arguments of a TrOCR recogniser (``processor``, ``num_beams``, ``max_length``).
 
     Example:
         >>> page = Reader().read("sign.jpg")          # doctest: +SKIP
@@ -41,8 +58,9 @@ class Reader:
     """
 
     def __init__(self, rec_model: str | Path | None = None, det_model: str | Path | None = None,
-                 threads: int | None = None, batch_size: int = 32, max_side: int = 1280):
-        self.recognizer = OnnxRecognizer(rec_model, threads=threads, batch_size=batch_size)
+                 threads: int | None = None, batch_size: int = 32, max_side: int = 1280,
+                 rec_options: dict | None = None):
+        self.recognizer = make_recognizer(rec_model, threads=threads, batch_size=batch_size, **(rec_options or {}))
         self.detector = None
         if det_model is not None:
             from .detection.onnx_detector import OnnxDetector

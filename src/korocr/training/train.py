@@ -33,6 +33,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="fixed synthetic validation lines (rec, default 512) or pages (det, default 32)")
     g.add_argument("--det-size", type=int, default=512, help="detector training crop side (px, multiple of 32)")
     m = p.add_argument_group("model")
+    m.add_argument("--arch", choices=["crnn", "trocr"], default="crnn",
+                   help="rec: crnn (deep-text-recognition-benchmark stages) or trocr (VisionEncoderDecoder)")
     m.add_argument("--transformation", default="None", choices=["None", "TPS"])
     m.add_argument("--feature-extraction", default="Light", choices=["Light", "VGG", "ResNet"])
     m.add_argument("--sequence-modeling", default="BiLSTM", choices=["None", "BiLSTM"])
@@ -44,6 +46,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     m.add_argument("--init-from", help="weights (.pt), checkpoint (.ckpt) or 'default' (the shipped model) to "
                                        "fine-tune from; the charset grows with new characters of the data and "
                                        "the old output rows are kept")
+    t = p.add_argument_group("trocr (--arch trocr)")
+    t.add_argument("--encoder", help="image encoder hub name or directory (e.g. facebook/deit-base-distilled-patch16-384);"
+                                     " without --encoder/--decoder a small model is built from scratch")
+    t.add_argument("--decoder", help="text decoder hub name or directory (e.g. klue/roberta-base)")
+    t.add_argument("--tokenizer", help="tokenizer (default: the decoder's; from scratch: korocr's character "
+                                       "tokenizer over --charset)")
+    t.add_argument("--image-height", type=int, default=32)
+    t.add_argument("--image-width", type=int, default=256)
+    t.add_argument("--label-smoothing", type=float, default=0.0)
+    t.add_argument("--max-length", type=int, default=64, help="longest label in tokens")
     o = p.add_argument_group("optimisation")
     o.add_argument("--batch-size", type=int, default=None, help="default: 64 lines (rec) or 8 pages (det)")
     o.add_argument("--max-steps", type=int, default=10000)
@@ -71,6 +83,34 @@ def _new_run_dir(root: str, name: str) -> Path:
     return d
 
 
+def line_data(args: argparse.Namespace, charset, seed: int):
+    """(training stream, fixed validation batches or None, charset grown with the LMDB labels)."""
+    import sys as _sys
+
+    from ..data.synthetic import SyntheticLines, collate_lines, render_fixed_set
+    from ..synth.fonts import discover_fonts
+    from ..synth.text import TextSampler
+    from ..text.charsets import Charset
+
+    if args.data:
+        from ..data.lmdb_dataset import LmdbLines
+
+        train_ds = LmdbLines(args.data, batch_size=args.batch_size, max_width=args.max_width, shuffle=True,
+                             seed=seed)
+        return train_ds, None, Charset.from_text(train_ds.texts(), base=charset)
+    fonts = discover_fonts(extra=args.font_dir, include=args.fonts, exclude=args.exclude_fonts)
+    if not fonts:
+        _sys.exit("korocr train: no fonts found (install fonts-nanum / fonts-noto-cjk or pass --font-dir)")
+    sampler = TextSampler.from_files(args.corpus, args.words, charset=charset, max_chars=args.max_chars)
+    train_ds = SyntheticLines(fonts, sampler, batch_size=args.batch_size, max_width=args.max_width, seed=seed)
+    val = render_fixed_set(fonts, sampler, args.val_size, seed=12345, max_width=args.max_width)
+    val.sort(key=lambda v: v[0].shape[1])
+    val_lines = [collate_lines([v[0] for v in val[i:i + 64]], [v[1] for v in val[i:i + 64]])
+                 for i in range(0, len(val), 64)]
+    print(f"fonts: {len(fonts)} ({', '.join(f.spec.key for f in fonts)})", flush=True)
+    return train_ds, val_lines, charset
+
+
 def run(args: argparse.Namespace) -> Path:
     if args.task == "det":
         from .train_detector import run_detector
@@ -80,17 +120,18 @@ def run(args: argparse.Namespace) -> Path:
         return run_detector(args)
     args.batch_size = args.batch_size or 64
     args.val_size = args.val_size if args.val_size is not None else 512
+    if args.arch == "trocr":
+        from .train_trocr import run_trocr
+
+        return run_trocr(args)
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import lightning as L
     import torch
     from lightning.pytorch.callbacks import ModelCheckpoint
     from torch.utils.data import DataLoader
 
-    from ..data.synthetic import SyntheticLines, collate_lines, render_fixed_set
     from ..models.recognition.crnn import CRNNConfig
     from ..models.recognition.weights import load_weights, save_weights
-    from ..synth.fonts import discover_fonts
-    from ..synth.text import TextSampler
     from ..text.charsets import Charset
     from .lit_recognizer import RecognizerLitModule
 
@@ -115,25 +156,8 @@ def run(args: argparse.Namespace) -> Path:
     config["num_classes"] = len(charset) + offset
 
     # data ----------------------------------------------------------------------------------------
-    val_lines = None
-    if args.data:
-        from ..data.lmdb_dataset import LmdbLines
-
-        train_ds = LmdbLines(args.data, batch_size=args.batch_size, max_width=args.max_width, shuffle=True,
-                             seed=seed)
-        charset = Charset.from_text(train_ds.texts(), base=charset)
-        config["num_classes"] = len(charset) + offset
-    else:
-        fonts = discover_fonts(extra=args.font_dir, include=args.fonts, exclude=args.exclude_fonts)
-        if not fonts:
-            sys.exit("korocr train: no fonts found (install fonts-nanum / fonts-noto-cjk or pass --font-dir)")
-        sampler = TextSampler.from_files(args.corpus, args.words, charset=charset, max_chars=args.max_chars)
-        train_ds = SyntheticLines(fonts, sampler, batch_size=args.batch_size, max_width=args.max_width, seed=seed)
-        val = render_fixed_set(fonts, sampler, args.val_size, seed=12345, max_width=args.max_width)
-        val.sort(key=lambda v: v[0].shape[1])
-        val_lines = [collate_lines([v[0] for v in val[i:i + 64]], [v[1] for v in val[i:i + 64]])
-                     for i in range(0, len(val), 64)]
-        print(f"fonts: {len(fonts)} ({', '.join(f.spec.key for f in fonts)})", flush=True)
+    train_ds, val_lines, charset = line_data(args, charset, seed)
+    config["num_classes"] = len(charset) + offset
 
     lit = RecognizerLitModule(config, charset.chars, lr=args.lr, warmup_steps=args.warmup_steps,
                               max_steps=args.max_steps)

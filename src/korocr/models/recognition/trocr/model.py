@@ -1,0 +1,132 @@
+"""TrOCR (Li et al., "TrOCR: Transformer-based Optical Character Recognition with Pre-trained Models", AAAI 2023)
+as a Hugging Face ``VisionEncoderDecoderModel``: an image Transformer encoder and an autoregressive text
+Transformer decoder.
+
+Two ways to build one:
+
+* :func:`build_from_pretrained` — encoder and decoder from hub names or local directories (the Korean PoC of
+  seed 000: ``facebook/deit-base-distilled-patch16-384`` + ``klue/roberta-base``) with their tokenizer;
+* :func:`build_from_scratch` — a small ViT encoder and TrOCR decoder sized for CPU training, with korocr's
+  character tokenizer.
+
+Either way :func:`configure_special_tokens` sets the ids generation and the loss depend on (the classic TrOCR
+fine-tuning pitfalls, each explained where it is set).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+@dataclass
+class ScratchConfig:
+    """A small TrOCR for CPUs: input (3, image_height, image_width) px, ViT with rectangular patches."""
+
+    image_height: int = 32
+    image_width: int = 256
+    patch_height: int = 32  # one patch row: tokens are vertical strips, read left to right like CTC time steps
+    patch_width: int = 8
+    encoder_hidden: int = 256
+    encoder_layers: int = 4
+    encoder_heads: int = 4
+    decoder_hidden: int = 256
+    decoder_layers: int = 3
+    decoder_heads: int = 4
+    max_length: int = 64
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def configure_special_tokens(model, tokenizer, max_length: int = 64) -> None:
+    """Set the token ids a VisionEncoderDecoder needs; each line is a known pitfall of TrOCR fine-tuning."""
+    cfg = model.config
+    # The decoder's first input. Without it, VisionEncoderDecoder cannot shift labels right to build
+    # decoder_input_ids (it raises), and generate() starts from a wrong token.  For RoBERTa-style tokenizers TrOCR
+    # uses <s> (cls); korocr's char tokenizer has <s> = 1 for the same role.
+    cfg.decoder_start_token_id = tokenizer.cls_token_id if tokenizer.cls_token_id is not None \
+        else tokenizer.bos_token_id
+    # Padding id: label positions equal to it are turned into -100 (ignored by the loss) and generate() pads
+    # finished beams with it. If left unset, training crashes in shift_tokens_right or learns to predict padding.
+    cfg.pad_token_id = tokenizer.pad_token_id
+    # End of sequence: generate() stops when it is produced; the labels end with it so the model learns to stop.
+    cfg.eos_token_id = tokenizer.sep_token_id if tokenizer.sep_token_id is not None else tokenizer.eos_token_id
+    # The output layer must match the tokenizer (a decoder taken from another checkpoint keeps its own size).
+    if model.decoder.get_output_embeddings().weight.shape[0] != len(tokenizer):
+        model.decoder.resize_token_embeddings(len(tokenizer))
+    cfg.vocab_size = cfg.decoder.vocab_size = len(tokenizer)
+    # transformers >= 5 reads generation settings from generation_config, not from config.
+    gen = model.generation_config
+    gen.decoder_start_token_id = cfg.decoder_start_token_id
+    gen.pad_token_id = cfg.pad_token_id
+    gen.eos_token_id = cfg.eos_token_id
+    gen.max_length = max_length
+
+
+def build_from_scratch(tokenizer, cfg: ScratchConfig | None = None):
+    """A randomly initialised small VisionEncoderDecoder (ViT encoder + TrOCR decoder)."""
+    from transformers import TrOCRConfig, TrOCRForCausalLM, ViTConfig, ViTModel, VisionEncoderDecoderModel
+
+    c = cfg or ScratchConfig()
+    enc = ViTModel(ViTConfig(image_size=(c.image_height, c.image_width), patch_size=(c.patch_height, c.patch_width),
+                             num_channels=3, hidden_size=c.encoder_hidden, num_hidden_layers=c.encoder_layers,
+                             num_attention_heads=c.encoder_heads, intermediate_size=4 * c.encoder_hidden),
+                   add_pooling_layer=False)
+    dec = TrOCRForCausalLM(TrOCRConfig(vocab_size=len(tokenizer), d_model=c.decoder_hidden,
+                                       decoder_layers=c.decoder_layers, decoder_attention_heads=c.decoder_heads,
+                                       decoder_ffn_dim=4 * c.decoder_hidden, max_position_embeddings=c.max_length + 8,
+                                       cross_attention_hidden_size=c.encoder_hidden, use_learned_position_embeddings=True,
+                                       layernorm_embedding=True, pad_token_id=tokenizer.pad_token_id,
+                                       bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+                                       decoder_start_token_id=tokenizer.bos_token_id))
+    model = VisionEncoderDecoderModel(encoder=enc, decoder=dec)
+    configure_special_tokens(model, tokenizer, c.max_length)
+    return model
+
+
+def build_from_pretrained(encoder: str, decoder: str, tokenizer: str | None = None, max_length: int = 64):
+    """Encoder and decoder checkpoints (hub names or local directories) joined into a VisionEncoderDecoder.
+
+    Args:
+        tokenizer: tokenizer name or directory (default: the decoder's).
+
+    Returns:
+        (model, tokenizer).
+
+    Raises:
+        OSError: a name cannot be resolved (offline and not cached, or no such directory).
+    """
+    from transformers import AutoTokenizer, VisionEncoderDecoderModel
+
+    model = VisionEncoderDecoderModel.from_encoder_decoder_pretrained(encoder, decoder)
+    tok = AutoTokenizer.from_pretrained(tokenizer or decoder)
+    configure_special_tokens(model, tok, max_length)
+    return model, tok
+
+
+def make_processor(tokenizer, height: int, width: int):
+    """A ``TrOCRProcessor`` pairing a ViT image processor (resize to height × width, scale to [-1, 1]) with the
+    tokenizer; ``save_pretrained`` / ``TrOCRProcessor.from_pretrained`` round-trip it."""
+    from transformers import TrOCRProcessor
+
+    try:
+        from transformers import ViTImageProcessorPil as ImageProcessor  # no torchvision needed
+    except ImportError:  # older transformers
+        from transformers import ViTImageProcessor as ImageProcessor
+    ip = ImageProcessor(size={"height": height, "width": width}, do_resize=True, do_normalize=True,
+                        image_mean=[0.5, 0.5, 0.5], image_std=[0.5, 0.5, 0.5])
+    return TrOCRProcessor(image_processor=ip, tokenizer=tokenizer)
+
+
+def is_hf_model_dir(path: str | Path) -> bool:
+    """True for a directory holding a VisionEncoderDecoder ``config.json``."""
+    p = Path(path) / "config.json"
+    if not p.is_file():
+        return False
+    import json
+
+    try:
+        return json.loads(p.read_text(encoding="utf-8")).get("model_type") == "vision-encoder-decoder"
+    except (OSError, ValueError):
+        return False

@@ -1,0 +1,126 @@
+"""TrOCR (VisionEncoderDecoder) on tiny local models: tokenizer, save/load, korocr read, ONNX, generation."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+transformers = pytest.importorskip("transformers")
+import torch  # noqa: E402
+
+from korocr.models.recognition.trocr.model import ScratchConfig, build_from_scratch, make_processor  # noqa: E402
+from korocr.models.recognition.trocr.tokenizer import build_char_tokenizer  # noqa: E402
+from korocr.text import Charset, hangul_syllables  # noqa: E402
+
+TINY = ScratchConfig(encoder_hidden=32, encoder_layers=1, encoder_heads=2, decoder_hidden=32, decoder_layers=1,
+                     decoder_heads=2, max_length=10)
+
+
+@pytest.fixture(scope="module")
+def tiny_hf(tmp_path_factory):
+    torch.manual_seed(0)
+    tok = build_char_tokenizer(Charset(list(" 가나다라마바사")))
+    model = build_from_scratch(tok, TINY).eval()
+    d = tmp_path_factory.mktemp("hf") / "tiny-trocr"
+    model.save_pretrained(d)
+    make_processor(tok, TINY.image_height, TINY.image_width).save_pretrained(d)
+    return d, model, tok
+
+
+def test_char_tokenizer_roundtrips_all_syllables(tmp_path):
+    tok = build_char_tokenizer(Charset.default())
+    syl = hangul_syllables()
+    ids = tok(syl, add_special_tokens=False)["input_ids"]
+    assert len(ids) == 11172 and tok.unk_token_id not in ids
+    assert tok.decode(ids) == syl
+    tok.save_pretrained(tmp_path)
+    again = transformers.AutoTokenizer.from_pretrained(tmp_path)
+    text = "한국어 OCR ₩1,000 똠방각하"
+    enc = again(text)["input_ids"]
+    assert enc[-1] == again.eos_token_id and again.decode(enc, skip_special_tokens=True) == text
+    assert (again.pad_token_id, again.bos_token_id, again.eos_token_id) == (0, 1, 2)
+
+
+def test_special_tokens_configured(tiny_hf):
+    _, model, tok = tiny_hf
+    assert model.config.decoder_start_token_id == tok.bos_token_id
+    assert model.config.pad_token_id == tok.pad_token_id and model.config.eos_token_id == tok.eos_token_id
+    assert model.config.decoder.vocab_size == len(tok)
+
+
+def test_korocr_read_runs_a_saved_hf_model(tiny_hf, tmp_path):
+    d, _, _ = tiny_hf
+    img = tmp_path / "line.png"
+    from PIL import Image
+
+    Image.fromarray(np.full((32, 120, 3), 255, np.uint8)).save(img)
+    r = subprocess.run([sys.executable, "-m", "korocr", "read", "--line", "--rec-model", str(d), "--format", "jsonl",
+                        "--num-beams", "2", str(img)], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    import json
+
+    row = json.loads(r.stdout)
+    assert 0.0 <= row["confidence"] <= 1.0 and set(row["text"]) <= set(" 가나다라마바사")
+
+
+def test_generation_stops_at_eos_and_respects_max_length(tiny_hf):
+    _, model, tok = tiny_hf
+    px = torch.zeros(1, 3, TINY.image_height, TINY.image_width)
+    head = model.decoder.output_projection
+    saved = head.weight.detach().clone()
+    try:
+        with torch.no_grad():
+            head.weight.zero_()
+            head.weight[tok.eos_token_id] = 0.0
+            bias = torch.full((len(tok),), -10.0)
+            bias[tok.eos_token_id] = 10.0  # EOS first: generation stops at once
+            model.decoder.output_projection.bias = torch.nn.Parameter(bias)
+        out = model.generate(px, max_length=10)
+        assert out.tolist() == [[tok.bos_token_id, tok.eos_token_id]]
+        with torch.no_grad():
+            bias = torch.full((len(tok),), -10.0)
+            bias[tok.convert_tokens_to_ids("가")] = 10.0  # never EOS: stops at max_length
+            model.decoder.output_projection.bias = torch.nn.Parameter(bias)
+        out = model.generate(px, max_length=7)
+        assert out.shape == (1, 7) and tok.decode(out[0], skip_special_tokens=True) == "가" * 6
+    finally:
+        with torch.no_grad():
+            head.weight.copy_(saved)
+        model.decoder.output_projection.bias = None
+
+
+def test_onnx_matches_pytorch(tiny_hf, tmp_path):
+    from korocr.export.trocr_onnx import OnnxTrOCR, export_trocr_onnx
+
+    _, model, tok = tiny_hf
+    torch.manual_seed(1)
+    px = torch.randn(3, 3, TINY.image_height, TINY.image_width)
+    export_trocr_onnx(model, tmp_path / "onnx", (TINY.image_height, TINY.image_width))
+    runner = OnnxTrOCR(tmp_path / "onnx")
+    with torch.no_grad():
+        ref_hs = model.encoder(pixel_values=px).last_hidden_state.numpy()
+        ref = model.generate(px, max_length=8, num_beams=1).numpy()
+    hs = runner.encoder.run(None, {"pixel_values": px.numpy()})[0]
+    np.testing.assert_allclose(hs, ref_hs, atol=1e-4)
+    got = runner.generate(px.numpy(), max_length=8)
+    assert got[:, : ref.shape[1]].tolist() == ref.tolist()
+
+
+def test_train_trocr_from_scratch_then_read(tmp_path, korean_font):
+    from korocr.cli import build_parser
+    from korocr.reader import Reader
+    from korocr.training.train import run
+
+    cs = tmp_path / "cs.txt"
+    cs.write_text("\n".join("가나다라"), encoding="utf-8")
+    words = tmp_path / "w.txt"
+    words.write_text("가나\n다라\n", encoding="utf-8")
+    args = build_parser().parse_args([
+        "train", "--arch", "trocr", "--charset", str(cs), "--words", str(words), "--max-steps", "2", "--val-every",
+        "2", "--val-size", "4", "--batch-size", "4", "--workers", "0", "--runs-dir", str(tmp_path / "runs"),
+        "--fonts", korean_font.spec.key, "--max-length", "8", "--seed", "0", "--export"])
+    d = run(args)
+    assert (d / "hf" / "config.json").is_file() and (d / "onnx" / "decoder.onnx").is_file()
+    page = Reader(d / "hf").read(np.full((32, 80, 3), 255, np.uint8), line=True)
+    assert set(page.text) <= set("가나다라")
