@@ -13,10 +13,10 @@ import numpy as np
 
 from .detection.lines import find_lines
 from .detection.postprocess import crop_region
-from .preprocessing.line import unstack_vertical
 from .io.elements import Block, Line, Page, words_from_alignment
-from .layout.reading_order import reading_order
 from .io.image import ImageLoadError, ImageSource, load_image
+from .layout.reading_order import reading_order
+from .preprocessing.line import unstack_vertical
 from .recognition.onnx_recognizer import OnnxRecognizer
 
 
@@ -119,10 +119,7 @@ class Reader:
         pages = []
         for arr, label, d in zip(arrays, labels, decoded):
             h, w = arr.shape[:2]
-            box = (0, 0, w, h)
-            line = (Line(d.text, d.confidence, box, d.char_confidences,
-                         words_from_alignment(d.text, d.char_confidences, [], 0, box)) if vertical else _line(d, box))
-            pages.append(Page(label, (w, h), [line]))
+            pages.append(Page(label, (w, h), [_line(d, (0, 0, w, h), vertical)]))
         return pages
 
     def _read_page(self, arr: np.ndarray, label: str) -> Page:
@@ -139,7 +136,6 @@ class Reader:
         lines = [_line(d, box) for box, d in zip(boxes_t, decoded) if d.text.strip()]
         return _ordered_page(label, (w, h), lines, [False] * len(lines))
 
-
     def _read_detected(self, arr: np.ndarray, label: str) -> Page:
         h, w = arr.shape[:2]
         regions = self.detector.detect(arr)
@@ -153,11 +149,7 @@ class Reader:
             if not d.text.strip():
                 continue
             vertical.append(r.vertical)
-            if r.vertical:  # word boxes of an unstacked column are not meaningful: one word = the column
-                lines.append(Line(d.text, d.confidence, r.box, d.char_confidences,
-                                  words_from_alignment(d.text, d.char_confidences, [], 0, r.box)))
-            else:
-                lines.append(_line(d, r.box))
+            lines.append(_line(d, r.box, r.vertical))
         return _ordered_page(label, (w, h), lines, vertical)
 
 
@@ -167,8 +159,13 @@ def _ordered_page(label: str, size: tuple[int, int], lines: list[Line], vertical
     return Page(label, size, [lines[i] for i in order], [Block(b.lines, b.box) for b in blocks])
 
 
-def _line(d, box: tuple[int, int, int, int]) -> Line:
-    words = words_from_alignment(d.text, d.char_confidences, d.spans, d.step_px, box)
+def _line(d, box: tuple[int, int, int, int], vertical: bool = False) -> Line:
+    """A result line; word boxes come from the CTC alignment (an unstacked vertical column has none: its words
+    get the column's box)."""
+    if vertical:
+        words = words_from_alignment(d.text, d.char_confidences, [], 0, box)
+    else:
+        words = words_from_alignment(d.text, d.char_confidences, d.spans, d.step_px, box)
     return Line(d.text, d.confidence, box, d.char_confidences, words)
 
 
