@@ -136,3 +136,43 @@ def test_synth_pages_hiertext_and_eval_det(tmp_path, korean_font):
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout.splitlines()[-1])
     assert d["ground_truth"] == info["lines"] and 0.0 <= d["hmean"] <= 1.0
+
+
+def test_tiny_detector_learns_synthetic_pages(korean_font):
+    """DB losses drive a tiny detector to find the lines of two synthetic pages it trains on."""
+    from korocr.data.pages import fit_crop, to_batch
+    from korocr.evaluation.detection import DetectionCounts, match_boxes
+    from korocr.synth.scene import ScenePageRenderer
+    from korocr.synth.text import TextSampler
+    from korocr.training.lit_detector import DetectorLitModule
+
+    torch.manual_seed(0)
+    sampler = TextSampler(words=["가나다", "서울역", "한국어", "문장입니다", "OCR 123"], max_chars=12)
+    renderer = ScenePageRenderer([korean_font], sampler, size_range=(256, 320))
+    rng = random.Random(0)
+    items = []
+    for _ in range(2):
+        img, regions = renderer.render(rng)
+        items.append(fit_crop(img, [r.quad for r in regions], 256, rng))
+    batch = to_batch(items)
+    lit = DetectorLitModule({"channels": [8, 16, 32, 32, 32], "inner": 16})
+    lit.log = lambda *a, **k: None
+    opt = torch.optim.Adam(lit.model.parameters(), 3e-3)
+    first = None
+    for _ in range(150):
+        lit.model.train()
+        loss = lit.training_step(batch, 0)
+        first = first if first is not None else float(loss)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert float(loss) < 0.5 * first
+    lit.model.eval()
+    total = DetectionCounts()
+    with torch.no_grad():
+        prob = lit.model(batch.images)["prob"][:, 0].numpy()
+    for p, quads in zip(prob, batch.quads):
+        gt = [(q[:, 0].min(), q[:, 1].min(), q[:, 0].max(), q[:, 1].max()) for q in quads]
+        c = match_boxes([r.box for r in boxes_from_prob(p)], gt)
+        total.tp, total.det, total.gt = total.tp + c.tp, total.det + c.det, total.gt + c.gt
+    assert total.gt > 0 and total.hmean > 0.5
