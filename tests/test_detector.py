@@ -159,7 +159,7 @@ def test_tiny_detector_learns_synthetic_pages(korean_font):
     lit.log = lambda *a, **k: None
     opt = torch.optim.Adam(lit.model.parameters(), 3e-3)
     first = None
-    for _ in range(150):
+    for _ in range(250):
         lit.model.train()
         loss = lit.training_step(batch, 0)
         first = first if first is not None else float(loss)
