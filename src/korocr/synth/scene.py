@@ -110,12 +110,10 @@ class ScenePageRenderer:
         gap = int((asc + desc) * rng.uniform(0.3, 1.0))
         widths = [int(pf.getlength(t)) for t in texts]
         bw, bh = max(widths), n_lines * (asc + desc) + (n_lines - 1) * gap
-        for _ in range(25):
-            x0, y0 = rng.randint(0, max(0, W - bw)), rng.randint(0, max(0, H - bh))
-            if free(x0, y0, x0 + bw, y0 + bh):
-                break
-        else:
+        spot = _place(rng, bw, bh, W, H, free)
+        if spot is None:
             return
+        x0, y0 = spot
         underline = rng.random() < 0.12
         y = y0
         for t, w in zip(texts, widths):
@@ -142,12 +140,10 @@ class ScenePageRenderer:
         col_gap = int(size * rng.uniform(0.5, 1.2))
         bw = len(texts) * size + (len(texts) - 1) * col_gap
         bh = max(len(t) for t in texts) * step
-        for _ in range(25):
-            x0, y0 = rng.randint(0, max(0, W - bw)), rng.randint(0, max(0, H - bh))
-            if free(x0, y0, x0 + bw, y0 + bh):
-                break
-        else:
+        spot = _place(rng, bw, bh, W, H, free)
+        if spot is None:
             return
+        x0, y0 = spot
         for c, t in enumerate(texts):  # first column on the right
             cx = x0 + bw - (c + 1) * size - c * col_gap + size / 2
             ys = []
@@ -165,12 +161,10 @@ class ScenePageRenderer:
         rows, cols = rng.randint(2, 5), rng.randint(2, 4)
         cell_w, cell_h = int(size * rng.uniform(4, 7)), int(size * rng.uniform(1.6, 2.2))
         bw, bh = cols * cell_w, rows * cell_h
-        for _ in range(25):
-            x0, y0 = rng.randint(0, max(0, W - bw)), rng.randint(0, max(0, H - bh))
-            if free(x0, y0, x0 + bw, y0 + bh):
-                break
-        else:
+        spot = _place(rng, bw, bh, W, H, free)
+        if spot is None:
             return
+        x0, y0 = spot
         lw = max(1, size // 14)
         for r in range(rows + 1):
             draw.line([(x0, y0 + r * cell_h), (x0 + bw, y0 + r * cell_h)], fill=fg, width=lw)
@@ -193,6 +187,15 @@ class ScenePageRenderer:
                 bx = draw.textbbox((cx, cy), t, font=pf, anchor="mm")
                 regions.append(SceneText(_rect_quad(*bx), t))
         occupied[y0:y0 + bh, x0:x0 + bw] = True
+
+
+def _place(rng: random.Random, bw: int, bh: int, W: int, H: int, free, tries: int = 25) -> tuple[int, int] | None:
+    """A random free top-left corner for a bw × bh block, or None after ``tries`` attempts."""
+    for _ in range(tries):
+        x0, y0 = rng.randint(0, max(0, W - bw)), rng.randint(0, max(0, H - bh))
+        if free(x0, y0, x0 + bw, y0 + bh):
+            return x0, y0
+    return None
 
 
 def _warp(arr: np.ndarray, regions: list[SceneText], rng: random.Random) -> tuple[np.ndarray, list[SceneText]]:

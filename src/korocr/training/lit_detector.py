@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 import lightning as L
-import numpy as np
 import torch
 import torch.nn.functional as F
 
 from ..detection.postprocess import boxes_from_prob
 from ..evaluation.detection import DetectionCounts, match_boxes
 from ..models.detection.dbnet import DetectorConfig, TextDetector
+from .common import adamw_warmup_cosine
 
 
 def balanced_bce(pred: torch.Tensor, gt: torch.Tensor, neg_ratio: float = 3.0) -> torch.Tensor:
@@ -73,13 +73,4 @@ class DetectorLitModule(L.LightningModule):
 
     def configure_optimizers(self):
         hp = self.hparams
-        opt = torch.optim.AdamW(self.model.parameters(), lr=hp.lr, weight_decay=hp.weight_decay)
-
-        def schedule(step: int) -> float:
-            if step < hp.warmup_steps:
-                return (step + 1) / hp.warmup_steps
-            t = min(1.0, (step - hp.warmup_steps) / max(1, hp.max_steps - hp.warmup_steps))
-            return 0.05 + 0.95 * 0.5 * (1 + np.cos(np.pi * t))
-
-        return {"optimizer": opt,
-                "lr_scheduler": {"scheduler": torch.optim.lr_scheduler.LambdaLR(opt, schedule), "interval": "step"}}
+        return adamw_warmup_cosine(self.model.parameters(), hp.lr, hp.weight_decay, hp.warmup_steps, hp.max_steps)

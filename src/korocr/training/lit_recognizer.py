@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import lightning as L
 import torch
 import torch.nn.functional as F
 
-from ..evaluation.metrics import CERAccumulator
 from ..models.recognition.crnn import CRNN, CRNNConfig
 from ..recognition.decoding import ctc_greedy_decode
 from ..text.charsets import Charset
+from .common import CERValidation, adamw_warmup_cosine
 
 GO, EOS = 0, 1  # attention decoder special classes; characters start at 2
 
 
-class RecognizerLitModule(L.LightningModule):
+class RecognizerLitModule(CERValidation, L.LightningModule):
     """Trains :class:`CRNN` with CTC loss (or cross-entropy for the attention decoder).
 
     Args:
@@ -34,7 +33,6 @@ class RecognizerLitModule(L.LightningModule):
         self.charset = Charset(list(charset))
         self.model = CRNN(CRNNConfig.from_dict(config))
         self.ctc = self.model.config.prediction == "CTC"
-        self._val = CERAccumulator()
 
     # --- targets ---------------------------------------------------------------------------------
     def _ctc_targets(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -88,25 +86,7 @@ class RecognizerLitModule(L.LightningModule):
             out.append("".join(chars))
         return out
 
-    def validation_step(self, batch: Any, batch_idx: int) -> None:
-        self._val.update_many(self.decode(batch.images), batch.texts)
-
-    def on_validation_epoch_end(self) -> None:
-        m = self._val.as_dict()
-        self.log("val/cer", m["cer"], prog_bar=True)
-        self.log("val/cer_nospace", m["cer_nospace"])
-        self.log("val/accuracy", m["accuracy"])
-        self._val = CERAccumulator()
-
     def configure_optimizers(self):
         hp = self.hparams
-        opt = torch.optim.AdamW(self.model.parameters(), lr=hp.lr, weight_decay=hp.weight_decay)
-
-        def schedule(step: int) -> float:
-            if step < hp.warmup_steps:
-                return (step + 1) / hp.warmup_steps
-            t = min(1.0, (step - hp.warmup_steps) / max(1, hp.max_steps - hp.warmup_steps))
-            return hp.min_lr_ratio + (1 - hp.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * t))
-
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, schedule)
-        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+        return adamw_warmup_cosine(self.model.parameters(), hp.lr, hp.weight_decay, hp.warmup_steps, hp.max_steps,
+                                   hp.min_lr_ratio)

@@ -9,17 +9,16 @@ autocast where the hardware supports it; validation decodes greedily and reports
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import lightning as L
 import torch
 import torch.nn.functional as F
 
-from ..evaluation.metrics import CERAccumulator
+from .common import CERValidation, adamw_warmup_cosine
 
 
-class TrOCRLitModule(L.LightningModule):
+class TrOCRLitModule(CERValidation, L.LightningModule):
     def __init__(self, model, tokenizer, image_size: tuple[int, int], lr: float = 5e-4, weight_decay: float = 1e-4,
                  warmup_steps: int = 300, max_steps: int = 10000, label_smoothing: float = 0.0,
                  max_length: int = 64):
@@ -27,7 +26,6 @@ class TrOCRLitModule(L.LightningModule):
         self.save_hyperparameters(ignore=["model", "tokenizer"])
         self.model = model
         self.tokenizer = tokenizer
-        self._val = CERAccumulator()
 
     def pixel_values(self, images: torch.Tensor) -> torch.Tensor:
         h, w = self.hparams.image_size
@@ -55,25 +53,6 @@ class TrOCRLitModule(L.LightningModule):
         ids = self.model.generate(self.pixel_values(images), max_length=self.hparams.max_length, num_beams=1)
         return self.tokenizer.batch_decode(ids, skip_special_tokens=True)
 
-    def validation_step(self, batch: Any, batch_idx: int) -> None:
-        self._val.update_many(self.decode(batch.images), batch.texts)
-
-    def on_validation_epoch_end(self) -> None:
-        m = self._val.as_dict()
-        self.log("val/cer", m["cer"], prog_bar=True)
-        self.log("val/cer_nospace", m["cer_nospace"])
-        self.log("val/accuracy", m["accuracy"])
-        self._val = CERAccumulator()
-
     def configure_optimizers(self):
         hp = self.hparams
-        opt = torch.optim.AdamW(self.model.parameters(), lr=hp.lr, weight_decay=hp.weight_decay)
-
-        def schedule(step: int) -> float:
-            if step < hp.warmup_steps:
-                return (step + 1) / hp.warmup_steps
-            t = min(1.0, (step - hp.warmup_steps) / max(1, hp.max_steps - hp.warmup_steps))
-            return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * t))
-
-        return {"optimizer": opt,
-                "lr_scheduler": {"scheduler": torch.optim.lr_scheduler.LambdaLR(opt, schedule), "interval": "step"}}
+        return adamw_warmup_cosine(self.model.parameters(), hp.lr, hp.weight_decay, hp.warmup_steps, hp.max_steps)
