@@ -18,7 +18,6 @@ from ..preprocessing.line import pad_batch, resize_line
 from ..synth.fonts import Font
 from ..synth.render import LineRenderer, RenderConfig
 from ..synth.text import TextSampler
-from ..text.charsets import Charset
 
 
 @dataclass
@@ -101,14 +100,3 @@ def render_fixed_set(fonts: Sequence[Font], sampler: TextSampler, n: int, seed: 
         out.append((resize_line(img, height, max_width), text, font.spec.key))
     return out
 
-
-def charset_targets(texts: Sequence[str], charset: Charset) -> tuple[torch.Tensor, torch.Tensor]:
-    """Concatenated CTC targets and their lengths for ``texts``.
-
-    Raises:
-        KeyError: a character outside the charset.
-    """
-    encoded = [charset.encode(t) for t in texts]
-    lengths = torch.tensor([len(e) for e in encoded], dtype=torch.long)
-    flat = torch.tensor([i for e in encoded for i in e], dtype=torch.long)
-    return flat, lengths

@@ -193,12 +193,3 @@ def _build_augment(seed: int | None = None):
         A.InvertImg(p=0.05),
     ], seed=seed)
 
-
-def to_model_input(img: np.ndarray, height: int = 32, max_width: int | None = None) -> np.ndarray:
-    """Grayscale and resize an RGB/gray uint8 image to ``height`` px keeping the aspect ratio.
-
-    Returns a float32 array (height, W) in [0, 1]; W is clipped to ``max_width`` (the line is squeezed) if given.
-    """
-    from ..preprocessing.line import resize_line
-
-    return resize_line(img, height=height, max_width=max_width)
