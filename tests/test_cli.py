@@ -102,3 +102,15 @@ def test_python_api_reads_arrays_and_pil(tiny_onnx):
     assert page.image == "x" and len(page.lines) == 1
     pages = list(reader.read_many([arr, arr], line=True))
     assert len(pages) == 2 and pages[0].text == pages[1].text
+
+
+def test_default_detector_is_shipped_and_classical_is_selectable():
+    from korocr.detection.onnx_detector import DEFAULT_DET_MODEL
+    from korocr.reader import Reader
+
+    assert DEFAULT_DET_MODEL.is_file(), "the default text detector must ship inside the package"
+    assert Reader().detector.path == DEFAULT_DET_MODEL
+    assert Reader(det_model="classical").detector is None
+    r = korocr_cli("read", "--detect-model", "classical", SAMPLES / "sample_ko.png")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("\n") == 3

@@ -65,6 +65,19 @@ def test_crop_region_rectifies():
     assert crop.shape[0] < crop.shape[1] and crop.mean() > 100
 
 
+def test_crop_region_pad_adds_a_margin_of_the_line_height():
+    from korocr.detection.postprocess import TextRegion
+
+    img = np.zeros((100, 200, 3), np.uint8)
+    img[40:60, 50:150] = 255
+    r = TextRegion(_quad(50, 40, 150, 60), (50, 40, 150, 60), 1.0)
+    tight = crop_region(img, r)
+    padded = crop_region(img, r, pad=0.25)  # 5 px (a quarter of the 20 px height) on every side
+    assert abs(padded.shape[0] - (tight.shape[0] + 10)) <= 1 and abs(padded.shape[1] - (tight.shape[1] + 10)) <= 1
+    assert padded[:3].mean() < 30 and padded[:, :3].mean() < 30  # the margin is background
+    assert padded[8:-8, 8:-8].mean() > 200
+
+
 def test_detector_forward_and_onnx(tmp_path):
     import onnxruntime as ort
 

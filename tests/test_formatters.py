@@ -69,8 +69,10 @@ def test_visualize_draws_on_a_copy(tmp_path, tiny_onnx):
                         "--visualize", str(out)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     vis = np.asarray(Image.open(out).convert("RGB"))
-    assert vis.shape == arr.shape
-    assert (vis[..., 1] > vis[..., 0] + 100).any()  # green box pixels were drawn
+    assert vis.shape == (60, 400, 3)  # the image, then the text canvas beside it
+    assert (vis[:, :200] == arr).mean() > 0.8  # the left half is the input (plus box lines)
+    assert (vis[:, :200, 1] > vis[:, :200, 0] + 100).any()  # green box pixels were drawn
+    assert (vis[:, 200:, 1] > vis[:, 200:, 0] + 100).any()  # and the box again on the text canvas
 
 
 def test_blocks_in_tsv_hocr_jsonl():

@@ -36,7 +36,8 @@ def cmd_read(args: argparse.Namespace) -> int:
         rec_options = {k: v for k, v in (("processor", args.processor), ("num_beams", args.num_beams),
                                           ("max_length", args.max_length)) if v is not None}
         reader = Reader(args.rec_model, det_model=args.detect_model, threads=args.threads,
-                        batch_size=args.batch_size, max_side=args.max_side, rec_options=rec_options)
+                        batch_size=args.batch_size, max_side=args.max_side, rec_options=rec_options,
+                        min_confidence=args.min_confidence)
     except (ModelLoadError, DetectorLoadError, OSError) as e:
         _err(str(e))
         return 2
@@ -73,8 +74,9 @@ def cmd_read(args: argparse.Namespace) -> int:
 
 def add_read(sub) -> None:
     p = sub.add_parser("read", help="read text from images", description=(
-        "Read Korean/Latin text from images. By default each image may hold many lines: they are found "
-        "(top to bottom) and recognised. With --line each image is one text line (like tesseract --psm 7) "
+        "Read Korean/Latin text from images. By default each image may hold many lines: a text detector finds "
+        "them (horizontal lines and vertical columns), they are recognised and put in reading order (columns "
+        "left to right; vertical columns right to left, each top to bottom). With --line each image is one text line (like tesseract --psm 7) "
         "and many images are recognised together in batches. Inputs: PNG, JPEG, BMP, TIFF, WebP (EXIF "
         "orientation applied). Unreadable files are reported on stderr; the exit status is then 1."))
     p.add_argument("images", nargs="+", metavar="IMAGE")
@@ -92,10 +94,16 @@ def add_read(sub) -> None:
                                        "(e.g. microsoft/trocr-base-handwritten)")
     p.add_argument("--num-beams", type=int, default=None, help="TrOCR: beam search width (1 = greedy)")
     p.add_argument("--max-length", type=int, default=None, help="TrOCR: longest output in tokens")
-    p.add_argument("--detect-model", help="text detector (.onnx from korocr train --task det --export); "
-                                          "default: the classical line finder")
+    p.add_argument("--detect-model", default="default",
+                   help="text detector: .onnx from korocr train --task det --export, 'default' (the bundled "
+                        "DBNet-style detector) or 'classical' (projection-profile line finder, no model)")
     p.add_argument("--max-side", type=int, default=1280,
-                   help="with --detect-model, large images are resized so their longer side is at most this (px)")
+                   help="the detector sees the image resized so its longer side is at most this many px (boxes "
+                        "are mapped back and lines are cut from the full-size image, each read at its natural "
+                        "width, never squashed); default 1280")
+    p.add_argument("--min-confidence", type=float, default=0.5,
+                   help="page mode: drop recognised lines below this confidence (default 0.5, PaddleOCR's "
+                        "drop_score; 0 keeps everything)")
     p.add_argument("--batch-size", type=int, default=32, help="lines per recognition batch")
     p.add_argument("--threads", type=int, default=None, help="CPU threads for inference")
     p.set_defaults(func=cmd_read)

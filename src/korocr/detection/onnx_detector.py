@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -9,6 +10,9 @@ import cv2
 import numpy as np
 
 from .postprocess import TextRegion, boxes_from_prob
+
+DEFAULT_DET_MODEL = Path(__file__).resolve().parents[1] / "weights" / "korocr-det-dbnet.onnx"
+"""The detector shipped with korocr (trained by us on synthetic pages; see docs/model_card.md)."""
 
 
 class DetectorLoadError(Exception):
@@ -23,13 +27,17 @@ class OnnxDetector:
         max_side: images are resized so their longer side is at most this many px (and padded to a multiple of
             32); boxes are returned in the original image's px.
         threads: onnxruntime threads.
+        bin_thresh, box_thresh, unclip_ratio: DB post-processing (:func:`~korocr.detection.postprocess.boxes_from_prob`);
+            ``"auto"`` takes the values calibrated for the model (``korocr.postprocess`` metadata, written by
+            ``scripts/calibrate_detector.py``), else 0.3, 0.5 and the exact inverse of the training shrink.
 
     Raises:
         DetectorLoadError: missing file or not a korocr detector.
     """
 
     def __init__(self, model_path: str | Path, max_side: int = 1280, threads: int | None = None,
-                 bin_thresh: float = 0.3, box_thresh: float = 0.5, unclip_ratio: float | None = None):
+                 bin_thresh: float | str = "auto", box_thresh: float | str = "auto",
+                 unclip_ratio: float | None | str = "auto"):
         import onnxruntime as ort
 
         path = Path(model_path)
@@ -46,7 +54,10 @@ class OnnxDetector:
         if meta.get("korocr.kind") != "detector":
             raise DetectorLoadError(f"{path}: not a korocr detector (no korocr.kind=detector metadata)")
         self.path, self.max_side = path, max_side
-        self.params = dict(bin_thresh=bin_thresh, box_thresh=box_thresh, unclip_ratio=unclip_ratio)
+        calibrated = json.loads(meta.get("korocr.postprocess", "{}"))
+        given = dict(bin_thresh=bin_thresh, box_thresh=box_thresh, unclip_ratio=unclip_ratio)
+        defaults = dict(bin_thresh=0.3, box_thresh=0.5, unclip_ratio=None)
+        self.params = {k: (calibrated.get(k, defaults[k]) if v == "auto" else v) for k, v in given.items()}
 
     def probability_map(self, img: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
         """(prob (h, w) at the analysis scale, (sx, sy) factors back to input px)."""

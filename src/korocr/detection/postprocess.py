@@ -105,12 +105,23 @@ def boxes_from_prob(prob: np.ndarray, bin_thresh: float = 0.3, box_thresh: float
     return regions
 
 
-def crop_region(img: np.ndarray, region: TextRegion) -> np.ndarray:
-    """Perspective-rectified crop of a region; vertical regions stay upright (H > W), for a vertical reader."""
-    q = region.quad
+def crop_region(img: np.ndarray, region: TextRegion, pad: float = 0.0) -> np.ndarray:
+    """Perspective-rectified crop of a region; vertical regions stay upright (H > W), for a vertical reader.
+
+    Args:
+        pad: margin added on every side, as a fraction of the region's short side (the line height), so the
+            recogniser sees the small margin it was trained with.
+    """
+    q = region.quad.astype(np.float32)
+    if pad > 0:
+        ux, uy = q[1] - q[0], q[3] - q[0]
+        lx, ly = float(np.linalg.norm(ux)), float(np.linalg.norm(uy))
+        m = pad * min(lx, ly)
+        ux, uy = ux / max(lx, 1e-6) * m, uy / max(ly, 1e-6) * m
+        q = q + np.array([-ux - uy, ux - uy, ux + uy, -ux + uy], np.float32)
     w = int(round(max(np.linalg.norm(q[1] - q[0]), np.linalg.norm(q[2] - q[3]))))
     h = int(round(max(np.linalg.norm(q[3] - q[0]), np.linalg.norm(q[2] - q[1]))))
     w, h = max(w, 2), max(h, 2)
     dst = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
-    M = cv2.getPerspectiveTransform(q.astype(np.float32), dst)
+    M = cv2.getPerspectiveTransform(q, dst)
     return cv2.warpPerspective(img, M, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)

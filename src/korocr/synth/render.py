@@ -193,3 +193,33 @@ def _build_augment(seed: int | None = None):
         A.InvertImg(p=0.05),
     ], seed=seed)
 
+
+
+def render_vertical(text: str, font: Font, rng: random.Random, size: int | None = None) -> np.ndarray:
+    """A vertical column: the characters of ``text`` stacked upright, top to bottom (as on Korean signboards
+    and in vertical typesetting), on a plain, gradient or textured background.
+
+    Args:
+        text: characters to stack (spaces are skipped).
+        size: font size (px); default random 24–56.
+
+    Returns:
+        RGB (H, W, 3) uint8 with H > W for two or more characters.
+    """
+    chars = [c for c in text if not c.isspace()]
+    size = size or rng.randint(24, 56)
+    pf = _load_font(font.spec.path, font.spec.index, size)
+    step = int(size * rng.uniform(1.0, 1.3))
+    pad = int(size * rng.uniform(0.15, 0.5)) + 2
+    w, h = size + 2 * pad, step * len(chars) + 2 * pad
+    if rng.random() < 0.6:
+        bg = (lambda g: (g, g, g))(rng.randint(200, 255))
+        fg = (lambda g: (g, g, g))(rng.randint(0, 70))
+    else:
+        bg = _rand_color(rng)
+        fg = _contrasting(rng, bg, 90)
+    img = make_background(rng, w, h, bg)
+    draw = ImageDraw.Draw(img)
+    for i, ch in enumerate(chars):
+        draw.text((w / 2, pad + i * step + step / 2), ch, font=pf, fill=fg, anchor="mm")
+    return np.asarray(img)

@@ -1,0 +1,53 @@
+"""Benchmark page and vertical-column synthesis: reading-order ground truth, degradations, shapes."""
+
+import random
+
+import numpy as np
+import pytest
+
+from korocr.synth.page import DEGRADATIONS, render_degraded_page, render_page
+from korocr.synth.render import render_vertical
+from korocr.synth.text import TextSampler
+
+
+@pytest.fixture()
+def sampler(tmp_path):
+    p = tmp_path / "words.txt"
+    p.write_text("서울 특별시\n한국어 문자\n인식 모델\n가나다라\n", encoding="utf-8")
+    return TextSampler.from_files([], [p])
+
+
+def test_two_column_page_lines_are_in_reading_order(sampler, korean_font):
+    img, lines = render_page(sampler, korean_font, random.Random(0), size=(800, 500), font_px=20, margin=40,
+                             columns=2, gutter=40)
+    assert img.shape == (500, 800, 3) and len(lines) > 4
+    xs = [ln.box[0] for ln in lines]
+    first_right = next(i for i, x in enumerate(xs) if x > 400)
+    assert all(x < 400 for x in xs[:first_right]) and all(x > 400 for x in xs[first_right:])  # column 1, then 2
+    for col in (lines[:first_right], lines[first_right:]):
+        assert all(a.box[1] < b.box[1] for a, b in zip(col, col[1:]))  # top to bottom in each column
+
+
+@pytest.mark.parametrize("kind", [None, *DEGRADATIONS])
+def test_degraded_pages(sampler, korean_font, kind):
+    img, lines = render_degraded_page(sampler, korean_font, random.Random(1), kind)
+    assert img.dtype == np.uint8 and img.shape == (1754, 1240, 3) and lines
+    ink = img.min()
+    if kind == "low_contrast":
+        assert ink >= 100 and img.max() <= 235
+    elif kind in (None, "small_text"):
+        assert ink <= 30
+    if kind == "small_text":
+        assert lines[0].box[3] - lines[0].box[1] < 22
+
+
+def test_unknown_degradation_is_an_error(sampler, korean_font):
+    with pytest.raises(ValueError, match="unknown degradation"):
+        render_degraded_page(sampler, korean_font, random.Random(0), "fog")
+
+
+def test_vertical_column_is_tall_and_stacks_characters(korean_font):
+    hs = [render_vertical(t, korean_font, random.Random(0), size=30).shape for t in ("서", "서울", "서울 역")]
+    assert hs[2][0] > 1.5 * hs[2][1]  # tall and narrow
+    assert hs[2][1] == hs[0][1]  # one character wide whatever the length
+    assert hs[2][0] - hs[1][0] == hs[1][0] - hs[0][0] >= 30  # one step per character; the space is skipped
