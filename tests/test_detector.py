@@ -106,10 +106,26 @@ def test_unstack_vertical_column(korean_font):
     d = ImageDraw.Draw(img)
     for i, ch in enumerate(text):
         d.text((28, 5 + 26 + i * 52), ch, font=f, fill="black", anchor="mm")
+    from korocr.preprocessing.line import _ink_mask, segment_column, to_gray
+
+    cells = segment_column(_ink_mask(to_gray(np.asarray(img))))
+    assert len(cells) == 4  # 고 and 식 have blank rows between their jamo, yet each stays one cell
+    for i, (a, b) in enumerate(cells):
+        assert 5 + i * 52 - 4 <= a and b <= 5 + (i + 1) * 52 + 4
     out = unstack_vertical(np.asarray(img))
-    assert out.shape[0] == 56 and out.shape[1] == 4 * 56  # four upright cells side by side
+    assert out.shape[1] > 2 * out.shape[0]  # four upright cells side by side
     ink = (out.mean(2) < 128).sum(0)
-    assert all(ink[i * 56:(i + 1) * 56].sum() > 0 for i in range(4))
+    quarter = out.shape[1] // 4
+    assert all(ink[i * quarter:(i + 1) * quarter].sum() > 0 for i in range(4))
+
+
+def test_segment_column_splits_touching_syllables():
+    from korocr.preprocessing.line import segment_column
+
+    ink = np.zeros((200, 50), np.uint8)
+    ink[10:190, 5:45] = 1  # 180 px of solid ink 40 px wide: no blank row, about 4.5 squares
+    cells = segment_column(ink)
+    assert len(cells) == 3 and cells[0][0] == 10 and cells[-1][1] == 190  # 180 / (1.05 × 50) ≈ 3 squares
 
 
 def test_reader_with_detector(tmp_path, tiny_onnx):

@@ -84,7 +84,8 @@ class ScenePageRenderer:
 
         for _ in range(rng.randint(4, 14)):
             kind = rng.random()
-            size = int(rng.choice([rng.uniform(12, 24), rng.uniform(18, 40), rng.uniform(30, 72)]))
+            size = int(rng.choice([rng.uniform(12, 24), rng.uniform(18, 40), rng.uniform(30, 72),
+                                   rng.uniform(30, 72), rng.uniform(60, 120)]))
             fg = _contrasting(rng, bg, 90)
             if kind < 0.15:
                 self._vertical_block(rng, draw, size, fg, W, H, free, occupied, regions)
@@ -110,6 +111,11 @@ class ScenePageRenderer:
         gap = int((asc + desc) * rng.uniform(0.3, 1.0))
         widths = [int(pf.getlength(t)) for t in texts]
         bw, bh = max(widths), n_lines * (asc + desc) + (n_lines - 1) * gap
+        # letter-spaced lines, as on signboards: each character drawn on its own, spacing in em
+        spacing = int(size * rng.uniform(0.2, 0.9)) if rng.random() < 0.15 else 0
+        if spacing:
+            widths = [int(sum(pf.getlength(c) for c in t) + spacing * (len(t) - 1)) for t in texts]
+            bw = max(widths)
         spot = _place(rng, bw, bh, W, H, free)
         if spot is None:
             return
@@ -117,8 +123,19 @@ class ScenePageRenderer:
         underline = rng.random() < 0.12
         y = y0
         for t, w in zip(texts, widths):
-            draw.text((x0, y + asc), t, font=pf, fill=fg, anchor="ls")
-            bx = draw.textbbox((x0, y + asc), t, font=pf, anchor="ls")
+            if spacing:
+                x, boxes = x0, []
+                for c in t:
+                    draw.text((x, y + asc), c, font=pf, fill=fg, anchor="ls")
+                    if c.strip():
+                        boxes.append(draw.textbbox((x, y + asc), c, font=pf, anchor="ls"))
+                    x += pf.getlength(c) + spacing
+                bx = (int(min(b[0] for b in boxes)), int(min(b[1] for b in boxes)),
+                      int(np.ceil(max(b[2] for b in boxes))), int(np.ceil(max(b[3] for b in boxes)))) \
+                    if boxes else (0, 0, 0, 0)
+            else:
+                draw.text((x0, y + asc), t, font=pf, fill=fg, anchor="ls")
+                bx = draw.textbbox((x0, y + asc), t, font=pf, anchor="ls")
             if underline:
                 draw.line([(bx[0], bx[3] + 2), (bx[2], bx[3] + 2)], fill=fg, width=max(1, size // 16))
             if bx[2] > bx[0] and bx[3] > bx[1] and t.strip():
