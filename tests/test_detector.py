@@ -205,3 +205,41 @@ def test_tiny_detector_learns_synthetic_pages(korean_font):
         c = match_boxes([r.box for r in boxes_from_prob(p)], gt)
         total.tp, total.det, total.gt = total.tp + c.tp, total.det + c.det, total.gt + c.gt
     assert total.gt > 0 and total.hmean > 0.5
+
+
+def test_hiertext_pages_as_detector_training_source(tmp_path, korean_font):
+    import json
+    import subprocess
+    import sys
+
+    from korocr.data.pages import AnnotatedPages
+    from korocr.io.datasets import read_hiertext_pages
+    from korocr.synth.generate import generate_pages
+    from korocr.synth.text import TextSampler
+
+    words = tmp_path / "w.txt"
+    words.write_text("가나다\n서울역\n한국어 문장\n", encoding="utf-8")
+    out = tmp_path / "pages"
+    generate_pages(out, [korean_font], TextSampler.from_files([], [words]), 2, seed=3)
+    ann = out / "annotations.jsonl"
+    rows = ann.read_text(encoding="utf-8").splitlines()
+    missing = json.loads(rows[0]) | {"image_id": "no_such_image"}
+    ann.write_text("\n".join(rows + [json.dumps(missing, ensure_ascii=False)]) + "\n", encoding="utf-8")
+
+    pages = list(read_hiertext_pages(ann))
+    assert [p.error is None for p in pages] == [True, True, False] and "no_such_image" in pages[2].error
+    assert all(len(p.polygons) == len(p.texts) > 0 for p in pages[:2])
+    ds = AnnotatedPages([ann], batch_size=2, size=256, seed=0)
+    assert len(ds.pages) == 2 and len(ds.skipped) == 1
+    batch = next(iter(ds))
+    assert batch.images.shape == (2, 3, 256, 256) and batch.prob.shape == (2, 1, 256, 256)
+    assert batch.prob.sum() > 0  # text regions became targets
+
+    r = subprocess.run([sys.executable, "-m", "korocr", "train", "--task", "det", "--data", str(ann),
+                        "--fonts", korean_font.spec.key, "--words", str(words), "--det-size", "128",
+                        "--batch-size", "2", "--max-steps", "2", "--val-every", "1", "--val-size", "2",
+                        "--workers", "0", "--runs-dir", str(tmp_path / "runs"), "--name", "hier"],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "annotated pages: 2 used, 1 skipped" in r.stdout
+    assert list((tmp_path / "runs").glob("hier-*/weights.pt"))

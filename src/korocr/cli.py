@@ -171,7 +171,7 @@ def cmd_eval_det(args: argparse.Namespace) -> int:
     from .detection.lines import find_lines
     from .detection.onnx_detector import DetectorLoadError, OnnxDetector
     from .evaluation.detection import DetectionCounts, match_boxes
-    from .io.datasets import DatasetError, _hiertext_annotations
+    from .io.datasets import DatasetError, read_hiertext_pages
     from .io.image import ImageLoadError, load_image
 
     ann_path = Path(args.dataset)
@@ -180,27 +180,23 @@ def cmd_eval_det(args: argparse.Namespace) -> int:
     try:
         detector = None if args.model == "classical" else OnnxDetector(args.model, max_side=args.max_side,
                                                                        threads=args.threads)
-        anns = list(_hiertext_annotations(ann_path))
+        anns = list(read_hiertext_pages(ann_path))
     except (DetectorLoadError, DatasetError, OSError) as e:
         _err(str(e))
         return 2
     total, bad, t0 = DetectionCounts(), 0, time.perf_counter()
     for ann in anns:
-        image_id = str(ann.get("image_id"))
-        img_path = next((p for p in (ann_path.parent / "images" / f"{image_id}.jpg", ann_path.parent / f"{image_id}.jpg",
-                                     ann_path.parent / "images" / f"{image_id}.png") if p.is_file()), None)
         try:
-            img = load_image(img_path if img_path else ann_path.parent / f"{image_id}.jpg")
+            if ann.error:
+                raise ImageLoadError(ann.image_id, ann.error)
+            img = load_image(ann.image)
         except ImageLoadError as e:
             _err(str(e))
             bad += 1
             continue
-        gt, dc = [], []
-        for para in ann.get("paragraphs", []):
-            for line in para.get("lines", []):
-                v = np.asarray(line.get("vertices") or [[0, 0]], np.float32)
-                gt.append((float(v[:, 0].min()), float(v[:, 1].min()), float(v[:, 0].max()), float(v[:, 1].max())))
-                dc.append(not line.get("legible", True))
+        gt = [(float(v[:, 0].min()), float(v[:, 1].min()), float(v[:, 0].max()), float(v[:, 1].max()))
+              for v in ann.polygons]
+        dc = [not ok for ok in ann.legible]
         det = [r.box for r in detector.detect(img)] if detector else [b.as_tuple() for b in find_lines(img)]
         c = match_boxes(det, gt, dont_care=dc)
         total.tp, total.det, total.gt = total.tp + c.tp, total.det + c.det, total.gt + c.gt

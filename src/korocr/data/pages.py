@@ -1,4 +1,5 @@
-"""Detector training batches: synthetic pages (or HierText) → fixed-size crops with DBNet targets."""
+"""Detector training batches: synthetic pages, or annotated real pages (HierText-style), → fixed-size crops
+with DBNet targets."""
 
 from __future__ import annotations
 
@@ -59,6 +60,60 @@ def to_batch(items: Sequence[tuple[np.ndarray, list[np.ndarray]]]) -> PageBatch:
         tms.append(torch.from_numpy(t["thresh_mask"])[None])
         qs.append(quads)
     return PageBatch(torch.stack(imgs), torch.stack(probs), torch.stack(ths), torch.stack(tms), qs)
+
+
+def polygon_quad(poly: np.ndarray) -> np.ndarray:
+    """A (K, 2) outline → its minimum-area rectangle (4, 2), clockwise from top-left (DB targets need quads)."""
+    from ..detection.postprocess import order_quad
+
+    if len(poly) == 4:
+        return order_quad(poly)
+    return order_quad(cv2.boxPoints(cv2.minAreaRect(poly.astype(np.float32))))
+
+
+class AnnotatedPages(IterableDataset):
+    """Endless batches of crops of real annotated pages (HierText-style JSON / JSON Lines), in random order.
+
+    Illegible lines are kept out of the targets.  Pages whose image is missing or unreadable are reported
+    once (``skipped``) and left out.
+
+    Args:
+        annotations: annotation files (:func:`korocr.io.datasets.read_hiertext_pages`).
+        images: image folder (default: next to each file).
+
+    Raises:
+        ValueError: no usable page.
+    """
+
+    def __init__(self, annotations: Sequence, images=None, batch_size: int = 8, size: int = 512, seed: int = 0):
+        super().__init__()
+        from ..io.datasets import read_hiertext_pages
+
+        self.pages, self.skipped = [], []
+        for path in annotations:
+            for p in read_hiertext_pages(path, images):
+                (self.skipped if p.error else self.pages).append(p.error or p)
+        if not self.pages:
+            raise ValueError(f"no usable annotated page in {list(map(str, annotations))}: {self.skipped[:3]}")
+        self.batch_size, self.size, self.seed = batch_size, size, seed
+
+    def __iter__(self) -> Iterator[PageBatch]:
+        from ..io.image import ImageLoadError, load_image
+
+        cv2.setNumThreads(1)
+        info = get_worker_info()
+        rng = random.Random(self.seed + 1000 * (info.id if info else 0))
+        while True:
+            items = []
+            while len(items) < self.batch_size:
+                page = rng.choice(self.pages)
+                try:
+                    img = load_image(page.image)
+                except ImageLoadError:
+                    continue
+                quads = [polygon_quad(p) for p, ok in zip(page.polygons, page.legible) if ok]
+                items.append(fit_crop(img, quads, self.size, rng))
+            yield to_batch(items)
 
 
 class SyntheticPages(IterableDataset):

@@ -244,6 +244,63 @@ def read_hiertext(path: str | Path, images: str | Path | None = None, level: str
                 yield Sample(key, buf.getvalue(), text, meta, error=_label_error(text))
 
 
+@dataclass
+class PageAnnotation:
+    """One annotated page of a HierText-style file, for detector training and evaluation.
+
+    Attributes:
+        image_id: the annotation's ``image_id``.
+        image: the image file, or None when it was not found (then ``error`` says so).
+        polygons: text-line (or word) outlines, each (K, 2) float32 px, K ≥ 4 (HierText ``vertices``).
+        texts, legible, vertical: per polygon.
+    """
+
+    image_id: str
+    image: Path | None
+    polygons: list[Any]
+    texts: list[str]
+    legible: list[bool]
+    vertical: list[bool]
+    error: str | None = None
+
+
+def read_hiertext_pages(path: str | Path, images: str | Path | None = None, level: str = "line"
+                        ) -> Iterator[PageAnnotation]:
+    """Pages of a HierText-style annotation file with their line (or word) polygons.
+
+    Images are ``{images}/{image_id}.jpg|.png`` or ``{images}/images/...`` (default folder: the annotation
+    file's).  Items with fewer than 3 vertices are skipped; a page whose image is missing is yielded with an
+    ``error``.
+
+    Raises:
+        DatasetError: the file is not UTF-8 or not JSON / JSON Lines.
+        ValueError: ``level`` not "line" or "word".
+    """
+    import numpy as np
+
+    if level not in ("line", "word"):
+        raise ValueError(f"level must be 'line' or 'word', got {level!r}")
+    path = Path(path)
+    root = Path(images) if images else path.parent
+    for ann in _hiertext_annotations(path):
+        image_id = str(ann.get("image_id"))
+        img_path = next((d / f"{image_id}{s}" for d in (root, root / "images") for s in (".jpg", ".png", ".jpeg")
+                         if (d / f"{image_id}{s}").is_file()), None)
+        page = PageAnnotation(image_id, img_path, [], [], [], [],
+                              None if img_path else f"{root}/images/{image_id}.jpg: image not found")
+        for para in ann.get("paragraphs", []):
+            for line in para.get("lines", []):
+                for it in ([line] if level == "line" else line.get("words", [])):
+                    v = it.get("vertices") or []
+                    if len(v) < 3:
+                        continue
+                    page.polygons.append(np.asarray(v, np.float32).reshape(-1, 2))
+                    page.texts.append(nfc(it.get("text", "")))
+                    page.legible.append(bool(it.get("legible", True)))
+                    page.vertical.append(bool(it.get("vertical", line.get("vertical", False))))
+        yield page
+
+
 def read_lmdb(path: str | Path) -> Iterator[Sample]:
     """Samples of a deep-text-recognition-benchmark LMDB (``num-samples``, ``image-%09d``, ``label-%09d``)."""
     from .lmdb import LmdbDataset

@@ -19,8 +19,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--task", choices=["rec", "det"], default="rec",
                    help="rec: a text-line recogniser (CRNN family); det: the DBNet-style text detector")
     g = p.add_argument_group("data")
-    g.add_argument("--data", nargs="*", default=[], metavar="LMDB",
-                   help="LMDB datasets (deep-text-recognition-benchmark layout); none = on-the-fly synthesis")
+    g.add_argument("--data", nargs="*", default=[], metavar="PATH",
+                   help="rec: LMDB datasets (deep-text-recognition-benchmark layout); det: HierText-style "
+                        "annotation files (JSON / JSON Lines, images beside them or in images/); "
+                        "none = on-the-fly synthesis")
     g.add_argument("--corpus", nargs="*", default=[], help="text files, one sentence/phrase per line (.gz ok)")
     g.add_argument("--words", nargs="*", default=[], help="word-list files, one word per line")
     g.add_argument("--fonts", nargs="*", default=["*"], help="font key globs to use (file stems, e.g. 'Nanum*')")

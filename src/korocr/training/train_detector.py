@@ -37,7 +37,15 @@ def run_detector(args: argparse.Namespace) -> Path:
     if not fonts:
         raise SystemExit("korocr train: no fonts found (install fonts-nanum / fonts-noto-cjk or pass --font-dir)")
     sampler = TextSampler.from_files(args.corpus, args.words, max_chars=args.max_chars)
-    ds = SyntheticPages(fonts, sampler, batch_size=args.batch_size, size=args.det_size, seed=seed)
+    if args.data:  # annotated pages (HierText-style JSON / JSON Lines) instead of synthesis
+        from ..data.pages import AnnotatedPages
+
+        ds = AnnotatedPages(args.data, batch_size=args.batch_size, size=args.det_size, seed=seed)
+        print(f"annotated pages: {len(ds.pages)} used, {len(ds.skipped)} skipped", flush=True)
+        for why in ds.skipped[:10]:
+            print(f"  skipped: {why}", flush=True)
+    else:
+        ds = SyntheticPages(fonts, sampler, batch_size=args.batch_size, size=args.det_size, seed=seed)
     rng = random.Random(4321)
     renderer = ScenePageRenderer(fonts, sampler)
     val_items = []
