@@ -2,6 +2,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import torch
 
 from korocr.recognition.decoding import ctc_greedy_decode
@@ -45,3 +46,32 @@ def test_inference_does_not_import_torch(tiny_onnx):
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_long_lines_are_read_in_chunks_not_squeezed(tmp_path):
+    """A line wider than max_width is read in overlapping chunks; with a convolution-only model (receptive field
+    well inside half the overlap) the joined frames equal those of reading the line whole."""
+    import torch
+
+    from korocr.export.onnx import export_onnx
+    from korocr.models.recognition.crnn import CRNN, CRNNConfig
+    from korocr.recognition.onnx_recognizer import OnnxRecognizer
+    from korocr.text import Charset
+
+    torch.manual_seed(0)
+    charset = Charset(list(" 가나다라마바사012ABC"))
+    model = CRNN(CRNNConfig(num_classes=charset.num_classes, output_channel=32, hidden_size=16,
+                            sequence_modeling="None")).eval()
+    with torch.no_grad():  # sharpen the random head so the best class changes from frame to frame
+        model.prediction.weight.mul_(40)
+    path = export_onnx(model, charset, tmp_path / "conv.onnx")
+    rng = np.random.default_rng(0)
+    line = np.full((32, 3000), 255, np.uint8)  # 3,000 px at the model's height, white margins at both ends
+    line[:, 200:2800] = (rng.random((32, 2600)) * 255).astype(np.uint8)
+    whole = OnnxRecognizer(path, max_width=4096).recognize([line])[0]
+    chunked = OnnxRecognizer(path, max_width=512, chunk_overlap=128).recognize([line])[0]
+    assert len(whole.text) > 20
+    assert chunked.text == whole.text
+    assert chunked.step_px == pytest.approx(whole.step_px, rel=0.01)
+    squeezed = OnnxRecognizer(path, max_width=4096).recognize([line[:, ::6]])[0]
+    assert squeezed.text != whole.text  # what squeezing to 500 px would have read instead

@@ -28,14 +28,17 @@ class OnnxRecognizer:
             shipped in the package).
         threads: onnxruntime intra-op threads (default: all cores).
         batch_size: lines per inference batch; lines are sorted by width so a batch pads little.
-        max_width: lines wider than this (px, after scaling to the model height) are squeezed to it.
+        max_width: lines up to this width (px, after scaling to the model height) are read whole at their
+            natural width; wider ones are read in overlapping chunks of this width whose CTC frames are joined
+            (never squeezed), see :meth:`_recognize_long`.
+        chunk_overlap: px two neighbouring chunks share; each keeps the frames of its own half of the overlap.
 
     Raises:
         ModelLoadError: missing file, or no charset in the model metadata.
     """
 
     def __init__(self, model_path: str | Path | None = None, threads: int | None = None, batch_size: int = 32,
-                 max_width: int = 2048):
+                 max_width: int = 2048, chunk_overlap: int = 256):
         import onnxruntime as ort
 
         path = Path(model_path) if model_path else DEFAULT_MODEL
@@ -58,7 +61,9 @@ class OnnxRecognizer:
         self.meta: dict = json.loads(meta.get("korocr.meta", "{}"))
         self.height = int(self.config.get("img_height", 32))
         self.batch_size = batch_size
-        self.max_width = max_width
+        self.max_width, self.chunk_overlap = max_width, chunk_overlap
+        if not 0 < chunk_overlap < max_width:
+            raise ValueError(f"chunk_overlap must be in (0, max_width={max_width}), got {chunk_overlap}")
         self.input_name = self.session.get_inputs()[0].name
 
     def _downsample(self, width: int, steps: int, padded: int) -> int:
@@ -75,9 +80,13 @@ class OnnxRecognizer:
         """
         if not lines:
             return []
-        prepared = [resize_line(x, self.height, self.max_width) for x in lines]
-        order = np.argsort([p.shape[1] for p in prepared], kind="stable")
+        prepared = [resize_line(x, self.height) for x in lines]
         results: list[Decoded | None] = [None] * len(lines)
+        for i, p in enumerate(prepared):
+            if p.shape[1] > self.max_width:
+                results[i] = self._recognize_long(p, lines[i].shape[1])
+        short = [i for i, p in enumerate(prepared) if results[i] is None]
+        order = [short[k] for k in np.argsort([prepared[i].shape[1] for i in short], kind="stable")]
         for start in range(0, len(order), self.batch_size):
             idx = order[start:start + self.batch_size]
             batch = pad_batch([prepared[i] for i in idx])
@@ -89,3 +98,29 @@ class OnnxRecognizer:
                 d.step_px = batch.shape[-1] / steps * lines[i].shape[1] / prepared[i].shape[1]
                 results[i] = d
         return results  # type: ignore[return-value]
+
+    def _recognize_long(self, line: np.ndarray, orig_width: int) -> Decoded:
+        """A line wider than ``max_width``: chunks of ``max_width`` px starting every ``max_width -
+        chunk_overlap`` px are recognised in one batch; from each chunk the CTC frames between the middles of
+        its overlaps with the neighbours are kept, concatenated and decoded greedily as one sequence.
+
+        Args:
+            line: (32, W) float32 in [0, 1] (:func:`resize_line` output).
+            orig_width: the line's width in the input image (px), for word positions.
+        """
+        w, cw, ov = line.shape[1], self.max_width, self.chunk_overlap
+        starts = list(range(0, max(1, w - ov), cw - ov))
+        chunks = [line[:, s:s + cw] for s in starts]
+        batch = pad_batch(chunks)  # (n_chunks, 1, 32, max_width): all chunks padded alike
+        probs = self.session.run(None, {self.input_name: batch})[0]  # (n_chunks, T, C)
+        f = batch.shape[-1] / probs.shape[1]  # px per frame
+        pieces = []
+        for k, s in enumerate(starts):
+            last = k == len(starts) - 1
+            a = 0 if k == 0 else int(round(ov / 2 / f))
+            b = int(np.ceil(min(cw, w - s) / f)) if last else int(round((cw - ov / 2) / f))
+            pieces.append(probs[k, a:b])
+        d = ctc_greedy_decode(np.concatenate(pieces)[None], self.chars)[0]
+        d.text = nfc(d.text)
+        d.step_px = f * orig_width / w
+        return d
