@@ -8,8 +8,9 @@
    Tesseract's line boxes (``--psm 3``, TSV).  Then the two real photos with boxes in
    ``bench/real_photo_boxes.json``, with visualisations written to ``--vis-dir``.
 2. End-to-end page CER (whitespace-insensitive; prediction = the page's text in korocr's / Tesseract's reading
-   order, reference = the page's lines in reading order) on A4 document pages (1240×1754 px, held-out fonts,
-   every third page in two columns): clean, and degraded (blur, JPEG, low contrast, small text).  Seconds per
+   order, reference = the page's lines in reading order) on A4 document pages (1240×1754 px, 150 dpi, held-out
+   fonts, running text): clean in one and in two columns, and one-column pages degraded by blur, JPEG, low
+   contrast or small text.  Seconds per
    page: korocr with 1 and 2 onnxruntime threads, Tesseract with OMP_THREAD_LIMIT=1 (one process over all
    pages, model loaded once).
 3. Vertical text: synthetic vertical columns (held-out fonts) and ``inverse_dalle_samples/vertical-*.png``:
@@ -101,18 +102,20 @@ def scene_pages(n: int, fonts, sampler, seed: int = 90210):
 
 
 def doc_pages(out: Path, n_clean: int, n_per_kind: int, fonts, sampler) -> list[tuple[str, Path, str]]:
-    """(kind, image path, reference text) for clean and degraded document pages."""
+    """(kind, image path, reference text): clean pages in one and in two columns, and one-column pages with
+    each degradation; saved as PNG with 150 dpi in the file (A4 at 150 dpi), as a scanner would."""
     from korocr.synth.page import DEGRADATIONS, render_degraded_page
 
     d = out / "doc_pages"
     d.mkdir(parents=True, exist_ok=True)
-    jobs = [("clean", None)] * n_clean + [(k, k) for k in DEGRADATIONS for _ in range(n_per_kind)]
+    jobs = ([("clean", None, 1)] * n_clean + [("clean, 2 columns", None, 2)] * n_clean
+            + [(k, k, 1) for k in DEGRADATIONS for _ in range(n_per_kind)])
     res = []
-    for i, (name, kind) in enumerate(jobs):
+    for i, (name, kind, cols) in enumerate(jobs):
         rng = random.Random(5000 + i)
-        img, lines = render_degraded_page(sampler, fonts[i % len(fonts)], rng, kind, columns=2 if i % 3 == 2 else 1)
-        p = d / f"{i:03d}_{name}.png"
-        Image.fromarray(img).save(p)
+        img, lines = render_degraded_page(sampler, fonts[i % len(fonts)], rng, kind, columns=cols)
+        p = d / f"{i:03d}_{name.replace(', ', '_').replace(' ', '')}.png"
+        Image.fromarray(img).save(p, dpi=(150, 150))
         res.append((name, p, "\n".join(ln.text for ln in lines)))
     return res
 
@@ -170,7 +173,7 @@ def main() -> None:
     ap.add_argument("--det-model", default="default")
     ap.add_argument("--rec-model", default=None)
     ap.add_argument("--det-pages", type=int, default=200)
-    ap.add_argument("--clean-pages", type=int, default=12)
+    ap.add_argument("--clean-pages", type=int, default=8, help="clean pages in one column, and as many in two")
     ap.add_argument("--degraded-pages", type=int, default=6, help="pages per degradation kind")
     ap.add_argument("--vertical-n", type=int, default=200)
     ap.add_argument("--no-tesseract", action="store_true")
@@ -185,7 +188,12 @@ def main() -> None:
     if not fonts:
         raise SystemExit("bench_pages: the held-out fonts (fonts-unfonts-core, fonts-nanum-extra) are not installed")
     text_dir = text_sources(out, shared)
+    # scene pages: the detector's training text mix (incl. random syllables, symbols)
     sampler = TextSampler.from_files([text_dir / "corpus.txt"], [text_dir / "words.txt"], max_chars=30)
+    # document pages: running text (90 % corpus sentences, 5 % words, 5 % numbers/Latin/symbols), as in
+    # bench_read.py's pages
+    doc_sampler = TextSampler.from_files([text_dir / "corpus.txt"], [text_dir / "words.txt"],
+                                         weights=(0.9, 0.05, 0, 0.05), max_chars=40)
     readers = {t: Reader(args.rec_model, det_model=args.det_model, threads=t, batch_size=64) for t in (1, 2)}
     classical = Reader(args.rec_model, det_model="classical", threads=2, batch_size=64)
     det = readers[2].detector
@@ -242,8 +250,8 @@ def main() -> None:
         print("detection (real)", rel, json.dumps(r, ensure_ascii=False), flush=True)
 
     # 2. page CER, clean and degraded
-    docs = doc_pages(out, args.clean_pages, args.degraded_pages, fonts, sampler)
-    kinds = sorted({k for k, _, _ in docs}, key=lambda k: (k != "clean", k))
+    docs = doc_pages(out, args.clean_pages, args.degraded_pages, fonts, doc_sampler)
+    kinds = list(dict.fromkeys(k for k, _, _ in docs))
     systems: dict[str, dict[str, list]] = {}
     timing: dict[str, float] = {}
     for t, rd in readers.items():
@@ -263,7 +271,8 @@ def main() -> None:
     for name, s in systems.items():
         table[name] = {"s_per_page": timing[name]}
         for k in kinds + ["degraded (all)"]:
-            idx = [i for i, (kk, _, _) in enumerate(docs) if kk == k or (k == "degraded (all)" and kk != "clean")]
+            idx = [i for i, (kk, _, _) in enumerate(docs)
+                   if kk == k or (k == "degraded (all)" and not kk.startswith("clean"))]
             table[name][k] = cer([s["pred"][i] for i in idx], [docs[i][2] for i in idx])["cer_nospace"]
     res["page_cer"] = {"n": {k: sum(kk == k for kk, _, _ in docs) for k in kinds}, "systems": table}
     print("page CER", json.dumps(res["page_cer"]), flush=True)

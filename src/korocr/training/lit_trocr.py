@@ -46,6 +46,7 @@ class TrOCRLitModule(CERValidation, L.LightningModule):
             loss = F.cross_entropy(out.logits.reshape(-1, out.logits.shape[-1]), labels.reshape(-1),
                                    ignore_index=-100, label_smoothing=self.hparams.label_smoothing)
         self.log("train/loss", loss, prog_bar=True, batch_size=len(batch.texts))
+        self.log("lr", self.optimizers().param_groups[0]["lr"], prog_bar=True)
         return loss
 
     @torch.no_grad()
