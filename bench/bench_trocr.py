@@ -83,8 +83,13 @@ def main() -> None:
     if args.trocr_onnx:
         systems["TrOCR (ONNX, no past)"] = OnnxTrOCRRecognizer(Path(args.trocr_onnx), Path(args.trocr))
     hf = Path(args.trocr)
+    import onnx
+
+    def onnx_params(paths: list[Path]) -> int:
+        return int(sum(np.prod(t.dims) for p in paths for t in onnx.load(str(p)).graph.initializer))
+
     models = {
-        "CRNN (ONNX)": {"files": [Path(crnn.path)]},
+        "CRNN (ONNX)": {"files": [Path(crnn.path)], "params": onnx_params([Path(crnn.path)])},
         "TrOCR (PyTorch generate)": {"files": sorted(hf.glob("*.safetensors")) + sorted(hf.glob("*.bin")),
                                      "params": sum(p.numel() for p in trocr.model.parameters())},
     }
