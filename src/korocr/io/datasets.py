@@ -183,6 +183,19 @@ def _hiertext_annotations(path: Path) -> Iterator[dict]:
                 raise DatasetError(f"{path}:{i}: not valid JSON ({e.msg})") from None
 
 
+def _hiertext_pages(path, images, level: str):
+    """(annotation, image_id, image path or None, image folder) per page of a HierText-style file."""
+    if level not in ("line", "word"):
+        raise ValueError(f"level must be 'line' or 'word', got {level!r}")
+    path = Path(path)
+    root = Path(images) if images else path.parent
+    for ann in _hiertext_annotations(path):
+        image_id = str(ann.get("image_id"))
+        img_path = next((d / f"{image_id}{s}" for d in (root, root / "images") for s in (".jpg", ".png", ".jpeg")
+                         if (d / f"{image_id}{s}").is_file()), None)
+        yield ann, image_id, img_path, root
+
+
 def crop_quad(img, vertices: list[list[float]]):
     """Crop the axis-aligned bounding box of ``vertices`` from a PIL image (clipped to the image)."""
     xs = [v[0] for v in vertices]
@@ -207,14 +220,7 @@ def read_hiertext(path: str | Path, images: str | Path | None = None, level: str
     """
     from PIL import Image
 
-    if level not in ("line", "word"):
-        raise ValueError(f"level must be 'line' or 'word', got {level!r}")
-    path = Path(path)
-    root = Path(images) if images else path.parent
-    for ann in _hiertext_annotations(path):
-        image_id = str(ann.get("image_id"))
-        img_path = next((d / f"{image_id}{s}" for d in (root, root / "images") for s in (".jpg", ".png", ".jpeg")
-                         if (d / f"{image_id}{s}").is_file()), None)
+    for ann, image_id, img_path, root in _hiertext_pages(path, images, level):
         items = []
         for p, para in enumerate(ann.get("paragraphs", [])):
             for li, line in enumerate(para.get("lines", [])):
@@ -278,14 +284,7 @@ def read_hiertext_pages(path: str | Path, images: str | Path | None = None, leve
     """
     import numpy as np
 
-    if level not in ("line", "word"):
-        raise ValueError(f"level must be 'line' or 'word', got {level!r}")
-    path = Path(path)
-    root = Path(images) if images else path.parent
-    for ann in _hiertext_annotations(path):
-        image_id = str(ann.get("image_id"))
-        img_path = next((d / f"{image_id}{s}" for d in (root, root / "images") for s in (".jpg", ".png", ".jpeg")
-                         if (d / f"{image_id}{s}").is_file()), None)
+    for ann, image_id, img_path, root in _hiertext_pages(path, images, level):
         page = PageAnnotation(image_id, img_path, [], [], [], [],
                               None if img_path else f"{root}/images/{image_id}.jpg: image not found")
         for para in ann.get("paragraphs", []):
