@@ -76,8 +76,9 @@ def add_read(sub) -> None:
     p = sub.add_parser("read", help="read text from images", description=(
         "Read Korean/Latin text from images. By default each image may hold many lines: a text detector finds "
         "them (horizontal lines and vertical columns), they are recognised and put in reading order (columns "
-        "left to right; vertical columns right to left, each top to bottom). With --line each image is one text line (like tesseract --psm 7) "
-        "and many images are recognised together in batches. Inputs: PNG, JPEG, BMP, TIFF, WebP (EXIF "
+        "left to right; vertical columns right to left, each top to bottom). With --line each image is one "
+        "text line (like tesseract --psm 7) and many images are recognised together in batches. "
+        "Inputs: PNG, JPEG, BMP, TIFF, WebP (EXIF "
         "orientation applied). Unreadable files are reported on stderr; the exit status is then 1."))
     p.add_argument("images", nargs="+", metavar="IMAGE")
     p.add_argument("--line", action="store_true", help="each image is a single text line")
@@ -186,9 +187,11 @@ def cmd_eval_det(args: argparse.Namespace) -> int:
         return 2
     total, bad, t0 = DetectionCounts(), 0, time.perf_counter()
     for ann in anns:
+        if ann.error:
+            _err(ann.error)
+            bad += 1
+            continue
         try:
-            if ann.error:
-                raise ImageLoadError(ann.image_id, ann.error)
             img = load_image(ann.image)
         except ImageLoadError as e:
             _err(str(e))
