@@ -116,7 +116,7 @@ def heldout_synth(out: Path, shared: Path, n: int) -> list[Sample]:
     from korocr.synth.text import TextSampler
     from korocr.text import Charset
 
-    d = out / "heldout_synth"
+    d = out / f"heldout_synth_{n}"  # keyed by n: a set made for a quick run is never reused for a full one
     if not (d / "labels.txt").is_file():
         corp = shared / "data" / "corpora"
         fonts = discover_fonts(include=HELD_OUT_FONTS)
@@ -128,7 +128,10 @@ def heldout_synth(out: Path, shared: Path, n: int) -> list[Sample]:
                                          charset=Charset.default())
         generate(d, fonts, sampler, n, seed=2024, workers=2)
         del corp
-    return list(open_dataset(d / "labels.txt"))
+    samples = list(open_dataset(d / "labels.txt"))
+    if len(samples) != n:
+        raise RuntimeError(f"{d}: {len(samples)} lines, expected {n}; delete the folder to re-render it")
+    return samples
 
 
 def pages(out: Path, n: int) -> list[tuple[Path, str]]:

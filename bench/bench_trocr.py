@@ -94,7 +94,8 @@ def main() -> None:
                                      "params": sum(p.numel() for p in trocr.model.parameters())},
     }
     if args.trocr_onnx:
-        models["TrOCR (ONNX, no past)"] = {"files": sorted(Path(args.trocr_onnx).glob("*.onnx"))}
+        files = sorted(Path(args.trocr_onnx).glob("*.onnx"))
+        models["TrOCR (ONNX, no past)"] = {"files": files, "params": onnx_params(files)}
     for v in models.values():
         v["size_mb"] = size_mb(v.pop("files"))
 

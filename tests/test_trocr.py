@@ -90,10 +90,16 @@ def test_generation_stops_at_eos_and_respects_max_length(tiny_hf):
         model.decoder.output_projection.bias = None
 
 
-def test_onnx_matches_pytorch(tiny_hf, tmp_path):
+@pytest.mark.parametrize("encoder", ["vit", "swin"])
+def test_onnx_matches_pytorch(tiny_hf, tmp_path, encoder):
+    from dataclasses import replace
+
     from korocr.export.trocr_onnx import OnnxTrOCR, export_trocr_onnx
 
     _, model, tok = tiny_hf
+    if encoder == "swin":
+        torch.manual_seed(2)
+        model = build_from_scratch(tok, replace(TINY, encoder="swin")).eval()
     torch.manual_seed(1)
     px = torch.randn(3, 3, TINY.image_height, TINY.image_width)
     export_trocr_onnx(model, tmp_path / "onnx", (TINY.image_height, TINY.image_width))
@@ -124,3 +130,34 @@ def test_train_trocr_from_scratch_then_read(tmp_path, korean_font):
     assert (d / "hf" / "config.json").is_file() and (d / "onnx" / "decoder.onnx").is_file()
     page = Reader(d / "hf").read(np.full((32, 80, 3), 255, np.uint8), line=True)
     assert set(page.text) <= set("가나다라")
+
+
+@pytest.mark.parametrize("encoder", ["vit", "swin"])
+def test_joint_ctc_loss_trains_encoder_and_stays_out_of_the_saved_model(tiny_hf, encoder):
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from korocr.training.lit_trocr import TrOCRLitModule
+
+    _, _, tok = tiny_hf
+    torch.manual_seed(0)
+    model = build_from_scratch(tok, replace(TINY, encoder=encoder))
+    lit = TrOCRLitModule(model, tok, (TINY.image_height, TINY.image_width), ctc_weight=0.5)
+    texts = ["가나다", "라마", "바사가나"]
+    images = torch.rand(3, 1, 32, 96) * 2 - 1
+    labels = lit.labels(texts)
+    enc = model.encoder(pixel_values=lit.pixel_values(images))
+    first = lit.ctc_loss(enc.last_hidden_state, labels)
+    assert torch.isfinite(first) and first > 0
+    lit.optimizers = lambda: SimpleNamespace(param_groups=[{"lr": 0.0}])
+    lit.log = lambda *a, **k: None
+    opt = torch.optim.Adam(lit.parameters(), lr=3e-3)
+    for _ in range(30):
+        opt.zero_grad()
+        lit.training_step(SimpleNamespace(images=images, texts=texts), 0).backward()
+        opt.step()
+    enc = model.encoder(pixel_values=lit.pixel_values(images))
+    assert lit.ctc_loss(enc.last_hidden_state, labels) < 0.5 * first
+    assert not any("ctc" in k for k in model.state_dict())
+    with pytest.raises(ValueError, match="ctc_weight"):
+        TrOCRLitModule(model, tok, (32, 256), ctc_weight=1.5)

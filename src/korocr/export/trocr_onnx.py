@@ -21,9 +21,13 @@ def export_trocr_onnx(model, out_dir: str | Path, image_size: tuple[int, int], o
     """Write ``encoder.onnx``, ``decoder.onnx`` and ``generation.json`` (special token ids) to ``out_dir``."""
     import torch
 
+    import copy
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    model = model.eval()
+    # Tracing a copy: tracing Swin changes state of the traced model (its PyTorch outputs then drift by ~1e-2),
+    # so the caller's model must not be the one traced.
+    model = copy.deepcopy(model).eval()
 
     class Enc(torch.nn.Module):
         def __init__(self, m):

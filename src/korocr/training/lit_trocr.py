@@ -5,6 +5,14 @@ Batches are (N, 1, 32, W) grayscale lines in [-1, 1]; they are resized to the en
 saved ``TrOCRProcessor`` (resize, scale, normalise with mean = std = 0.5) does to an image at inference.
 Training uses teacher forcing (labels shifted right by the model), optional label smoothing, and bf16
 autocast where the hardware supports it; validation decodes greedily and reports CER.
+
+Optionally (``ctc_weight`` > 0) a linear CTC head on the encoder's patch tokens adds an auxiliary CTC loss,
+``loss = (1 - w) * cross_entropy + w * ctc`` — joint CTC-attention training (Kim, Hori & Watanabe, "Joint
+CTC-attention based end-to-end speech recognition using multi-task learning", ICASSP 2017).  It forces the
+encoder to produce per-position character evidence from the first steps, so a decoder trained from scratch does
+not settle on its language-model prior (which is what a from-scratch run without it did on CPU: one constant
+output, validation CER 0.99).  The head is a training aid only: it lives in this module, not in the saved
+VisionEncoderDecoder, so the exported model and ``korocr read`` are unchanged.
 """
 
 from __future__ import annotations
@@ -21,11 +29,16 @@ from .common import CERValidation, adamw_warmup_cosine
 class TrOCRLitModule(CERValidation, L.LightningModule):
     def __init__(self, model, tokenizer, image_size: tuple[int, int], lr: float = 5e-4, weight_decay: float = 1e-4,
                  warmup_steps: int = 300, max_steps: int = 10000, label_smoothing: float = 0.0,
-                 max_length: int = 64):
+                 max_length: int = 64, ctc_weight: float = 0.0):
         super().__init__()
         self.save_hyperparameters(ignore=["model", "tokenizer"])
         self.model = model
         self.tokenizer = tokenizer
+        if not 0.0 <= ctc_weight <= 1.0:
+            raise ValueError(f"ctc_weight must be in [0, 1], got {ctc_weight}")
+        # CTC classes = the tokenizer's ids; the blank is the pad id (padding never occurs inside a target).
+        self.ctc_head = (torch.nn.Linear(model.config.encoder.hidden_size, len(tokenizer)) if ctc_weight > 0
+                         else None)
 
     def pixel_values(self, images: torch.Tensor) -> torch.Tensor:
         h, w = self.hparams.image_size
@@ -38,13 +51,55 @@ class TrOCRLitModule(CERValidation, L.LightningModule):
         ids = enc["input_ids"]
         return ids.masked_fill(ids == self.tokenizer.pad_token_id, -100)
 
+    def columns(self, hidden: torch.Tensor) -> torch.Tensor:
+        """Encoder states (N, T, D) -> one state per image column (N, W', D), left to right: drop a CLS token,
+        lay the patch tokens out on their (H', W') grid (row-major, as ViT and Swin emit them) and average over
+        H'."""
+        h, w = self.hparams.image_size
+        ecfg = self.model.config.encoder
+        if ecfg.model_type in ("swin", "donut-swin"):
+            stride = ecfg.patch_size * 2 ** (len(ecfg.depths) - 1)
+            grid = (-(-h // stride), -(-w // stride))
+        else:
+            ph, pw = ecfg.patch_size if isinstance(ecfg.patch_size, (list, tuple)) else (ecfg.patch_size,) * 2
+            grid = (h // ph, w // pw)
+        n = grid[0] * grid[1]
+        if hidden.shape[1] < n:
+            raise ValueError(f"encoder gave {hidden.shape[1]} tokens, expected a {grid[0]}x{grid[1]} grid")
+        hidden = hidden[:, hidden.shape[1] - n:]  # ViT puts CLS first
+        return hidden.reshape(hidden.shape[0], grid[0], grid[1], -1).mean(1)
+
+    def ctc_loss(self, hidden: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """CTC loss of the head on encoder states ``hidden`` (N, T, D); ``labels`` (N, L) as from :meth:`labels`.
+
+        Tokens that are not characters (CLS, if the encoder has one) are dropped from T; the end-of-sequence
+        token is dropped from the targets.  Targets longer than T give an infinite loss, zeroed
+        (``zero_infinity``)."""
+        log_probs = self.ctc_head(self.columns(hidden)).log_softmax(-1).transpose(0, 1)  # (T, N, C)
+        pad, eos = self.tokenizer.pad_token_id, self.model.config.eos_token_id
+        keep = (labels != -100) & (labels != eos)
+        targets = labels[keep]
+        lengths = keep.sum(1)
+        t = torch.full((labels.shape[0],), log_probs.shape[0], dtype=torch.long)
+        return F.ctc_loss(log_probs, targets, t, lengths, blank=pad, zero_infinity=True)
+
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
         labels = self.labels(batch.texts)
-        out = self.model(pixel_values=self.pixel_values(batch.images), labels=labels)
+        pixels = self.pixel_values(batch.images)
+        if self.ctc_head is None:
+            out = self.model(pixel_values=pixels, labels=labels)
+        else:
+            enc = self.model.encoder(pixel_values=pixels)
+            out = self.model(encoder_outputs=enc, labels=labels)
         loss = out.loss
         if self.hparams.label_smoothing > 0:
             loss = F.cross_entropy(out.logits.reshape(-1, out.logits.shape[-1]), labels.reshape(-1),
                                    ignore_index=-100, label_smoothing=self.hparams.label_smoothing)
+        if self.ctc_head is not None:
+            ctc = self.ctc_loss(enc.last_hidden_state, labels)
+            self.log("train/ctc", ctc, batch_size=len(batch.texts))
+            w = self.hparams.ctc_weight
+            loss = (1 - w) * loss + w * ctc
         self.log("train/loss", loss, prog_bar=True, batch_size=len(batch.texts))
         self.log("lr", self.optimizers().param_groups[0]["lr"], prog_bar=True)
         return loss
@@ -56,4 +111,4 @@ class TrOCRLitModule(CERValidation, L.LightningModule):
 
     def configure_optimizers(self):
         hp = self.hparams
-        return adamw_warmup_cosine(self.model.parameters(), hp.lr, hp.weight_decay, hp.warmup_steps, hp.max_steps)
+        return adamw_warmup_cosine(self.parameters(), hp.lr, hp.weight_decay, hp.warmup_steps, hp.max_steps)

@@ -54,9 +54,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     t.add_argument("--decoder", help="text decoder hub name or directory (e.g. klue/roberta-base)")
     t.add_argument("--tokenizer", help="tokenizer (default: the decoder's; from scratch: korocr's character "
                                        "tokenizer over --charset)")
+    t.add_argument("--scratch-encoder", choices=["vit", "swin"], default="vit",
+                   help="from scratch: ViT over full-height strips, or Swin with 4x4 patches and local windows")
     t.add_argument("--image-height", type=int, default=32)
     t.add_argument("--image-width", type=int, default=256)
     t.add_argument("--label-smoothing", type=float, default=0.0)
+    t.add_argument("--ctc-weight", type=float, default=0.0,
+                   help="TrOCR: weight of an auxiliary CTC loss on the encoder output (joint CTC-attention, "
+                        "Kim et al. 2017); 0 = the plain cross-entropy of TrOCR")
     t.add_argument("--max-length", type=int, default=64, help="longest label in tokens")
     o = p.add_argument_group("optimisation")
     o.add_argument("--batch-size", type=int, default=None, help="default: 64 lines (rec) or 8 pages (det)")
@@ -226,9 +231,12 @@ class _ThroughputLogger:
                     sps = (step - self.last[1]) * batch_size / max(1e-6, now - self.last[0])
                     self.last = (now, step)
                     m = trainer.callback_metrics
-                    self._write({"step": step, "elapsed_s": round(now - self.t0, 1),
-                                 "loss": float(m.get("train/loss", float("nan"))),
-                                 "lr": float(m.get("lr", float("nan"))), "samples_per_s": round(sps, 1)})
+                    row = {"step": step, "elapsed_s": round(now - self.t0, 1),
+                           "loss": float(m.get("train/loss", float("nan"))),
+                           "lr": float(m.get("lr", float("nan"))), "samples_per_s": round(sps, 1)}
+                    if "train/ctc" in m:  # TrOCR with the auxiliary CTC loss
+                        row["ctc_loss"] = float(m["train/ctc"])
+                    self._write(row)
 
             def on_validation_end(self, trainer, pl_module):
                 m = trainer.callback_metrics

@@ -21,12 +21,20 @@ from pathlib import Path
 
 @dataclass
 class ScratchConfig:
-    """A small TrOCR for CPUs: input (3, image_height, image_width) px, ViT with rectangular patches."""
+    """A small TrOCR for CPUs: input (3, image_height, image_width) px.
+
+    ``encoder="vit"``: ViT with rectangular patches (``patch_height`` × ``patch_width``), global attention.
+    ``encoder="swin"``: Swin Transformer (Liu et al., ICCV 2021; Donut's encoder) with 4×4 patches, 4×4 local
+    attention windows and one patch merge per extra stage (``swin_depths``); its last stage has
+    ``encoder_hidden`` channels on an (H/8) × (W/8) grid for two stages.  Local windows give it a convolution-like
+    bias that a from-scratch model on a CPU budget needs more than ViT's global attention over wide strips."""
 
     image_height: int = 32
     image_width: int = 256
+    encoder: str = "vit"
     patch_height: int = 32  # one patch row: tokens are vertical strips, read left to right like CTC time steps
     patch_width: int = 8
+    swin_depths: tuple[int, ...] = (2, 2)
     encoder_hidden: int = 256
     encoder_layers: int = 4
     encoder_heads: int = 4
@@ -69,10 +77,28 @@ def build_from_scratch(tokenizer, cfg: ScratchConfig | None = None):
     from transformers import TrOCRConfig, TrOCRForCausalLM, ViTConfig, ViTModel, VisionEncoderDecoderModel
 
     c = cfg or ScratchConfig()
-    enc = ViTModel(ViTConfig(image_size=(c.image_height, c.image_width), patch_size=(c.patch_height, c.patch_width),
-                             num_channels=3, hidden_size=c.encoder_hidden, num_hidden_layers=c.encoder_layers,
-                             num_attention_heads=c.encoder_heads, intermediate_size=4 * c.encoder_hidden),
-                   add_pooling_layer=False)
+    if c.encoder == "swin":
+        from transformers import SwinConfig, SwinModel
+
+        n = len(c.swin_depths)
+        embed = c.encoder_hidden // 2 ** (n - 1)
+        if embed * 2 ** (n - 1) != c.encoder_hidden or embed % c.encoder_heads:
+            raise ValueError(f"encoder_hidden {c.encoder_hidden} must be a multiple of 2**{n - 1} * encoder_heads")
+        # window 4: Swin shrinks a window to the grid when the grid is smaller, which then mismatches the
+        # relative-position table of a larger window; 4 fits every stage of a 32-px-high input.
+        enc = SwinModel(SwinConfig(image_size=(c.image_height, c.image_width), patch_size=4, num_channels=3,
+                                   embed_dim=embed, depths=list(c.swin_depths),
+                                   num_heads=[max(1, c.encoder_heads // 2 ** (n - 1 - i)) for i in range(n)],
+                                   window_size=4))
+    elif c.encoder == "vit":
+        enc = ViTModel(ViTConfig(image_size=(c.image_height, c.image_width),
+                                 patch_size=(c.patch_height, c.patch_width), num_channels=3,
+                                 hidden_size=c.encoder_hidden, num_hidden_layers=c.encoder_layers,
+                                 num_attention_heads=c.encoder_heads, intermediate_size=4 * c.encoder_hidden))
+    else:
+        raise ValueError(f"unknown scratch encoder {c.encoder!r} (vit or swin)")
+    # ViTModel's pooler is unused by the decoder, but from_pretrained rebuilds the encoder with one; building it
+    # here too keeps save -> load free of "newly initialized" weights.
     dec = TrOCRForCausalLM(TrOCRConfig(vocab_size=len(tokenizer), d_model=c.decoder_hidden,
                                        decoder_layers=c.decoder_layers, decoder_attention_heads=c.decoder_heads,
                                        decoder_ffn_dim=4 * c.decoder_hidden, max_position_embeddings=c.max_length + 8,
