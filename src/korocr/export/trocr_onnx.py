@@ -19,9 +19,9 @@ import numpy as np
 
 def export_trocr_onnx(model, out_dir: str | Path, image_size: tuple[int, int], opset: int = 17) -> Path:
     """Write ``encoder.onnx``, ``decoder.onnx`` and ``generation.json`` (special token ids) to ``out_dir``."""
-    import torch
-
     import copy
+
+    import torch
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

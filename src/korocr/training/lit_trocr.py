@@ -8,10 +8,10 @@ autocast where the hardware supports it; validation decodes greedily and reports
 
 Optionally (``ctc_weight`` > 0) a linear CTC head on the encoder's patch tokens adds an auxiliary CTC loss,
 ``loss = (1 - w) * cross_entropy + w * ctc`` — joint CTC-attention training (Kim, Hori & Watanabe, "Joint
-CTC-attention based end-to-end speech recognition using multi-task learning", ICASSP 2017).  It forces the
-encoder to produce per-position character evidence from the first steps, so a decoder trained from scratch does
-not settle on its language-model prior (which is what a from-scratch run without it did on CPU: one constant
-output, validation CER 0.99).  The head is a training aid only: it lives in this module, not in the saved
+CTC-attention based end-to-end speech recognition using multi-task learning", ICASSP 2017).  It asks the
+encoder for per-position character evidence from the first steps, against a from-scratch decoder settling on its
+language-model prior (one constant output, validation CER 0.99, in our first CPU run).  Within 160 k lines it
+did not get our from-scratch models past that prior either (docs/trocr.md).  The head is a training aid only: it lives in this module, not in the saved
 VisionEncoderDecoder, so the exported model and ``korocr read`` are unchanged.
 """
 

@@ -91,14 +91,14 @@ def build_from_scratch(tokenizer, cfg: ScratchConfig | None = None):
                                    num_heads=[max(1, c.encoder_heads // 2 ** (n - 1 - i)) for i in range(n)],
                                    window_size=4))
     elif c.encoder == "vit":
+        # ViTModel's pooler is unused by the decoder, but from_pretrained rebuilds the encoder with one; building
+        # it here too keeps save -> load free of "newly initialized" weights.
         enc = ViTModel(ViTConfig(image_size=(c.image_height, c.image_width),
                                  patch_size=(c.patch_height, c.patch_width), num_channels=3,
                                  hidden_size=c.encoder_hidden, num_hidden_layers=c.encoder_layers,
                                  num_attention_heads=c.encoder_heads, intermediate_size=4 * c.encoder_hidden))
     else:
         raise ValueError(f"unknown scratch encoder {c.encoder!r} (vit or swin)")
-    # ViTModel's pooler is unused by the decoder, but from_pretrained rebuilds the encoder with one; building it
-    # here too keeps save -> load free of "newly initialized" weights.
     dec = TrOCRForCausalLM(TrOCRConfig(vocab_size=len(tokenizer), d_model=c.decoder_hidden,
                                        decoder_layers=c.decoder_layers, decoder_attention_heads=c.decoder_heads,
                                        decoder_ffn_dim=4 * c.decoder_hidden, max_position_embeddings=c.max_length + 8,
