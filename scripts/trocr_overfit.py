@@ -41,9 +41,7 @@ def main() -> None:
     torch.set_num_threads(1)
     torch.manual_seed(0)
     tok = build_char_tokenizer(Charset.default())
-    sc = ScratchConfig(encoder=args.encoder)
-    if args.encoder == "swin":  # as korocr train --scratch-encoder swin
-        sc.encoder_hidden, sc.encoder_heads = 128, 4
+    sc = ScratchConfig.for_encoder(args.encoder)  # as korocr train --scratch-encoder
     lit = TrOCRLitModule(build_from_scratch(tok, sc), tok, (sc.image_height, sc.image_width),
                          ctc_weight=args.ctc_weight)
     lit.log = lambda *a, **k: None  # outside a Trainer

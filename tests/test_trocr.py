@@ -113,7 +113,8 @@ def test_onnx_matches_pytorch(tiny_hf, tmp_path, encoder):
     assert got[:, : ref.shape[1]].tolist() == ref.tolist()
 
 
-def test_train_trocr_from_scratch_then_read(tmp_path, korean_font):
+@pytest.mark.parametrize("encoder", ["vit", "swin"])
+def test_train_trocr_from_scratch_then_read(tmp_path, korean_font, encoder):
     from korocr.cli import build_parser
     from korocr.reader import Reader
     from korocr.training.train import run
@@ -125,7 +126,8 @@ def test_train_trocr_from_scratch_then_read(tmp_path, korean_font):
     args = build_parser().parse_args([
         "train", "--arch", "trocr", "--charset", str(cs), "--words", str(words), "--max-steps", "2", "--val-every",
         "2", "--val-size", "4", "--batch-size", "4", "--workers", "0", "--runs-dir", str(tmp_path / "runs"),
-        "--fonts", korean_font.spec.key, "--max-length", "8", "--seed", "0", "--export"])
+        "--fonts", korean_font.spec.key, "--max-length", "8", "--seed", "0", "--export",
+        "--scratch-encoder", encoder, "--ctc-weight", "0.3" if encoder == "swin" else "0"])
     d = run(args)
     assert (d / "hf" / "config.json").is_file() and (d / "onnx" / "decoder.onnx").is_file()
     page = Reader(d / "hf").read(np.full((32, 80, 3), 255, np.uint8), line=True)

@@ -48,11 +48,8 @@ def run_trocr(args: argparse.Namespace) -> Path:
         size = tuple(enc_size) if isinstance(enc_size, (list, tuple)) else (enc_size, enc_size)
     else:
         tokenizer = build_char_tokenizer(charset)
-        sc = ScratchConfig(image_height=size[0], image_width=size[1], max_length=args.max_length,
-                           encoder=args.scratch_encoder)
-        if args.scratch_encoder == "swin":  # two stages: 64 -> 128 channels on an 8x64 -> 4x32 grid
-            sc.encoder_hidden, sc.encoder_heads = 128, 4
-        model = build_from_scratch(tokenizer, sc)
+        model = build_from_scratch(tokenizer, ScratchConfig.for_encoder(
+            args.scratch_encoder, image_height=size[0], image_width=size[1], max_length=args.max_length))
     lit = TrOCRLitModule(model, tokenizer, size, lr=args.lr, warmup_steps=args.warmup_steps,
                          max_steps=args.max_steps, label_smoothing=args.label_smoothing, max_length=args.max_length,
                          ctc_weight=args.ctc_weight)

@@ -43,6 +43,13 @@ class ScratchConfig:
     decoder_heads: int = 4
     max_length: int = 64
 
+    @classmethod
+    def for_encoder(cls, encoder: str = "vit", **kwargs) -> "ScratchConfig":
+        """The CPU-sized default for ``encoder``: ViT 4 × 256, or Swin with two stages (64 -> 128 channels on an
+        8×64 -> 4×32 grid for a 32×256 input, 4 heads in the last stage)."""
+        sizes = {"encoder_hidden": 128, "encoder_heads": 4} if encoder == "swin" else {}
+        return cls(encoder=encoder, **(sizes | kwargs))
+
     def to_dict(self) -> dict:
         return asdict(self)
 
