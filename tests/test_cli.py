@@ -11,7 +11,7 @@ from PIL import Image
 
 import korocr
 from korocr.evaluation.metrics import cer
-from korocr.recognition.onnx_recognizer import DEFAULT_MODEL
+from korocr.hub import DEFAULT_REC_MODEL as DEFAULT_MODEL
 
 SAMPLES = Path(korocr.__file__).parent / "samples"
 
@@ -105,12 +105,14 @@ def test_python_api_reads_arrays_and_pil(tiny_onnx):
 
 
 def test_default_detector_is_shipped_and_classical_is_selectable():
-    from korocr.detection.onnx_detector import DEFAULT_DET_MODEL
+    from korocr.hub import DEFAULT_DET_MODEL
     from korocr.reader import Reader
 
     assert DEFAULT_DET_MODEL.is_file(), "the default text detector must ship inside the package"
     assert Reader().detector.path == DEFAULT_DET_MODEL
-    assert Reader(det_model="classical").detector is None
+    from korocr.detection.lines import ClassicalDetector
+
+    assert isinstance(Reader(det_model="classical").detector, ClassicalDetector)  # one detector interface
     r = korocr_cli("read", "--detect-model", "classical", SAMPLES / "sample_ko.png")
     assert r.returncode == 0, r.stderr
     assert r.stdout.count("\n") == 3

@@ -79,7 +79,7 @@ def test_blocks_in_tsv_hocr_jsonl():
     from korocr.io.elements import Block
 
     p = _page()
-    p.blocks = [Block([0], p.lines[0].box), Block([1], p.lines[1].box)]
+    p.blocks = [Block([p.lines[0]], p.lines[0].box), Block([p.lines[1]], p.lines[1].box)]
     rows = list(csv.reader(io.StringIO(format_page(p, "tsv")), delimiter="\t"))
     assert sorted({r[2] for r in rows[1:] if r[0] == "2"}) == ["1", "2"]
     root = ET.fromstring(format_page(p, "hocr").encode("utf-8"))

@@ -26,8 +26,14 @@ def format_text(page: Page) -> str:
 
 
 def format_jsonl(page: Page) -> str:
-    """One JSON object: ``{"image", "text", "confidence", "lines": [{"text", "confidence", "box"}]}``."""
-    return json.dumps(page.to_dict(), ensure_ascii=False)
+    """One JSON object: ``{"image", "text", "confidence", "lines": [{"text", "confidence", "box"}], "blocks":
+    [{"box", "lines": [line indices]}]}`` (``blocks`` only when the page went through layout analysis; the whole
+    nested result with words is :meth:`Page.to_dict`)."""
+    d = {"image": page.image, "text": page.text, "confidence": round(page.confidence, 4),
+         "lines": [line.to_dict(words=False) for line in page.lines]}
+    if page.blocks:
+        d["blocks"] = [{"box": list(b.box), "lines": idx} for b, idx in zip(page.blocks, page.block_line_indices())]
+    return json.dumps(d, ensure_ascii=False)
 
 
 def _bbox_union(boxes):
@@ -35,13 +41,6 @@ def _bbox_union(boxes):
     if not boxes:
         return (0, 0, 0, 0)
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-
-
-def _blocks(page: Page) -> list[list[int]]:
-    """Line indices per block (one block holding every line when the page has no blocks)."""
-    if page.blocks:
-        return [b.lines for b in page.blocks]
-    return [list(range(len(page.lines)))] if page.lines else []
 
 
 def format_tsv(page: Page, page_num: int = 1, header: bool = True) -> str:
@@ -54,7 +53,7 @@ def format_tsv(page: Page, page_num: int = 1, header: bool = True) -> str:
         rows.append((level, page_num, block, par, line, word, x0, y0, x1 - x0, y1 - y0, conf, text))
 
     row(1, 0, 0, 0, 0, (0, 0, w, h), -1, "")
-    for bi, members in enumerate(_blocks(page), 1):
+    for bi, members in enumerate(page.block_line_indices(), 1):
         area = _bbox_union(page.lines[i].box for i in members)
         row(2, bi, 0, 0, 0, area, -1, "")
         row(3, bi, 1, 0, 0, area, -1, "")
@@ -85,7 +84,7 @@ def format_hocr(page: Page) -> str:
            f'<div class="ocr_page" id="page_1" title="image {escape(json.dumps(page.image), quote=True)}; '
            f'bbox 0 0 {w} {h}; ppageno 0">']
     wid = lid = 0
-    for bi, members in enumerate(_blocks(page), 1):
+    for bi, members in enumerate(page.block_line_indices(), 1):
         area = _bbox_union(page.lines[i].box for i in members)
         out.append(f'<div class="ocr_carea" id="block_1_{bi}" title="{bbox(area)}">')
         out.append(f'<p class="ocr_par" id="par_1_{bi}" lang="kor" title="{bbox(area)}">')

@@ -11,28 +11,13 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from .detection.lines import find_lines
+from .detection.base import TextRegion, make_detector
 from .detection.postprocess import crop_region
 from .io.elements import Block, Line, Page, words_from_alignment
 from .io.image import ImageLoadError, ImageSource, load_image
 from .layout.reading_order import reading_order
 from .preprocessing.line import unstack_vertical
-from .recognition.onnx_recognizer import OnnxRecognizer
-
-
-def make_recognizer(rec_model: str | Path | None, threads: int | None = None, batch_size: int = 32, **options):
-    """An :class:`OnnxRecognizer` for ``.onnx`` files (and the default), a
-    :class:`~korocr.recognition.trocr_recognizer.TrOCRRecognizer` for Hugging Face directories and hub names."""
-    if rec_model is None or str(rec_model).endswith(".onnx") or Path(rec_model).is_file():
-        return OnnxRecognizer(rec_model, threads=threads, batch_size=batch_size)
-    from .models.recognition.trocr.model import is_hf_model_dir
-
-    p = Path(rec_model)
-    if is_hf_model_dir(p) or (not p.exists() and "/" in str(rec_model)):
-        from .recognition.trocr_recognizer import TrOCRRecognizer
-
-        return TrOCRRecognizer(rec_model, threads=threads, batch_size=batch_size, **options)
-    return OnnxRecognizer(rec_model, threads=threads, batch_size=batch_size)  # raises ModelLoadError
+from .recognition import make_recognizer
 
 
 def _label(src: ImageSource, i: int) -> str:
@@ -47,16 +32,20 @@ class Reader:
             VisionEncoderDecoder (TrOCR) directory or hub name (needs torch + transformers).
         det_model: text detector: ``"default"`` (the DBNet-style detector shipped with korocr), a detection
             ``.onnx`` file (``korocr train --task det --export``), or ``"classical"`` / ``None`` for the classical
-            line finder (:mod:`korocr.detection.lines`: projection profiles, no model).
+            line finder (:mod:`korocr.detection.lines`: projection profiles, no model); see :mod:`korocr.hub`.
         threads: onnxruntime threads (default: up to 4).
         batch_size: lines per recognition batch.
         max_side: with a detector, images are analysed with their longer side at most this many px.
         crop_pad: margin added around each detected line before recognition, as a fraction of the line height
-            (the recogniser was trained on lines with such a margin).  On 6 tuning pages (training fonts, not the
-            benchmark's) mean page CER was 0.120 / 0.094 / 0.084 / 0.109 for 0.25 / 0.35 / 0.5 / 0.7.
+            (default: the detector's own, 0.5 for the DBNet-style model, whose boxes hug the ink, 0 for the
+            classical finder). For the DBNet-style model, on 6 tuning pages (training fonts, not the benchmark's)
+            mean page CER was 0.120 / 0.094 / 0.084 / 0.109 for 0.25 / 0.35 / 0.5 / 0.7.
         min_confidence: in page mode, recognised lines with a lower confidence are dropped (most are detections
             on pictures, not text); 0.5 is PaddleOCR's ``drop_score``.  Line mode (``line=True``) keeps all.
         rec_options: extra arguments of a TrOCR recogniser (``processor``, ``num_beams``, ``max_length``).
+
+    Raises:
+        korocr.errors.ModelLoadError: a model that is missing or of the wrong kind.
 
     Example:
         >>> page = Reader().read("sign.jpg")          # doctest: +SKIP
@@ -65,15 +54,11 @@ class Reader:
 
     def __init__(self, rec_model: str | Path | None = None, det_model: str | Path | None = "default",
                  threads: int | None = None, batch_size: int = 32, max_side: int = 1280,
-                 rec_options: dict | None = None, crop_pad: float = 0.5, min_confidence: float = 0.5):
+                 rec_options: dict | None = None, crop_pad: float | None = None, min_confidence: float = 0.5):
         self.recognizer = make_recognizer(rec_model, threads=threads, batch_size=batch_size, **(rec_options or {}))
-        self.detector = None
-        self.crop_pad, self.min_confidence = crop_pad, min_confidence
-        if det_model is not None and str(det_model) != "classical":
-            from .detection.onnx_detector import DEFAULT_DET_MODEL, OnnxDetector
-
-            path = DEFAULT_DET_MODEL if str(det_model) == "default" else det_model
-            self.detector = OnnxDetector(path, max_side=max_side, threads=threads)
+        self.detector = make_detector(det_model, max_side=max_side, threads=threads)
+        self.crop_pad = self.detector.crop_pad if crop_pad is None else crop_pad
+        self.min_confidence = min_confidence
 
     def read(self, image: ImageSource, line: bool = False, name: str | None = None, vertical: bool = False) -> Page:
         """Read one image.
@@ -131,23 +116,10 @@ class Reader:
         return pages
 
     def _read_page(self, arr: np.ndarray, label: str) -> Page:
-        if self.detector is not None:
-            return self._read_detected(arr, label)
-        h, w = arr.shape[:2]
-        boxes = find_lines(arr)
-        if not boxes:
-            boxes_t = [(0, 0, w, h)]
-        else:
-            boxes_t = [b.as_tuple() for b in boxes]
-        crops = [arr[y0:y1, x0:x1] for x0, y0, x1, y1 in boxes_t]
-        decoded = self.recognizer.recognize(crops)
-        lines = [_line(d, box) for box, d in zip(boxes_t, decoded)
-                 if d.text.strip() and d.confidence >= self.min_confidence]
-        return _ordered_page(label, (w, h), lines, [False] * len(lines))
-
-    def _read_detected(self, arr: np.ndarray, label: str) -> Page:
         h, w = arr.shape[:2]
         regions = self.detector.detect(arr)
+        if not regions and self.detector.whole_image_fallback:
+            regions = [TextRegion.from_box((0, 0, w, h))]
         crops = []
         for r in regions:
             c = crop_region(arr, r, self.crop_pad)
@@ -165,7 +137,8 @@ class Reader:
 def _ordered_page(label: str, size: tuple[int, int], lines: list[Line], vertical: list[bool]) -> Page:
     """Lines in reading order (recursive XY-cut) grouped into blocks."""
     order, blocks = reading_order([ln.box for ln in lines], vertical)
-    return Page(label, size, [lines[i] for i in order], [Block(b.lines, b.box) for b in blocks])
+    ordered = [lines[i] for i in order]
+    return Page(label, size, ordered, [Block([ordered[k] for k in b.lines], b.box) for b in blocks])
 
 
 def _line(d, box: tuple[int, int, int, int], vertical: bool = False) -> Line:

@@ -22,7 +22,7 @@ from ..synth.text import TextSampler
 
 @dataclass
 class LineBatch:
-    """A training batch: images (N, 1, 32, W) in [-1, 1], texts, and CTC targets."""
+    """A training batch: images (N, C, H, W) in [-1, 1] and their texts."""
 
     images: torch.Tensor
     texts: list[str]
@@ -40,12 +40,17 @@ class SyntheticLines(IterableDataset):
         sampler: text source.
         batch_size: lines per batch.
         height: line height in px; max_width: lines wider than this are squeezed (px).
+        channels: 1 (grayscale) or 3 (BGR).
         seed: base seed; each worker uses ``seed + 1000 * worker_id``.
         pool: batches' worth of samples sorted by width before batching (bucketing).
+        pixel_budget: if set, a batch holds as many lines of its width bucket as fit in ``batch_size`` lines of
+            ``pixel_budget / batch_size`` px each (long lines come in smaller batches, short ones in larger,
+            so every step costs about the same); None = always ``batch_size`` lines.
     """
 
     def __init__(self, fonts: Sequence[Font], sampler: TextSampler, batch_size: int = 64, height: int = 32,
-                 max_width: int = 400, seed: int = 0, pool: int = 8, render_config: RenderConfig | None = None):
+                 max_width: int = 400, seed: int = 0, pool: int = 8, render_config: RenderConfig | None = None,
+                 channels: int = 1, pixel_budget: int | None = None):
         super().__init__()
         self.fonts = list(fonts)
         self.sampler = sampler
@@ -55,6 +60,8 @@ class SyntheticLines(IterableDataset):
         self.seed = seed
         self.pool = pool
         self.render_config = render_config
+        self.channels = channels
+        self.pixel_budget = pixel_budget
 
     def _sample(self, renderer: LineRenderer, rng: random.Random) -> tuple[np.ndarray, str]:
         while True:
@@ -63,7 +70,7 @@ class SyntheticLines(IterableDataset):
             if font is None:
                 continue
             img = renderer.render(text, rng, font)
-            return resize_line(img, self.height, self.max_width), text
+            return resize_line(img, self.height, self.max_width, channels=self.channels), text
 
     def __iter__(self) -> Iterator[LineBatch]:
         import cv2
@@ -77,14 +84,31 @@ class SyntheticLines(IterableDataset):
         while True:
             samples = [self._sample(renderer, rng) for _ in range(self.batch_size * self.pool)]
             samples.sort(key=lambda s: s[0].shape[1])
-            batches = [samples[i:i + self.batch_size] for i in range(0, len(samples), self.batch_size)]
+            batches = self._batches(samples)
             rng.shuffle(batches)
             for b in batches:
                 yield collate_lines([s[0] for s in b], [s[1] for s in b])
 
 
+    def _batches(self, samples: list) -> list[list]:
+        if not self.pixel_budget:
+            return [samples[i:i + self.batch_size] for i in range(0, len(samples), self.batch_size)]
+        out, cur = [], []
+        for smp in samples:  # sorted by width: the batch's width is its last line's
+            if cur and (len(cur) + 1) * smp[0].shape[1] > self.pixel_budget:
+                out.append(cur)
+                cur = []
+            cur.append(smp)
+            if len(cur) >= 4 * self.batch_size:
+                out.append(cur)
+                cur = []
+        if cur:
+            out.append(cur)
+        return out
+
+
 def render_fixed_set(fonts: Sequence[Font], sampler: TextSampler, n: int, seed: int, height: int = 32,
-                     max_width: int = 400, render_config: RenderConfig | None = None
+                     max_width: int = 400, render_config: RenderConfig | None = None, channels: int = 1
                      ) -> list[tuple[np.ndarray, str, str]]:
     """Render ``n`` lines deterministically: (line (H, W) float, text, font key) triples, e.g. for validation."""
     rng = random.Random(seed)
@@ -97,6 +121,6 @@ def render_fixed_set(fonts: Sequence[Font], sampler: TextSampler, n: int, seed: 
         if font is None:
             continue
         img = renderer.render(text, rng, font)
-        out.append((resize_line(img, height, max_width), text, font.spec.key))
+        out.append((resize_line(img, height, max_width, channels=channels), text, font.spec.key))
     return out
 

@@ -1,1 +1,2 @@
-"""Text detection: where the lines are (korocr 0.1: a classical line finder)."""
+"""Text detection: where the lines are. One interface (:mod:`.base`), two detectors: the DBNet-style model
+(:mod:`.onnx_detector`, :mod:`.postprocess`) and the classical line finder (:mod:`.lines`)."""

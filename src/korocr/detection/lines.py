@@ -1,4 +1,4 @@
-"""Text-line finding without a learned model (korocr 0.1's detector; a trained one comes later).
+"""Text-line finding without a learned model (``--detect-model classical``).
 
 Method (classic document-analysis pipeline, cf. O'Gorman's "docstrum" and run-length smearing, Wong et al.
 1982): local adaptive thresholding for the text polarity whose foreground is the minority, connected
@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from ..preprocessing.line import to_gray
+from .base import TextRegion
 
 
 @dataclass
@@ -148,3 +149,20 @@ def order_lines(boxes: list[LineBox]) -> list[LineBox]:
         else:
             rows.append([b])
     return [b for row in rows for b in sorted(row, key=lambda b: b.x0)]
+
+
+class ClassicalDetector:
+    """The projection-profile line finder behind the :class:`~korocr.detection.base.Detector` interface.
+
+    Its boxes already hold the lines' ink with a margin, so crops get no extra padding; when no line is found
+    the reader takes the whole image as one line.
+    """
+
+    crop_pad = 0.0
+    whole_image_fallback = True
+
+    def __init__(self, max_side: int = 2000, min_height: int = 6):
+        self.max_side, self.min_height = max_side, min_height
+
+    def detect(self, img: np.ndarray) -> list[TextRegion]:
+        return [TextRegion.from_box(b.as_tuple()) for b in find_lines(img, self.max_side, self.min_height)]

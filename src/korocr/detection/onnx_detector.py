@@ -9,13 +9,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..errors import ModelLoadError
 from .postprocess import TextRegion, boxes_from_prob
 
-DEFAULT_DET_MODEL = Path(__file__).resolve().parents[1] / "weights" / "korocr-det-dbnet.onnx"
 """The detector shipped with korocr (trained by us on synthetic pages; see docs/model_card.md)."""
 
 
-class DetectorLoadError(Exception):
+class DetectorLoadError(ModelLoadError):
     """A detection model file is missing or is not a korocr ONNX detector."""
 
 
@@ -34,6 +34,9 @@ class OnnxDetector:
     Raises:
         DetectorLoadError: missing file or not a korocr detector.
     """
+
+    crop_pad = 0.5  # DB boxes hug the ink; the recogniser reads lines with a margin (see Reader)
+    whole_image_fallback = False
 
     def __init__(self, model_path: str | Path, max_side: int = 1280, threads: int | None = None,
                  bin_thresh: float | str = "auto", box_thresh: float | str = "auto",

@@ -12,20 +12,10 @@ bounding box, with a ``vertical`` flag for tall, narrow regions (vertical Korean
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import cv2
 import numpy as np
 
-
-@dataclass
-class TextRegion:
-    """A detected text region in input-image px."""
-
-    quad: np.ndarray  # (4, 2) float32, clockwise from top-left
-    box: tuple[int, int, int, int]  # x0, y0, x1, y1
-    score: float
-    vertical: bool = False
+from .base import TextRegion
 
 
 def order_quad(pts: np.ndarray) -> np.ndarray:
@@ -112,6 +102,9 @@ def crop_region(img: np.ndarray, region: TextRegion, pad: float = 0.0) -> np.nda
         pad: margin added on every side, as a fraction of the region's short side (the line height), so the
             recogniser sees the small margin it was trained with.
     """
+    x0, y0, x1, y1 = region.box
+    if pad <= 0 and np.array_equal(region.quad, TextRegion.from_box(region.box).quad):
+        return img[y0:y1, x0:x1]  # an axis-aligned box: an exact slice, no resampling
     q = region.quad.astype(np.float32)
     if pad > 0:
         ux, uy = q[1] - q[0], q[3] - q[0]

@@ -1,6 +1,7 @@
 """ONNX export of CRNN-family recognisers.
 
-The exported graph takes ``images`` (N, 1, 32, W) float32 in [-1, 1] (dynamic N and W) and returns
+The exported graph takes ``images`` (N, C, H, W) float32 in [-1, 1] (CRNN: C = 1, H = 32; PP-OCR: C = 3 BGR,
+H = 48) (dynamic N and W) and returns
 ``probs`` (N, T, C) float32 softmax probabilities (CTC, class 0 = blank).  The charset and the architecture are
 stored in the model's metadata (``korocr.charset``, ``korocr.config``, ``korocr.meta``), so a single ``.onnx``
 file is a complete recogniser for :class:`korocr.recognition.onnx_recognizer.OnnxRecognizer`.
@@ -27,7 +28,7 @@ class _Softmaxed(torch.nn.Module):
         return self.model(images, is_train=False).softmax(-1)
 
 
-def export_onnx(model: CRNN, charset: Charset, path: str | Path, meta: dict[str, Any] | None = None,
+def export_onnx(model: torch.nn.Module, charset: Charset, path: str | Path, meta: dict[str, Any] | None = None,
                 opset: int = 17) -> Path:
     """Export ``model`` (CTC prediction only) to ``path`` with its charset in the metadata.
 
@@ -36,13 +37,13 @@ def export_onnx(model: CRNN, charset: Charset, path: str | Path, meta: dict[str,
     """
     import onnx
 
-    if model.config.prediction != "CTC":
+    if getattr(model.config, "prediction", "CTC") != "CTC":
         raise ValueError("ONNX export supports CTC models; attention decoding is not exported yet")
     was_training = model.training
     wrapper = _Softmaxed(model).eval()  # an eval wrapper: the exporter restores the wrapper's mode afterwards
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    dummy = torch.zeros(2, 1, model.config.img_height, 128)
+    dummy = torch.zeros(2, model.config.in_channels, model.config.img_height, 128)
     torch.onnx.export(wrapper, (dummy,), str(path), input_names=["images"], output_names=["probs"],
                       dynamic_axes={"images": {0: "batch", 3: "width"}, "probs": {0: "batch", 1: "time"}},
                       opset_version=opset, dynamo=False)

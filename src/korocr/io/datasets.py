@@ -29,13 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from ..errors import KorocrError
 from ..text.charsets import nfc
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif")
 FORMATS = ("auto", "tsv", "gt", "labels", "aihub", "sidecar", "hiertext", "lmdb")
 
 
-class DatasetError(Exception):
+class DatasetError(KorocrError):
     """A dataset or label file cannot be read at all; the message names the file (and line)."""
 
 

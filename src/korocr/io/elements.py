@@ -1,4 +1,4 @@
-"""Result objects: Page → Line → Word, after docTR's ``io.elements``.
+"""Result objects: Page → Block → Line → Word, after docTR's ``io.elements``.
 
 Boxes are ``(x0, y0, x1, y1)`` in pixels of the input image (after EXIF orientation), x to the right and y down.
 Word boxes come from the CTC alignment: the time steps that produced a word's characters, mapped back to the
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-Box = tuple[int, int, int, int]
+Box = tuple[int, int, int, int]  # (x0, y0, x1, y1) px: korocr's one box type
 
 
 @dataclass
@@ -23,6 +23,14 @@ class Word:
 
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "confidence": round(self.confidence, 4), "box": list(self.box)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Word":
+        return cls(d["text"], float(d["confidence"]), _box(d["box"]))
+
+
+def _box(b) -> Box:
+    return (int(b[0]), int(b[1]), int(b[2]), int(b[3]))
 
 
 @dataclass
@@ -43,8 +51,18 @@ class Line:
     char_confidences: list[float] = field(default_factory=list)
     words: list[Word] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "confidence": round(self.confidence, 4), "box": list(self.box)}
+    def to_dict(self, words: bool = True) -> dict[str, Any]:
+        """``{"text", "confidence", "box", "char_confidences", "words"}`` (``words=False``: the first three)."""
+        d = {"text": self.text, "confidence": round(self.confidence, 4), "box": list(self.box)}
+        if words:
+            d["char_confidences"] = [round(c, 4) for c in self.char_confidences]
+            d["words"] = [w.to_dict() for w in self.words]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Line":
+        return cls(d["text"], float(d["confidence"]), _box(d["box"]), list(d.get("char_confidences", [])),
+                   [Word.from_dict(w) for w in d.get("words", [])])
 
 
 def words_from_alignment(text: str, confidences: Sequence[float], spans: Sequence[tuple[int, int]],
@@ -84,13 +102,18 @@ def words_from_alignment(text: str, confidences: Sequence[float], spans: Sequenc
 
 @dataclass
 class Block:
-    """A paragraph: indices into :attr:`Page.lines` (in reading order) and the union box (px)."""
+    """A paragraph: its lines (in reading order, the same objects as in :attr:`Page.lines`) and their union
+    box (px)."""
 
-    lines: list[int]
+    lines: list[Line]
     box: Box
 
     def to_dict(self) -> dict[str, Any]:
-        return {"box": list(self.box), "lines": list(self.lines)}
+        return {"box": list(self.box), "lines": [ln.to_dict() for ln in self.lines]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Block":
+        return cls([Line.from_dict(x) for x in d["lines"]], _box(d["box"]))
 
 
 @dataclass
@@ -122,9 +145,28 @@ class Page:
             return 0.0
         return sum(line.confidence * len(line.text) for line in self.lines) / n
 
+    def block_line_indices(self) -> list[list[int]]:
+        """Per block, the indices of its lines in :attr:`lines` (one block of every line when there are none)."""
+        if not self.blocks:
+            return [list(range(len(self.lines)))] if self.lines else []
+        index = {id(ln): i for i, ln in enumerate(self.lines)}
+        return [[index[id(ln)] for ln in b.lines] for b in self.blocks]
+
     def to_dict(self) -> dict[str, Any]:
-        d = {"image": self.image, "text": self.text, "confidence": round(self.confidence, 4),
-             "lines": [line.to_dict() for line in self.lines]}
+        """The whole result, nested Page → blocks → lines → words; :meth:`from_dict` reads it back. A page read
+        without layout analysis (single lines) has ``"blocks": null`` and its lines under ``"lines"``."""
+        d: dict[str, Any] = {"image": self.image, "size": list(self.size), "text": self.text,
+                             "confidence": round(self.confidence, 4)}
         if self.blocks:
             d["blocks"] = [b.to_dict() for b in self.blocks]
+        else:
+            d["blocks"], d["lines"] = None, [ln.to_dict() for ln in self.lines]
         return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Page":
+        size = (int(d["size"][0]), int(d["size"][1]))
+        if d.get("blocks"):
+            blocks = [Block.from_dict(b) for b in d["blocks"]]
+            return cls(d["image"], size, [ln for b in blocks for ln in b.lines], blocks)
+        return cls(d["image"], size, [Line.from_dict(x) for x in d.get("lines", [])])

@@ -15,10 +15,12 @@ from typing import Union
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ..errors import KorocrError
+
 ImageSource = Union[str, Path, bytes, np.ndarray, Image.Image]
 
 
-class ImageLoadError(Exception):
+class ImageLoadError(KorocrError):
     """An image could not be read; ``str(err)`` is ``"<source>: <problem>"``."""
 
     def __init__(self, source: str, problem: str):

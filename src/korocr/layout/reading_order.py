@@ -15,12 +15,13 @@ from typing import Sequence
 
 import numpy as np
 
-Box = tuple[int, int, int, int]
+from ..io.elements import Box
 
 
 @dataclass
 class LayoutBlock:
-    """A paragraph: indices into the ordered line list, and the union box (px)."""
+    """A group found by layout analysis: indices into the ordered line list, and the union box (px); the
+    reader turns it into a :class:`~korocr.io.elements.Block` holding the lines themselves."""
 
     lines: list[int]
     box: Box

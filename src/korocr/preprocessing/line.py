@@ -24,22 +24,36 @@ def to_gray(img: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(np.ascontiguousarray(img[..., :3]), cv2.COLOR_RGB2GRAY)
 
 
-def resize_line(img: np.ndarray, height: int = 32, max_width: int | None = None, min_width: int = 8) -> np.ndarray:
+def to_bgr(img: np.ndarray) -> np.ndarray:
+    """(H, W) or (H, W, 3|4) RGB(A) uint8 → (H, W, 3) uint8 in BGR order (alpha composited on white)."""
+    if img.ndim == 2:
+        return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+    if img.shape[2] == 4:
+        alpha = img[..., 3:4].astype(np.float32) / 255.0
+        img = (img[..., :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
+    return np.ascontiguousarray(img[..., 2::-1])
+
+
+def resize_line(img: np.ndarray, height: int = 32, max_width: int | None = None, min_width: int = 8,
+                channels: int = 1) -> np.ndarray:
     """Resize a line image to ``height`` px keeping its aspect ratio.
 
     Args:
-        img: (H, W) or (H, W, C) uint8.
+        img: (H, W) grayscale or (H, W, 3|4) RGB(A) uint8.
         height: output height in px.
         max_width: if set, wider lines are squeezed horizontally to this width (px).
         min_width: lower bound on the output width (px).
+        channels: 1 (grayscale) or 3 (BGR, the order of PaddleOCR models).
 
     Returns:
-        float32 array (height, W) with values in [0, 1].
+        float32 array (height, W) for 1 channel or (height, W, 3) for 3, values in [0, 1].
 
     Raises:
-        ValueError: an empty image.
+        ValueError: an empty image or an unsupported channel count.
     """
-    gray = to_gray(img)
+    if channels not in (1, 3):
+        raise ValueError(f"channels must be 1 or 3, got {channels}")
+    gray = to_gray(img) if channels == 1 else to_bgr(img)
     h, w = gray.shape[:2]
     if h == 0 or w == 0:
         raise ValueError(f"empty line image of shape {img.shape}")
@@ -52,24 +66,26 @@ def resize_line(img: np.ndarray, height: int = 32, max_width: int | None = None,
 
 
 def pad_batch(lines: Sequence[np.ndarray], multiple: int = 8, min_width: int = 16) -> np.ndarray:
-    """Stack resized lines (each (H, W_i) float in [0, 1]) into a model batch.
+    """Stack resized lines (each (H, W_i) or (H, W_i, C) float in [0, 1]) into a model batch.
 
     Lines are right-padded with their own last column up to the widest (rounded up to ``multiple``).
 
     Returns:
-        float32 array (N, 1, H, W) normalised to [-1, 1].
+        float32 array (N, C, H, W) normalised to [-1, 1] (C = 1 for 2-D lines).
     """
     if not lines:
         raise ValueError("empty batch")
     hgt = lines[0].shape[0]
+    chans = 1 if lines[0].ndim == 2 else lines[0].shape[2]
     width = max(min_width, max(x.shape[1] for x in lines))
     width = int(np.ceil(width / multiple) * multiple)
-    out = np.empty((len(lines), 1, hgt, width), np.float32)
+    out = np.empty((len(lines), chans, hgt, width), np.float32)
     for i, x in enumerate(lines):
-        w = x.shape[1]
-        out[i, 0, :, :w] = x
+        x = x[None] if x.ndim == 2 else x.transpose(2, 0, 1)
+        w = x.shape[2]
+        out[i, :, :, :w] = x
         if w < width:
-            out[i, 0, :, w:] = x[:, -1:]
+            out[i, :, :, w:] = x[:, :, -1:]
     return (out - 0.5) / 0.5
 
 

@@ -1,1 +1,32 @@
-"""Recognition at inference time (onnxruntime, no torch)."""
+"""Recognition at inference: exported CTC recognisers through onnxruntime (:mod:`.onnx_recognizer`, no torch)
+and VisionEncoderDecoder (TrOCR) models through transformers (:mod:`.trocr_recognizer`, needs ``korocr[train]``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def make_recognizer(rec_model: str | Path | None = None, threads: int | None = None, batch_size: int = 32,
+                    **options):
+    """The recogniser for a ``--rec-model`` argument, by the family the registry reads from the model itself
+    (:func:`korocr.hub.resolve_rec_model`): an ``OnnxRecognizer`` or a ``TrOCRRecognizer``.
+
+    Raises:
+        korocr.errors.ModelLoadError: a missing path or a file that is not a korocr recogniser.
+        korocr.errors.MissingDependencyError: a TrOCR model without torch/transformers installed.
+    """
+    from ..hub import resolve_rec_model
+
+    ref = resolve_rec_model(rec_model)
+    if ref.family == "trocr":
+        from ..errors import require
+
+        require("torch", "train", "a TrOCR (VisionEncoderDecoder) recogniser")
+        require("transformers", "train", "a TrOCR (VisionEncoderDecoder) recogniser")
+        from .trocr_recognizer import TrOCRRecognizer
+
+        return TrOCRRecognizer(ref.location, threads=threads, batch_size=batch_size, **options)
+    from .onnx_recognizer import OnnxRecognizer
+
+    return OnnxRecognizer(ref.location, threads=threads, batch_size=batch_size)

@@ -9,19 +9,17 @@ from typing import Sequence
 
 import numpy as np
 
+from ..errors import ModelLoadError
+from ..hub import DEFAULT_REC_MODEL
 from ..preprocessing.line import pad_batch, resize_line
 from ..text.charsets import nfc
 from .decoding import Decoded, ctc_greedy_decode
 
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "weights" / "korocr-rec-crnn.onnx"
-
-
-class ModelLoadError(Exception):
-    """A recognition model file is missing or is not a korocr ONNX recogniser."""
 
 
 class OnnxRecognizer:
-    """Recognises text-line images with an exported CRNN (CTC) model.
+    """Recognises text-line images with an exported CTC recogniser (CRNN family or PP-OCR backbone); the input
+    height and channels (grayscale or BGR) come from the model's ``korocr.config`` metadata.
 
     Args:
         model_path: ``.onnx`` file written by ``korocr export`` / ``korocr train --export`` (default: the model
@@ -41,7 +39,7 @@ class OnnxRecognizer:
                  max_width: int = 2048, chunk_overlap: int = 256):
         import onnxruntime as ort
 
-        path = Path(model_path) if model_path else DEFAULT_MODEL
+        path = Path(model_path) if model_path else DEFAULT_REC_MODEL
         if not path.is_file():
             raise ModelLoadError(f"{path}: recognition model not found")
         opts = ort.SessionOptions()
@@ -60,6 +58,7 @@ class OnnxRecognizer:
         self.config: dict = json.loads(meta.get("korocr.config", "{}"))
         self.meta: dict = json.loads(meta.get("korocr.meta", "{}"))
         self.height = int(self.config.get("img_height", 32))
+        self.channels = int(self.config.get("in_channels", 1))  # 3: BGR (PP-OCR-based models)
         self.batch_size = batch_size
         self.max_width, self.chunk_overlap = max_width, chunk_overlap
         if not 0 < chunk_overlap < max_width:
@@ -80,7 +79,7 @@ class OnnxRecognizer:
         """
         if not lines:
             return []
-        prepared = [resize_line(x, self.height) for x in lines]
+        prepared = [resize_line(x, self.height, channels=self.channels) for x in lines]
         results: list[Decoded | None] = [None] * len(lines)
         for i, p in enumerate(prepared):
             if p.shape[1] > self.max_width:
@@ -105,13 +104,13 @@ class OnnxRecognizer:
         its overlaps with the neighbours are kept, concatenated and decoded greedily as one sequence.
 
         Args:
-            line: (32, W) float32 in [0, 1] (:func:`resize_line` output).
+            line: (H, W) or (H, W, 3) float32 in [0, 1] (:func:`resize_line` output).
             orig_width: the line's width in the input image (px), for word positions.
         """
         w, cw, ov = line.shape[1], self.max_width, self.chunk_overlap
         starts = list(range(0, max(1, w - ov), cw - ov))
         chunks = [line[:, s:s + cw] for s in starts]
-        batch = pad_batch(chunks)  # (n_chunks, 1, 32, max_width): all chunks padded alike
+        batch = pad_batch(chunks)  # (n_chunks, C, H, max_width): all chunks padded alike
         probs = self.session.run(None, {self.input_name: batch})[0]  # (n_chunks, T, C)
         f = batch.shape[-1] / probs.shape[1]  # px per frame
         pieces = []

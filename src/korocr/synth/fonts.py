@@ -91,11 +91,15 @@ def _korean_face_of_collection(path: str) -> list[FontSpec]:
         coll = TTCollection(path, lazy=True)
     except Exception:  # noqa: BLE001 - unreadable collection: skip it
         return []
-    out = []
+    out, names = [], []
     for i, face in enumerate(coll.fonts):
         name = face["name"].getDebugName(4) or ""
+        names.append(name)
         if " KR" in name or "Korean" in name or "Kor" in name:
             out.append(FontSpec(path, i, name))
+    if not out and not any(r in n for n in names for r in (" JP", " SC", " TC", " HK")):
+        # a Korean-only collection (e.g. D2Coding): every face, minus ligature variants; coverage decides
+        out = [FontSpec(path, i, n) for i, n in enumerate(names) if "ligature" not in n.lower()]
     return out
 
 
@@ -146,7 +150,8 @@ def discover_fonts(
     ks = set(ksx1001_hangul())
     fonts: dict[str, Font] = {}
     for s in expanded:
-        if s.path.lower().endswith((".ttc", ".otc")) and s.name and " KR" not in s.name and "Korean" not in s.name:
+        if (s.path.lower().endswith((".ttc", ".otc")) and s.name and " KR" not in s.name and "Korean" not in s.name
+                and any(r in s.name for r in (" JP", " SC", " TC", " HK"))):
             continue  # other regions of a CJK collection (JP/SC/TC/HK) draw Hangul the same; keep one
         if include and not any(fnmatch.fnmatch(s.key, p) for p in include):
             continue

@@ -68,27 +68,129 @@ def make_background(rng: random.Random, w: int, h: int, base: tuple[int, int, in
 
 @dataclass
 class RenderConfig:
-    """Ranges for the random choices of :class:`LineRenderer` (sizes in px)."""
+    """Ranges for the random choices of :class:`LineRenderer` (sizes in px, margins in units of the font size)."""
 
     font_size: tuple[int, int] = (22, 56)
     spacing_prob: float = 0.3          # probability of extra letter spacing
     spacing_em: tuple[float, float] = (0.05, 0.8)
-    margin_em: tuple[float, float] = (0.0, 0.6)
+    margin_em: tuple[float, float] = (0.0, 0.5)   # crop margin on each side, drawn independently
+    loose_margin_prob: float = 0.1     # a margin up to 0.9 em (signboard crops are loose)
+    tight_prob: float = 0.15           # cropped tight to the ink (margins below 0.04 em)
+    ink_crop_prob: float = 0.4         # vertical extent from the ink rather than the font's line box
     dark_on_light_prob: float = 0.6    # plain "document" look: dark text on a light background
     effect_prob: float = 0.15          # outline / shadow / line-through each
+    skia_prob: float = 0.4             # rasterise with Skia (other hinting, gamma, sub-pixel AA) instead of FreeType/Pillow
+    bitmap_prob: float = 0.06          # drawn small without anti-aliasing and scaled up (terminals, receipts)
+    thermal_prob: float = 0.06         # dot-matrix / thermal-printer look: dotted, faded, streaked strokes
     augment: bool = True
     min_contrast: float = 70.0
 
 
+def _skia_available() -> bool:
+    try:
+        import skia  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=256)
+def _skia_typeface(path: str, index: int):
+    import skia
+
+    return skia.Typeface.MakeFromFile(path, index)
+
+
+def _mask_pil(text: str, font: Font, size: int, spacing: int, canvas: tuple[int, int], origin: tuple[int, int],
+              aliased: bool, stroke: int = 0) -> np.ndarray:
+    pil_font = _load_font(font.spec.path, font.spec.index, size)
+    img = Image.new("L", canvas, 0)
+    draw = ImageDraw.Draw(img)
+    if aliased:
+        draw.fontmode = "1"
+    x, y = origin
+    if spacing:
+        for ch in text:
+            draw.text((x, y), ch, font=pil_font, fill=255, anchor="ls", stroke_width=stroke, stroke_fill=255)
+            x += pil_font.getlength(ch) + spacing
+    else:
+        draw.text((x, y), text, font=pil_font, fill=255, anchor="ls", stroke_width=stroke, stroke_fill=255)
+    return np.asarray(img, np.float32) / 255.0
+
+
+def _mask_skia(text: str, font: Font, size: int, spacing: int, canvas: tuple[int, int], origin: tuple[int, int],
+               aliased: bool, rng: random.Random) -> np.ndarray:
+    """Text coverage drawn by Skia (Chrome's rasteriser) with random hinting, edging and sub-pixel positioning."""
+    import skia
+
+    sk_font = skia.Font(_skia_typeface(font.spec.path, font.spec.index), size)
+    sk_font.setHinting(rng.choice([skia.FontHinting.kNone, skia.FontHinting.kSlight, skia.FontHinting.kNormal,
+                                   skia.FontHinting.kFull]))
+    sk_font.setEdging(skia.Font.Edging.kAlias if aliased else
+                      rng.choice([skia.Font.Edging.kAntiAlias, skia.Font.Edging.kSubpixelAntiAlias]))
+    sk_font.setSubpixel(rng.random() < 0.5)
+    if rng.random() < 0.1:
+        sk_font.setEmbolden(True)
+    surface = skia.Surface(canvas[0], canvas[1])
+    with surface as c:
+        c.clear(skia.ColorBLACK)
+        paint = skia.Paint(Color=skia.ColorWHITE, AntiAlias=not aliased)
+        x, y = float(origin[0]) + rng.random(), float(origin[1])
+        if spacing:
+            for ch in text:
+                c.drawString(ch, x, y, sk_font, paint)
+                x += sk_font.measureText(ch) + spacing
+        else:
+            c.drawString(text, x, y, sk_font, paint)
+    arr = surface.makeImageSnapshot().toarray()
+    return arr[..., :3].astype(np.float32).mean(-1) / 255.0
+
+
+def _thermal(mask: np.ndarray, size: int, rng: random.Random) -> np.ndarray:
+    """Dot-matrix / thermal-printer strokes: ink kept on a dot grid, faded patches, vertical dead-element streaks."""
+    import cv2
+
+    h, w = mask.shape
+    g = np.random.default_rng(rng.getrandbits(32))
+    if rng.random() < 0.6:  # dots
+        period = max(2, int(round(size * rng.uniform(0.07, 0.13))))
+        yy, xx = np.mgrid[0:h, 0:w]
+        r = period * rng.uniform(0.35, 0.55)
+        dots = (((yy % period) - period / 2) ** 2 + ((xx % period) - period / 2) ** 2 <= r * r).astype(np.float32)
+        thick = cv2.dilate(mask, np.ones((max(1, period // 2),) * 2, np.uint8))
+        mask = (thick > 0.4).astype(np.float32) * cv2.GaussianBlur(dots, (3, 3), 0.6)
+    if rng.random() < 0.6:  # faded, uneven heat
+        small = g.uniform(0.25, 1.0, (max(2, h // 16), max(2, w // 16))).astype(np.float32)
+        mask = mask * cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC).clip(0.15, 1.0)
+    if rng.random() < 0.5:  # streaks of dead heating elements
+        cols = np.ones(w, np.float32)
+        for _ in range(rng.randint(1, 6)):
+            x = rng.randrange(w)
+            cols[x:x + rng.randint(1, max(1, size // 12))] = rng.uniform(0.0, 0.5)
+        mask = mask * cols[None, :]
+    return mask
+
+
+def _composite(base: np.ndarray, mask: np.ndarray, color: tuple[int, int, int]) -> np.ndarray:
+    a = mask[..., None]
+    return base * (1.0 - a) + np.array(color, np.float32) * a
+
+
 class LineRenderer:
     """Renders (image, text) pairs for text-line recognition.
+
+    Text is rasterised by FreeType through Pillow or by Skia (random hinting, edging, gamma and sub-pixel
+    position), sometimes drawn small without anti-aliasing and scaled up or given a dot-matrix / thermal-printer
+    look; it is composited over a background with optional outline, shadow and underline, then cropped around
+    its ink or its font line box with a random margin on each side (0–0.5 em, sometimes tight), and degraded
+    with albumentations.
 
     Args:
         fonts: fonts to draw with (see :func:`korocr.synth.fonts.discover_fonts`).
         config: random ranges.
         seed: seed of the augmentation pipeline (the rest follows the ``rng`` passed to :meth:`render`).
 
-    The returned image is RGB ``uint8`` of shape (H, W, 3) with the text roughly filling the height.
+    The returned image is RGB ``uint8`` of shape (H, W, 3).
     """
 
     def __init__(self, fonts: Sequence[Font], config: RenderConfig | None = None, seed: int | None = None):
@@ -97,6 +199,7 @@ class LineRenderer:
         self.fonts = list(fonts)
         self.cfg = config or RenderConfig()
         self._aug = _build_augment(seed) if self.cfg.augment else None
+        self._skia = _skia_available()
 
     def pick_font(self, text: str, rng: random.Random) -> Font | None:
         candidates = [f for f in self.fonts if f.covers(text)]
@@ -109,25 +212,51 @@ class LineRenderer:
         Raises:
             ValueError: no font covers every character of ``text``.
         """
+        import cv2
+
         cfg = self.cfg
         font = font or self.pick_font(text, rng)
         if font is None:
             raise ValueError(f"no font covers every character of {text!r}")
         size = rng.randint(*cfg.font_size)
-        pil_font = _load_font(font.spec.path, font.spec.index, size)
-        spacing = int(size * rng.uniform(*cfg.spacing_em)) if rng.random() < cfg.spacing_prob else 0
-
+        look = rng.random()
+        bitmap = look < cfg.bitmap_prob
+        thermal = cfg.bitmap_prob <= look < cfg.bitmap_prob + cfg.thermal_prob
+        draw_size = rng.randint(10, 16) if bitmap else size
+        scale = size / draw_size
+        pil_font = _load_font(font.spec.path, font.spec.index, draw_size)
+        spacing = int(draw_size * rng.uniform(*cfg.spacing_em)) if rng.random() < cfg.spacing_prob else 0
         ascent, descent = pil_font.getmetrics()
         if spacing:
-            advances = [pil_font.getlength(ch) for ch in text]
-            text_w = int(sum(advances) + spacing * (len(text) - 1))
+            text_w = int(sum(pil_font.getlength(ch) for ch in text) + spacing * (len(text) - 1))
         else:
-            advances = []
             text_w = int(pil_font.getlength(text))
         text_w = max(text_w, 1)
-        mx = [int(size * rng.uniform(*cfg.margin_em)) + 2 for _ in range(2)]
-        my = [int(size * rng.uniform(0.0, cfg.margin_em[1] * 0.6)) + 2 for _ in range(2)]
-        w, h = text_w + mx[0] + mx[1], ascent + descent + my[0] + my[1]
+        pad = draw_size + 4
+        canvas = (text_w + 2 * pad, ascent + descent + 2 * pad)
+        origin = (pad, pad + ascent)
+        use_skia = self._skia and rng.random() < cfg.skia_prob
+        if use_skia:
+            fill = _mask_skia(text, font, draw_size, spacing, canvas, origin, bitmap, rng)
+        else:
+            fill = _mask_pil(text, font, draw_size, spacing, canvas, origin, bitmap)
+        stroke = None
+        if not bitmap and rng.random() < cfg.effect_prob:  # outline (signboards) or fake bold
+            sw = max(1, int(draw_size * rng.uniform(0.02, 0.08)))
+            stroke = _mask_pil(text, font, draw_size, spacing, canvas, origin, False, stroke=sw)
+        if rng.random() < cfg.effect_prob * 0.5:  # underline or line-through
+            lw = max(1, draw_size // 18)
+            yl = origin[1] + (descent // 2 if rng.random() < 0.5 else -ascent // 3)
+            fill[max(0, yl - lw // 2): yl - lw // 2 + lw, pad: pad + text_w] = 1.0
+        if bitmap:  # coarse pixels, scaled up without smoothing
+            size_wh = (max(1, int(round(canvas[0] * scale))), max(1, int(round(canvas[1] * scale))))
+            fill = cv2.resize(fill, size_wh, interpolation=cv2.INTER_NEAREST)
+            pad, ascent, descent = int(round(pad * scale)), int(round(ascent * scale)), int(round(descent * scale))
+        if thermal:
+            fill = _thermal(fill, size, rng)
+        if not bitmap and rng.random() < 0.3:  # gamma: thinner or heavier anti-aliased strokes
+            fill = fill ** rng.uniform(0.6, 1.6)
+        h, w = fill.shape
 
         if rng.random() < cfg.dark_on_light_prob:
             bg = tuple(rng.randint(170, 255) for _ in range(3)) if rng.random() < 0.5 else (lambda g: (g, g, g))(rng.randint(190, 255))
@@ -135,41 +264,47 @@ class LineRenderer:
         else:
             bg = _rand_color(rng)
             fg = _contrasting(rng, bg, cfg.min_contrast)
-        img = make_background(rng, w, h, bg)
-        draw = ImageDraw.Draw(img)
-
-        stroke_w, stroke_fill = 0, None
-        if rng.random() < cfg.effect_prob:  # outline (signboards) or fake bold
-            stroke_w = max(1, int(size * rng.uniform(0.02, 0.08)))
-            stroke_fill = _contrasting(rng, fg, 60) if rng.random() < 0.6 else fg
-        shadow = rng.random() < cfg.effect_prob
-        x0, y0 = mx[0], my[0] + ascent
-
-        def _draw(dx: int, dy: int, fill, sw=0, sf=None) -> None:
-            if spacing:
-                x = x0 + dx
-                for ch, adv in zip(text, advances):
-                    draw.text((x, y0 + dy), ch, font=pil_font, fill=fill, anchor="ls", stroke_width=sw, stroke_fill=sf)
-                    x += adv + spacing
-            else:
-                draw.text((x0 + dx, y0 + dy), text, font=pil_font, fill=fill, anchor="ls", stroke_width=sw, stroke_fill=sf)
-
-        if shadow:
+        out = np.asarray(make_background(rng, w, h, bg), np.float32)
+        if rng.random() < cfg.effect_prob:  # drop shadow
             off = max(1, size // 15)
-            _draw(off, off, _contrasting(rng, fg, 40))
-        _draw(0, 0, fg, stroke_w, stroke_fill)
+            shadow = np.zeros_like(fill)
+            shadow[off:, off:] = fill[:-off, :-off]
+            out = _composite(out, shadow, _contrasting(rng, fg, 40))
+        alpha = fill
+        if stroke is not None:
+            if stroke.shape != fill.shape:
+                stroke = cv2.resize(stroke, (w, h))
+            out = _composite(out, stroke, _contrasting(rng, fg, 60) if rng.random() < 0.6 else fg)
+            alpha = np.maximum(alpha, stroke)
+        out = _composite(out, fill, fg)
 
-        if rng.random() < cfg.effect_prob * 0.5:  # underline or line-through
-            lw = max(1, size // 18)
-            yl = y0 + (descent // 2 if rng.random() < 0.5 else -ascent // 3)
-            draw.line([(x0, yl), (x0 + text_w, yl)], fill=fg, width=lw)
+        # crop: ink or line box, with an independent margin on each side
+        ys, xs = np.nonzero(alpha > 0.25)
+        if len(xs) == 0:
+            ys, xs = np.array([pad, pad + ascent + descent - 1]), np.array([pad, w - pad - 1])
+        x0, x1 = int(xs.min()), int(xs.max()) + 1
+        tall = any(c.isdigit() or c.isupper() or "\uac00" <= c <= "\ud7a3" for c in text)
+        if tall and rng.random() < cfg.ink_crop_prob:
+            y0, y1 = int(ys.min()), int(ys.max()) + 1
+        else:
+            y0, y1 = min(pad, int(ys.min())), max(pad + ascent + descent, int(ys.max()) + 1)
 
+        def margin() -> float:
+            if tight:
+                return rng.uniform(0.0, 0.04)
+            if rng.random() < cfg.loose_margin_prob:
+                return rng.uniform(0.0, 0.9)
+            return rng.uniform(*cfg.margin_em)
+
+        tight = rng.random() < cfg.tight_prob
+        ml, mr, mt, mb = (int(round(margin() * size)) for _ in range(4))
+        crop = out[max(0, y0 - mt): min(h, y1 + mb), max(0, x0 - ml): min(w, x1 + mr)]
+        arr = np.clip(crop, 0, 255).astype(np.uint8)
         if rng.random() < 0.08:  # a bit of blur before down-scaling, like a defocused camera
-            img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 1.5)))
-        arr = np.asarray(img)
+            arr = cv2.GaussianBlur(arr, (0, 0), rng.uniform(0.5, 1.5))
         if self._aug is not None:
             arr = self._aug(image=arr)["image"]
-        return arr
+        return np.ascontiguousarray(arr)
 
 
 def _build_augment(seed: int | None = None):

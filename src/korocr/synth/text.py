@@ -42,14 +42,20 @@ class TextSampler:
         words: dictionary words (e.g. Tesseract's ``kor.wordlist``), joined 1–4 at a time.
         charset: characters allowed in the output; samples with other characters are redrawn.
         max_chars: upper bound on line length in characters.
-        weights: probabilities of the sources (corpus, words, random syllables, mixed/numeric).
+        weights: probabilities of the sources (corpus, words, random syllables, mixed/numeric and, as an
+            optional fifth entry, domain text: Faker ``ko_KR`` names/addresses/companies/phones/e-mails/URLs,
+            Babel/CLDR Korean dates, numbers, currency and place/language names, prices, quoted and bulleted
+            phrases; see :mod:`korocr.synth.domains`).
+
+    Line lengths: half the lines take a random budget of 1..``max_chars`` characters, skewed short (1-12 twice
+    as often as longer), the other half fill ``max_chars``; corpus lines join several sentences to get there.
     """
 
     corpus: Sequence[str] = ()
     words: Sequence[str] = ()
     charset: Charset | None = None
     max_chars: int = 12
-    weights: tuple[float, float, float, float] = (0.40, 0.20, 0.22, 0.18)
+    weights: tuple[float, ...] = (0.40, 0.20, 0.22, 0.18)
 
     def __post_init__(self) -> None:
         self._ks = ksx1001_hangul()
@@ -78,11 +84,15 @@ class TextSampler:
             return ""
         start = rng.randrange(len(toks))
         out = toks[start]
-        for t in toks[start + 1:]:
-            if len(out) + 1 + len(t) > self._budget or rng.random() < 0.15:
-                break
-            out += " " + t
-        return out
+        stop = 0.15 if self._budget <= 12 else 0.02
+        while True:
+            for t in toks[start + 1:]:
+                if len(out) + 1 + len(t) > self._budget or rng.random() < stop:
+                    return out
+                out += " " + t
+            if len(out) >= 0.6 * self._budget or self._budget <= 12:
+                return out
+            toks, start = rng.choice(self.corpus).split() or ["."], -1
 
     def _from_words(self, rng: random.Random) -> str:
         n = rng.choice((1, 1, 1, 2, 2, 3))
@@ -126,7 +136,7 @@ class TextSampler:
                 parts.append("".join(rng.choice(self._ascii) for _ in range(rng.randint(1, 6))))
             elif r < 0.80:
                 parts.append(rng.choice(self._sym) + (self._random_syllables(rng)[:4] if rng.random() < 0.5 else ""))
-            elif r < 0.87:  # jamo runs as typed in chat and reviews (ㅋㅋ, ㅠㅠ) and single jamo
+            elif r < 0.82:  # jamo runs as typed in chat and reviews (ㅋㅋ, ㅠㅠ) and single jamo
                 j = rng.choice(self._jamo)
                 parts.append(j * rng.randint(1, 4) if rng.random() < 0.6 else
                              "".join(rng.choice(self._jamo) for _ in range(rng.randint(1, 3))))
@@ -137,18 +147,33 @@ class TextSampler:
         joiner = "" if rng.random() < 0.3 else " "
         return joiner.join(parts)
 
+    def _domain(self, rng: random.Random) -> str:
+        from .domains import domain_text
+
+        out = domain_text(rng)
+        while len(out) < 0.6 * self._budget:
+            out += rng.choice((" ", " ", ", ", " · ", " | ")) + domain_text(rng)
+        return out
+
     # --- public -----------------------------------------------------------------------------------
     def sample(self, rng: random.Random) -> str:
         """One line of NFC text, 1..``max_chars`` characters, within the charset (if one is set)."""
         for _ in range(50):
-            self._budget = rng.randint(1, self.max_chars) if rng.random() < 0.5 else self.max_chars
-            src = rng.choices(range(4), weights=self.weights)[0]
+            if rng.random() < 0.5:
+                self._budget = self.max_chars
+            elif self.max_chars > 12 and rng.random() < 0.5:
+                self._budget = rng.randint(13, self.max_chars)
+            else:
+                self._budget = rng.randint(1, min(12, self.max_chars))
+            src = rng.choices(range(len(self.weights)), weights=self.weights)[0]
             if src == 0 and self.corpus:
                 s = self._from_corpus(rng)
             elif src == 1 and self.words:
                 s = self._from_words(rng)
             elif src == 3:
                 s = self._mixed(rng)
+            elif src == 4:
+                s = self._domain(rng)
             else:
                 s = self._random_syllables(rng)
             s = nfc(" ".join(s.split()))[: self.max_chars].strip()

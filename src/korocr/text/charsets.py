@@ -32,6 +32,19 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def decompose_hangul(text: str) -> str:
+    """Hangul syllables of ``text`` as conjoining jamo (U+1100–U+11C2, NFD); other characters unchanged."""
+    return "".join(unicodedata.normalize("NFD", ch) if HANGUL_FIRST <= ord(ch) <= HANGUL_LAST else ch
+                   for ch in nfc(text))
+
+
+@lru_cache(maxsize=None)
+def conjoining_jamo() -> str:
+    """The 67 modern conjoining jamo: 19 initial consonants (U+1100–1112), 21 vowels (U+1161–1175) and 27 final
+    consonants (U+11A8–11C2); NFD of the 11,172 syllables uses exactly these."""
+    return "".join(chr(c) for r in ((0x1100, 0x1113), (0x1161, 0x1176), (0x11A8, 0x11C3)) for c in range(*r))
+
+
 @lru_cache(maxsize=None)
 def hangul_syllables() -> str:
     """All 11,172 modern Hangul syllables, in code-point order."""
@@ -78,6 +91,7 @@ CHARSET_CLASSES = {
     "hangul": hangul_syllables,
     "ksx1001": ksx1001_hangul,
     "jamo": compat_jamo,
+    "conjoining": conjoining_jamo,
     "ascii": ascii_printable,
     "symbols": korean_symbols,
 }
@@ -106,6 +120,8 @@ class Charset:
                 clean.append(ch)
         self.chars = clean
         self._index = seen
+        # jamo-composed output: syllables are predicted as conjoining jamo and composed back by NFC on decoding
+        self.decomposes = "\u1100" in seen and "\uac00" not in seen
 
     # --- construction -------------------------------------------------------------------------
     @classmethod
@@ -128,12 +144,28 @@ class Charset:
         return cls.from_classes(["ascii", "symbols", "jamo", "hangul"])
 
     @classmethod
+    def default_jamo(cls) -> "Charset":
+        """Like :meth:`default` but Hangul syllables are spelled with the 67 conjoining jamo (CTC over jamo,
+        composed back with NFC): 11,465 → 360 characters."""
+        return cls.from_classes(["ascii", "symbols", "jamo", "conjoining"])
+
+    @classmethod
+    def resolve(cls, spec: str) -> "Charset":
+        """``"default"``, ``"default-jamo"`` or a charset file (see :meth:`load`)."""
+        if spec == "default":
+            return cls.default()
+        if spec == "default-jamo":
+            return cls.default_jamo()
+        return cls.load(spec)
+
+    @classmethod
     def from_text(cls, texts: Iterable[str], base: "Charset | None" = None) -> "Charset":
         """Extend ``base`` (or an empty set) with every character seen in ``texts``, keeping base order."""
         chars = list(base.chars) if base else []
         have = set(chars)
+        split = decompose_hangul if base is not None and base.decomposes else nfc
         for t in texts:
-            for ch in nfc(t):
+            for ch in split(t):
                 if ch not in have and ch not in "\n\r\t":
                     have.add(ch)
                     chars.append(ch)
@@ -189,7 +221,7 @@ class Charset:
             KeyError: a character is not in the charset.
         """
         out = []
-        for ch in nfc(text):
+        for ch in (decompose_hangul(text) if self.decomposes else nfc(text)):
             try:
                 out.append(self._index[ch])
             except KeyError:
@@ -202,4 +234,4 @@ class Charset:
 
     def missing(self, text: str) -> set[str]:
         """Characters of ``text`` that the charset does not hold."""
-        return {ch for ch in nfc(text) if ch not in self._index}
+        return {ch for ch in (decompose_hangul(text) if self.decomposes else nfc(text)) if ch not in self._index}

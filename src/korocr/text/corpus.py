@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
+from ..errors import KorocrError
 from .charsets import Charset, nfc
 
 SOURCES = ("auto", "text", "table", "nsmc", "chatbot", "naver-news")
 
 
-class CorpusError(Exception):
+class CorpusError(KorocrError):
     """A corpus file cannot be read; the message names the file."""
 
 

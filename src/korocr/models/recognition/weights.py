@@ -16,8 +16,23 @@ from ...text.charsets import Charset
 from .crnn import CRNN, CRNNConfig
 
 FORMAT = "korocr-recognizer"
-# fp16 weights of the shipped default model (the ONNX file next to it is what inference uses)
-DEFAULT_WEIGHTS = Path(__file__).resolve().parents[2] / "weights" / "korocr-rec-crnn.fp16.pt"
+
+
+def build_recognizer(config: dict) -> torch.nn.Module:
+    """A recogniser ``nn.Module`` from its config dict: ``arch`` ``"ppocr"`` (a PaddleOCR backbone with a korocr
+    CTC head) or, without ``arch``, the CRNN family.
+
+    Raises:
+        ValueError: an unknown ``arch``.
+    """
+    arch = config.get("arch", "crnn")
+    if arch == "crnn":
+        return CRNN(CRNNConfig.from_dict(config))
+    if arch == "ppocr":
+        from .ppocr import PPOCRConfig, PPOCRRecognizer
+
+        return PPOCRRecognizer(PPOCRConfig.from_dict(config))
+    raise ValueError(f"unknown recogniser architecture {arch!r} (known: crnn, ppocr)")
 
 
 def save_weights(path: str | Path, model: CRNN, charset: Charset, meta: dict[str, Any] | None = None,
@@ -36,14 +51,16 @@ def save_weights(path: str | Path, model: CRNN, charset: Charset, meta: dict[str
 
 
 def load_weights(path: str | Path) -> tuple[CRNN, Charset, dict[str, Any]]:
-    """Load a model from a weights file or a ``korocr train`` Lightning checkpoint (``"default"``: the weights
-    of the model shipped with korocr).
+    """Load a model from a weights file or a ``korocr train`` Lightning checkpoint (``"default"``: the resume
+    weights of the shipped model, :func:`korocr.hub.resume_weights`).
 
     Raises:
         FileNotFoundError: no such file.
         ValueError: the file is neither format.
     """
-    path = DEFAULT_WEIGHTS if str(path) == "default" else Path(path)
+    from ...hub import resume_weights
+
+    path = resume_weights("rec") if str(path) == "default" else Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such model file")
     blob = torch.load(path, map_location="cpu", weights_only=False)
@@ -56,7 +73,7 @@ def load_weights(path: str | Path) -> tuple[CRNN, Charset, dict[str, Any]]:
         meta = {"global_step": blob.get("global_step"), "source": str(path)}
     else:
         raise ValueError(f"{path}: not a korocr weights file or training checkpoint")
-    model = CRNN(CRNNConfig.from_dict(config))
+    model = build_recognizer(config)
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in sd.items()})
     model.eval()
     return model, Charset(list(chars)), meta

@@ -152,11 +152,6 @@ def make_processor(tokenizer, height: int, width: int):
     return TrOCRProcessor(image_processor=ip, tokenizer=tokenizer)
 
 
-def is_hf_model_dir(path: str | Path) -> bool:
-    """True for a directory holding a VisionEncoderDecoder ``config.json``."""
-    p = Path(path) / "config.json"
-    if not p.is_file():
-        return False
     import json
 
     try:

@@ -1,0 +1,519 @@
+#!/usr/bin/env python
+"""Generalization bench: Korean lines that no korocr code rendered, in fonts and texts training never saw.
+
+What differs from training, by construction:
+  * renderer: Chromium headless (Skia + HarfBuzz, browser layout), driven through Selenium/ChromeDriver; training
+    renders with Pillow/FreeType and skia-python, never a browser;
+  * fonts: faces excluded from every korocr training recipe (``HELD_OUT`` below: IBM Plex Sans KR, Gowun Batang,
+    Gowun Dodum, Song Myung, Sunflower, Orbit, D2Coding, Un Dotum, Un Graphic, Nanum Square Round, Nanum Barun Pen);
+  * texts: Korean documentation prose (Debian's ``debian-faq-ko`` and ``gimp-help-ko`` HTML), a domain the training
+    corpus (NSMC reviews, chatbot Q/A, word lists, Faker/Babel) lacks; digit lines from this file's own formats;
+  * geometry: crops from the browser's own text boxes (DOM client rects), at margins 0-0.5 of the font size,
+    tight to the ink, and at font sizes 16-64 px.
+Not used (reserved for the project's own evaluation): fonts-baekmuk, xfonts-baekmuk, fonts-unfonts-extra, konlpy
+corpora, Debian's Korean gettext catalogs, ../shared/data/real.
+
+Sets: clean (dark on light, 18-40 px), degraded (the same kind of lines with blur, down-scaling, JPEG, noise, low
+contrast, slight rotation), vertical (``writing-mode: vertical-rl``, upright syllables), digits (prices, dates,
+phone numbers), margins (the clean lines' first N re-cropped at margins 0/0.1/0.2/0.35/0.5 em and tight to the
+ink) and sizes (one set of lines at 16/24/32/48/64 px).
+
+Each engine reads the same PNG crops in one run: korocr models (``--rec-model``, repeatable; default: the bundled
+one) and Tesseract 5 ``kor+eng --psm 7`` (``kor_vert --psm 5`` for vertical). Reported per set: CER with and without
+spaces, exact-line accuracy, error rates by the reference character's class (hangul, digit, latin, symbol, space),
+lines/s.
+
+    apt-get install chromium chromium-driver tesseract-ocr tesseract-ocr-kor tesseract-ocr-kor-vert \
+        debian-faq-ko gimp-help-ko ; pip install selenium ; bash scripts/fetch_fonts.sh cache/fonts/npm
+    python bench/bench_general.py --out cache/bench_general --rec-model default --rec-model runs/X/model.onnx
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import glob
+import html
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+
+HELD_OUT = ["IBMPlexSansKR*", "GowunBatang*", "GowunDodum*", "SongMyung*", "Sunflower*", "Orbit*", "D2Coding*",
+            "UnDotum*", "UnGraphic*", "NanumSquareRound*", "NanumBarunpen*"]
+TEXT_SOURCES = ["/usr/share/doc/debian/FAQ/ko/*.html", "/usr/share/gimp/2.0/help/ko/*.html"]
+MARGINS = (0.0, 0.1, 0.2, 0.35, 0.5)
+SIZES = (16, 24, 32, 48, 64)
+STD_MARGIN = 0.15  # em on each side for the clean/degraded/digits crops
+
+
+# --- texts --------------------------------------------------------------------------------------------------
+class _Text(HTMLParser):
+    BLOCK = {"p", "li", "td", "th", "h1", "h2", "h3", "h4", "dt", "dd", "title", "div", "br", "tr"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "pre", "code"):
+            self.skip += 1
+        if tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "pre", "code"):
+            self.skip = max(0, self.skip - 1)
+        if tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.parts.append(data)
+
+
+def held_out_texts(charset, seed: int = 0) -> list[str]:
+    """Korean prose lines (4-60 characters, mostly Hangul) from the Debian FAQ and GIMP help in Korean."""
+    from korocr.text.charsets import nfc
+
+    files = sorted(f for pat in TEXT_SOURCES for f in glob.glob(pat))
+    if not files:
+        raise SystemExit("bench_general: no held-out texts; apt-get install debian-faq-ko gimp-help-ko")
+    segs: set[str] = set()
+    for f in files:
+        p = _Text()
+        p.feed(Path(f).read_text(encoding="utf-8", errors="replace"))
+        for block in "".join(p.parts).split("\n"):
+            block = nfc(" ".join(html.unescape(block).split()))
+            for sent in re.split(r"(?<=[.?!])\s+", block):
+                hangul = sum("\uac00" <= c <= "\ud7a3" for c in sent)
+                if len(sent) < 4 or hangul < 0.4 * len(sent) or charset.missing(sent):
+                    continue
+                while len(sent) > 60:  # cut long sentences at a space
+                    cut = sent.rfind(" ", 20, 60)
+                    cut = cut if cut > 0 else 60
+                    segs.add(sent[:cut].strip())
+                    sent = sent[cut:].strip()
+                if len(sent) >= 4:
+                    segs.add(sent)
+    out = sorted(segs)
+    random.Random(seed).shuffle(out)
+    return out
+
+
+def digit_lines(rng: random.Random, n: int) -> list[str]:
+    """Prices, dates and phone numbers in formats common on Korean receipts, forms and signs."""
+    out = []
+    for _ in range(n):
+        k = rng.randrange(9)
+        v = rng.randint(1, 9999) * rng.choice((10, 100, 1000))
+        if k == 0:
+            out.append(f"{v:,}원")
+        elif k == 1:
+            out.append(f"₩{v:,}")
+        elif k == 2:
+            out.append(f"{rng.choice(['합계', '결제금액', '판매가', '정가', '할인'])} {v:,}원")
+        elif k == 3:
+            out.append(f"{rng.randint(1990, 2035)}년 {rng.randint(1, 12)}월 {rng.randint(1, 31)}일")
+        elif k == 4:
+            out.append(f"{rng.randint(1990, 2035)}.{rng.randint(1, 12):02d}.{rng.randint(1, 31):02d}"
+                       + (f" {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}" if rng.random() < 0.5 else ""))
+        elif k == 5:
+            out.append(f"010-{rng.randint(1000, 9999)}-{rng.randint(0, 9999):04d}")
+        elif k == 6:
+            out.append(f"0{rng.choice([2, 31, 32, 51, 53, 62, 64])}-{rng.randint(100, 9999)}-{rng.randint(0, 9999):04d}")
+        elif k == 7:
+            out.append(f"TEL. {rng.choice(['1588', '1577', '1644'])}-{rng.randint(0, 9999):04d}")
+        else:
+            out.append(f"{rng.randint(1, 99)}개 x {rng.randint(1, 999) * 10:,} = {v:,}")
+    return out
+
+
+# --- fonts ----------------------------------------------------------------------------------------------------
+def held_out_fonts(font_dir: str | None) -> list:
+    from korocr.synth.fonts import discover_fonts
+
+    fonts = discover_fonts(extra=[font_dir] if font_dir and os.path.isdir(font_dir) else [], include=HELD_OUT)
+    if not fonts:
+        raise SystemExit("bench_general: no held-out fonts found (bash scripts/fetch_fonts.sh cache/fonts/npm)")
+    return fonts
+
+
+def _face_css(fonts) -> tuple[str, list[str]]:
+    css, fams = [], []
+    for i, f in enumerate(fonts):
+        fam = f"bf{i}"
+        src = Path(f.spec.path).resolve().as_uri()
+        # a collection face: Chromium takes the first face of a TTC; D2Coding's first face is its regular
+        css.append(f"@font-face {{ font-family: '{fam}'; src: url('{src}'); }}")
+        fams.append(fam)
+    return "\n".join(css), fams
+
+
+# --- rendering with Chromium ----------------------------------------------------------------------------------
+def _driver():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = "/usr/bin/chromium"
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+              "--disable-background-networking", "--disable-component-update", "--disable-sync",
+              "--force-device-scale-factor=1", "--hide-scrollbars", "--allow-file-access-from-files",
+              "--font-render-hinting=none"):
+        opts.add_argument(a)
+    opts.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='bench-chromium-')}")
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+
+
+def render_items(driver, items: list[dict], css: str, work: Path) -> list[tuple[np.ndarray, dict]]:
+    """Lay out items (text, family, size, color, bg, vertical, weight) in one page and return, per item, the
+    screenshot of its padded cell (RGB) and the text box of its span within that cell (x, y, w, h px)."""
+    import cv2
+
+    cells = []
+    for i, it in enumerate(items):
+        style = (f"font-family: '{it['family']}'; font-size: {it['size']}px; color: {it['color']}; "
+                 f"font-weight: {it.get('weight', 400)}; letter-spacing: {it.get('spacing', 0)}em;")
+        if it.get("vertical"):
+            style += " writing-mode: vertical-rl; text-orientation: upright;"
+        pad = int(it["size"] * 1.2) + 8
+        cells.append(f"<div class='c' style='padding:{pad}px; background:{it['bg']}'>"
+                     f"<span id='s{i}' style=\"{style}\">{html.escape(it['text'])}</span></div>")
+    page = (f"<!doctype html><html><head><meta charset='utf-8'><style>{css}\n"
+            "body{margin:0} .c{display:block; width:max-content; white-space:pre; line-height:1.5}</style></head>"
+            f"<body>{''.join(cells)}</body></html>")
+    path = work / "page.html"
+    path.write_text(page, encoding="utf-8")
+    driver.get(path.resolve().as_uri())
+    driver.execute_async_script("const done = arguments[0]; document.fonts.ready.then(() => done(1));")
+    boxes = driver.execute_script("""
+        const out = [];
+        document.querySelectorAll('.c').forEach((c, i) => {
+          const s = c.firstElementChild; const r = s.getBoundingClientRect(); const cr = c.getBoundingClientRect();
+          out.push([cr.left + scrollX, cr.top + scrollY, cr.width, cr.height, r.left - cr.left, r.top - cr.top,
+                    r.width, r.height]);
+        });
+        return out;""")
+    width = int(max(b[0] + b[2] for b in boxes)) + 1
+    height = int(max(b[1] + b[3] for b in boxes)) + 1
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}})
+    img = cv2.imdecode(np.frombuffer(base64.b64decode(shot["data"]), np.uint8), cv2.IMREAD_COLOR)[..., ::-1]
+    out = []
+    for it, b in zip(items, boxes):
+        x, y, w, h = (int(round(v)) for v in b[:4])
+        cell = np.ascontiguousarray(img[y:y + h, x:x + w])
+        out.append((cell, {"x": b[4], "y": b[5], "w": b[6], "h": b[7]}))
+    return out
+
+
+def crop(cell: np.ndarray, box: dict, size: int, margin: float | None) -> np.ndarray:
+    """The text box (``margin`` × font size px added on each side), or, with ``margin=None``, the ink."""
+    if margin is None:
+        g = cell.astype(np.int16).mean(-1)
+        bg = np.median(np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]]))
+        ys, xs = np.nonzero(np.abs(g - bg) > 40)
+        if len(xs) == 0:
+            return cell
+        return cell[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1]
+    m = margin * size
+    x0, y0 = int(np.floor(box["x"] - m)), int(np.floor(box["y"] - m))
+    x1, y1 = int(np.ceil(box["x"] + box["w"] + m)), int(np.ceil(box["y"] + box["h"] + m))
+    h, w = cell.shape[:2]
+    return cell[max(0, y0):min(h, y1), max(0, x0):min(w, x1)]
+
+
+def degrade(img: np.ndarray, rng: random.Random) -> np.ndarray:
+    """Blur, down-scaling, JPEG, noise and a small rotation (OpenCV; not the training augmentation code)."""
+    import cv2
+
+    out = img.copy()
+    g = np.random.default_rng(rng.getrandbits(32))
+    if rng.random() < 0.5:
+        h, w = out.shape[:2]
+        a = rng.uniform(-1, 1) * min(2.0, float(np.degrees(np.arctan(0.25 * h / w))))  # ends stay in the crop
+        M = cv2.getRotationMatrix2D((w / 2, h / 2), a, 1.0)
+        out = cv2.warpAffine(out, M, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    if rng.random() < 0.6:
+        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.6, 1.4))
+    if rng.random() < 0.5:
+        f = rng.uniform(0.45, 0.75)
+        h, w = out.shape[:2]
+        small = cv2.resize(out, (max(1, int(w * f)), max(1, int(h * f))), interpolation=cv2.INTER_AREA)
+        out = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    if rng.random() < 0.6:
+        out = np.clip(out.astype(np.float32) + g.normal(0, rng.uniform(4, 14), out.shape), 0, 255).astype(np.uint8)
+    if rng.random() < 0.7:
+        ok, enc = cv2.imencode(".jpg", out[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, rng.randint(15, 45)])
+        out = cv2.imdecode(enc, cv2.IMREAD_COLOR)[..., ::-1]
+    return np.ascontiguousarray(out)
+
+
+def build(out: Path, font_dir: str | None, n: int, seed: int = 7) -> None:
+    """Render every set into ``out/<set>/NNNN.png`` + ``out/<set>/labels.tsv`` (file, text, font, size)."""
+    import cv2
+
+    from korocr.text.charsets import Charset
+
+    rng = random.Random(seed)
+    charset = Charset.default()
+    texts = held_out_texts(charset, seed)
+    fonts = held_out_fonts(font_dir)
+    css, fams = _face_css(fonts)
+    keys = [f.spec.key for f in fonts]
+    print(f"held-out texts: {len(texts)} lines; fonts: {len(fonts)} ({', '.join(keys)})", flush=True)
+    pool = iter(texts)
+
+    def pick_font(text: str) -> int:
+        cands = [i for i, f in enumerate(fonts) if f.covers(text)]
+        return rng.choice(cands)
+
+    def light() -> tuple[str, str]:
+        bg = rng.choice(["#ffffff", "#ffffff", "#f7f7f2", "#fdf6e3", "#eef2f7", "#f0f0f0"])
+        fg = rng.choice(["#000000", "#111111", "#222222", "#333333", "#1a237e", "#3e2723"])
+        return fg, bg
+
+    def items_for(lines, sizes, vertical=False, low_contrast=False):
+        items = []
+        for t, s in zip(lines, sizes):
+            fi = pick_font(t)
+            fg, bg = light()
+            if low_contrast:
+                v = rng.randint(90, 140)
+                fg = f"rgb({v},{v},{v})"
+                bg = f"rgb({v + rng.randint(60, 100)},{v + rng.randint(60, 100)},{v + rng.randint(60, 100)})"
+            items.append({"text": t, "family": fams[fi], "font": keys[fi], "size": s, "color": fg, "bg": bg,
+                          "vertical": vertical, "weight": rng.choice([400, 400, 400, 700]),
+                          "spacing": rng.choice([0, 0, 0, 0, 0.05, 0.15])})
+        return items
+
+    sets: dict[str, list[dict]] = {}
+    clean = [next(pool) for _ in range(n)]
+    sets["clean"] = items_for(clean, [rng.randint(18, 40) for _ in clean])
+    deg = [next(pool) for _ in range(n)]
+    sets["degraded"] = items_for(deg, [rng.randint(14, 32) for _ in deg],
+                                 low_contrast=False)
+    for it in sets["degraded"][: n // 3]:  # a third also in low contrast
+        v = rng.randint(90, 140)
+        it["color"], it["bg"] = f"rgb({v},{v},{v})", f"rgb({v + 80},{v + 80},{v + 75})"
+    vert = []
+    while len(vert) < n // 3:
+        t = "".join(next(pool).split())[: rng.randint(2, 10)]
+        if all("\uac00" <= c <= "\ud7a3" or c.isdigit() for c in t) and len(t) >= 2:
+            vert.append(t)
+    sets["vertical"] = items_for(vert, [rng.randint(24, 48) for _ in vert], vertical=True)
+    digits = digit_lines(rng, n // 2)
+    sets["digits"] = items_for(digits, [rng.randint(18, 40) for _ in digits])
+    size_lines = [next(pool) for _ in range(n // 3)]
+    sets["sizes"] = [dict(it, size=s) for s in SIZES for it in items_for(size_lines, [s] * len(size_lines))]
+
+    work = Path(tempfile.mkdtemp(prefix="bench-general-"))
+    driver = _driver()
+    try:
+        for name, items in sets.items():
+            d = out / name
+            d.mkdir(parents=True, exist_ok=True)
+            rows = []
+            rendered = []
+            for k in range(0, len(items), 60):
+                rendered += render_items(driver, items[k:k + 60], css, work)
+            if name == "clean":  # margins: the first n // 3 clean lines at every margin and tight to the ink
+                md = out / "margins"
+                md.mkdir(parents=True, exist_ok=True)
+                mrows = []
+                for i, ((cell, box), it) in enumerate(list(zip(rendered, items))[: n // 3]):
+                    for m in (*MARGINS, None):
+                        tag = "ink" if m is None else f"m{m:.2f}"
+                        fn = f"{i:04d}_{tag}.png"
+                        cv2.imwrite(str(md / fn), crop(cell, box, it["size"], m)[..., ::-1])
+                        mrows.append(f"{fn}\t{it['text']}\t{it['font']}\t{it['size']}\t{tag}")
+                (md / "labels.tsv").write_text("\n".join(mrows) + "\n", encoding="utf-8")
+            for i, ((cell, box), it) in enumerate(zip(rendered, items)):
+                img = crop(cell, box, it["size"], STD_MARGIN)
+                if name == "degraded":
+                    img = degrade(img, rng)
+                fn = f"{i:04d}.png"
+                cv2.imwrite(str(d / fn), img[..., ::-1])
+                tag = f"{it['size']}px" if name == "sizes" else ""
+                rows.append(f"{fn}\t{it['text']}\t{it['font']}\t{it['size']}\t{tag}")
+            (d / "labels.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+            print(f"rendered {name}: {len(rows)}", flush=True)
+    finally:
+        driver.quit()
+    (out / "DONE").write_text(json.dumps({"n": n, "seed": seed}))
+
+
+# --- scoring --------------------------------------------------------------------------------------------------
+def char_class(c: str) -> str:
+    if "\uac00" <= c <= "\ud7a3" or "\u3131" <= c <= "\u318e":
+        return "hangul"
+    if c.isdigit():
+        return "digit"
+    if c.isascii() and c.isalpha():
+        return "latin"
+    if c.isspace():
+        return "space"
+    return "symbol"
+
+
+class Score:
+    def __init__(self) -> None:
+        from korocr.evaluation.metrics import CERAccumulator
+
+        self.acc = CERAccumulator()
+        self.cls_err: dict[str, int] = {}
+        self.cls_n: dict[str, int] = {}
+
+    def add(self, pred: str, ref: str) -> None:
+        from rapidfuzz.distance import Levenshtein
+
+        from korocr.text.charsets import nfc
+
+        self.acc.update(pred, ref)
+        p, r = " ".join(nfc(pred).split()), " ".join(nfc(ref).split())
+        for c in r:
+            self.cls_n[char_class(c)] = self.cls_n.get(char_class(c), 0) + 1
+        for op in Levenshtein.editops(r, p):  # edits attributed to the reference character they touch
+            c = r[op.src_pos] if op.src_pos < len(r) else r[-1:] or " "
+            k = char_class(c)
+            self.cls_err[k] = self.cls_err.get(k, 0) + 1
+
+    def row(self) -> dict:
+        d = self.acc.as_dict()
+        d["by_class"] = {k: round(self.cls_err.get(k, 0) / n, 4) for k, n in sorted(self.cls_n.items())}
+        return d
+
+
+def read_set(d: Path) -> list[tuple[Path, str, str, int, str]]:
+    rows = []
+    for ln in (d / "labels.tsv").read_text(encoding="utf-8").splitlines():
+        fn, text, font, size, tag = ln.split("\t")
+        rows.append((d / fn, text, font, int(size), tag))
+    return rows
+
+
+def tesseract(paths: list[Path], psm: int, lang: str) -> tuple[list[str], float]:
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as fh:
+        fh.write("\n".join(str(p.resolve()) for p in paths) + "\n")
+        lst = fh.name
+    env = dict(os.environ, OMP_THREAD_LIMIT="1")
+    t = time.perf_counter()
+    out = subprocess.run(["tesseract", lst, "stdout", "-l", lang, "--psm", str(psm)], capture_output=True,
+                         env=env, check=False).stdout.decode("utf-8", "replace")
+    dt = time.perf_counter() - t
+    os.unlink(lst)
+    pages = [" ".join(p.split()) for p in out.split("\f")[: len(paths)]]
+    pages += [""] * (len(paths) - len(pages))
+    if psm == 5:
+        pages = ["".join(p.split()) for p in pages]
+    return pages, dt
+
+
+def korocr_reader(model: str):
+    from korocr.reader import Reader
+
+    return Reader(rec_model=None if model == "default" else model, threads=2)
+
+
+def run_engine(name: str, rows, vertical: bool, engine) -> tuple[list[str], float]:
+    from korocr.io.image import load_image
+
+    if name == "tesseract":
+        return tesseract([r[0] for r in rows], 5 if vertical else 7, "kor_vert" if vertical else "kor+eng")
+    imgs = [load_image(r[0]) for r in rows]
+    t = time.perf_counter()
+    pages = list(engine.read_many(imgs, line=True, vertical=vertical))
+    dt = time.perf_counter() - t
+    texts = [p.text for p in pages]
+    if vertical:
+        texts = ["".join(t.split()) for t in texts]
+    return texts, dt
+
+
+def evaluate(out: Path, models: list[str], with_tesseract: bool, log_dir: Path | None) -> dict:
+    engines = {f"korocr:{m}": korocr_reader(m) for m in models}
+    if with_tesseract:
+        engines["tesseract"] = None
+    results: dict = {}
+    for set_name in ("clean", "degraded", "vertical", "digits", "margins", "sizes"):
+        rows = read_set(out / set_name)
+        vertical = set_name == "vertical"
+        for ename, eng in engines.items():
+            preds, dt = run_engine("tesseract" if eng is None else ename, rows, vertical, eng)
+            groups: dict[str, Score] = {}
+            for r, p in zip(rows, preds):
+                key = r[4] if set_name in ("margins", "sizes") else "all"
+                groups.setdefault(key, Score()).add(p, r[1])
+            res = {k: v.row() for k, v in groups.items()}
+            res["lines_per_s"] = round(len(rows) / max(dt, 1e-9), 1)
+            results.setdefault(set_name, {})[ename] = res
+            if log_dir is not None:
+                log_dir.mkdir(parents=True, exist_ok=True)
+                safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", ename)
+                with open(log_dir / f"{set_name}.{safe}.tsv", "w", encoding="utf-8") as fh:
+                    fh.write("image\tground_truth\tprediction\tfont\tsize\ttag\n")
+                    for r, p in zip(rows, preds):
+                        fh.write(f"{r[0].name}\t{r[1]}\t{p}\t{r[2]}\t{r[3]}\t{r[4]}\n")
+            a = res.get("all") or next(iter(res.values()))
+            print(f"{set_name:9s} {ename:40s} CER {a['cer']:.3f} (no sp {a['cer_nospace']:.3f}) "
+                  f"exact {a['accuracy']:.3f}  {res['lines_per_s']} lines/s", flush=True)
+    return results
+
+
+def to_markdown(results: dict) -> str:
+    lines = []
+    for set_name, engines in results.items():
+        lines.append(f"\n### {set_name}\n")
+        keys = sorted({k for e in engines.values() for k in e if k != "lines_per_s"},
+                      key=lambda k: (k != "all", [float(x) if x.replace('.', '', 1).isdigit() else x
+                                                  for x in re.findall(r"[\d.]+|\D+", k)]))
+        lines.append("| engine | subset | CER | CER (no spaces) | exact lines | errors by class | lines/s |")
+        lines.append("|---|---|---|---|---|---|---|")
+        for ename, res in engines.items():
+            for k in keys:
+                if k not in res:
+                    continue
+                r = res[k]
+                bc = ", ".join(f"{c} {v:.3f}" for c, v in r["by_class"].items())
+                lines.append(f"| {ename} | {k} | {r['cer']:.3f} | {r['cer_nospace']:.3f} | {r['accuracy']:.3f} | "
+                             f"{bc} | {res['lines_per_s']} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default="cache/bench_general", help="rendered sets and results")
+    ap.add_argument("--font-dir", default="cache/fonts/npm", help="npm fonts (scripts/fetch_fonts.sh)")
+    ap.add_argument("--n", type=int, default=300, help="clean and degraded lines (others scale from it)")
+    ap.add_argument("--rec-model", action="append", default=None,
+                    help="korocr recogniser(s) to score: 'default' or an .onnx (repeatable)")
+    ap.add_argument("--no-tesseract", action="store_true")
+    ap.add_argument("--rerender", action="store_true", help="render the sets again")
+    ap.add_argument("--render-only", action="store_true")
+    args = ap.parse_args()
+    out = Path(args.out)
+    done = out / "DONE"
+    if args.rerender or not done.exists() or json.loads(done.read_text()).get("n") != args.n:
+        build(out, args.font_dir, args.n)
+    if args.render_only:
+        return
+    results = evaluate(out, args.rec_model or ["default"], not args.no_tesseract, out / "logs")
+    (out / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    md = to_markdown(results)
+    (out / "results.md").write_text(md, encoding="utf-8")
+    print(md)
+
+
+if __name__ == "__main__":
+    main()

