@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_read import heldout_synth, line_sets, materialise, score  # noqa: E402
 
 from korocr.io.image import load_image  # noqa: E402
-from korocr.reader import make_recognizer  # noqa: E402
+from korocr.recognition import make_recognizer  # noqa: E402
 
 
 def size_mb(paths: list[Path]) -> float:

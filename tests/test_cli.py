@@ -83,7 +83,7 @@ def test_synth_then_eval(tmp_path, tiny_onnx, korean_font):
 
 
 def test_export_cli(tmp_path, tiny_model):
-    from korocr.models.recognition.weights import save_weights
+    from korocr.models.checkpoints import save_weights
 
     model, charset = tiny_model
     w = save_weights(tmp_path / "w.pt", model, charset)

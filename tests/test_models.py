@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from korocr.models.recognition.crnn import CRNN, CRNNConfig
-from korocr.models.recognition.weights import load_weights, save_weights
+from korocr.models.checkpoints import load_weights, save_weights
 from korocr.text import Charset
 
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from korocr.data.synthetic import LineBatch, SyntheticLines
-from korocr.models.recognition.weights import load_weights
+from korocr.models.checkpoints import load_weights
 from korocr.preprocessing.line import pad_batch, resize_line
 from korocr.synth.text import TextSampler
 from korocr.text import Charset

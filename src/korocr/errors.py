@@ -12,6 +12,10 @@ class ModelLoadError(KorocrError):
     """A model file or directory is missing or is not the kind of model asked for."""
 
 
+class MissingModelError(ModelLoadError, FileNotFoundError):
+    """A model path that does not exist."""
+
+
 class MissingDependencyError(KorocrError, ModuleNotFoundError):
     """An optional dependency is not installed; the message says which extra to install."""
 

@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ModelLoadError
+from .errors import MissingModelError, ModelLoadError
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 DEFAULT_REC_MODEL = WEIGHTS_DIR / "korocr-rec-crnn.onnx"
@@ -100,7 +100,7 @@ def resolve_rec_model(spec: str | Path | None) -> ModelRef:
         return ModelRef("onnx-ctc", p)
     if _looks_like_hub_name(str(spec)):
         return ModelRef("trocr", str(spec))
-    raise ModelLoadError(f"{spec}: recognition model not found (no such file or directory)")
+    raise MissingModelError(f"{spec}: recognition model not found (no such file or directory)")
 
 
 def resolve_det_model(spec: str | Path | None) -> ModelRef:
@@ -113,7 +113,7 @@ def resolve_det_model(spec: str | Path | None) -> ModelRef:
         return ModelRef("classical", None)
     p = DEFAULT_DET_MODEL if str(spec) == "default" else Path(spec)
     if not p.is_file():
-        raise ModelLoadError(f"{p}: detection model not found")
+        raise MissingModelError(f"{p}: detection model not found")
     return ModelRef("onnx-det", p)
 
 
@@ -125,7 +125,7 @@ def resume_weights(task: str = "rec") -> Path:
     """
     p = RESUME_WEIGHTS[task]
     if not p.is_file():
-        raise ModelLoadError(f"{p}: the resume weights of the shipped {task} model are kept in the korocr source "
+        raise MissingModelError(f"{p}: the resume weights of the shipped {task} model are kept in the korocr source "
                              "repository (training_state/), not in the installed package; clone it or pass a "
                              "weights file")
     return p

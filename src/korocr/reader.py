@@ -11,7 +11,8 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from .detection.base import TextRegion, make_detector
+from .detection import make_detector
+from .detection.base import TextRegion
 from .detection.postprocess import crop_region
 from .io.elements import Block, Line, Page, words_from_alignment
 from .io.image import ImageLoadError, ImageSource, load_image

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from typing import Iterator, Sequence
 
 import cv2
+import lightning as L
 import numpy as np
 import torch
-from torch.utils.data import IterableDataset, get_worker_info
+from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 from ..detection.targets import make_targets
 from ..synth.fonts import Font
@@ -136,3 +137,46 @@ class SyntheticPages(IterableDataset):
                 img, regions = renderer.render(rng)
                 items.append(fit_crop(img, [r.quad for r in regions], self.size, rng))
             yield to_batch(items)
+
+
+class PageDataModule(L.LightningDataModule):
+    """Detector pages: HierText-style annotated pages (``--data``) or synthetic pages, plus ``val_size`` fixed
+    synthetic validation pages (seed 4321) cropped to ``det_size``, in batches of 4.
+
+    Raises:
+        korocr.errors.KorocrError: no fonts found.
+    """
+
+    def __init__(self, args, seed: int):
+        super().__init__()
+        from ..errors import KorocrError
+        from ..synth.fonts import discover_fonts
+
+        fonts = discover_fonts(extra=args.font_dir, include=args.fonts, exclude=args.exclude_fonts)
+        if not fonts:
+            raise KorocrError("korocr train: no fonts found (install fonts-nanum / fonts-noto-cjk or pass --font-dir)")
+        sampler = TextSampler.from_files(args.corpus, args.words, max_chars=args.max_chars)
+        if args.data:  # annotated pages (HierText-style JSON / JSON Lines) instead of synthesis
+            self.train_ds = AnnotatedPages(args.data, batch_size=args.batch_size, size=args.det_size, seed=seed)
+            print(f"annotated pages: {len(self.train_ds.pages)} used, {len(self.train_ds.skipped)} skipped",
+                  flush=True)
+            for why in self.train_ds.skipped[:10]:
+                print(f"  skipped: {why}", flush=True)
+        else:
+            self.train_ds = SyntheticPages(fonts, sampler, batch_size=args.batch_size, size=args.det_size, seed=seed)
+        rng = random.Random(4321)
+        renderer = ScenePageRenderer(fonts, sampler)
+        items = []
+        for _ in range(args.val_size):
+            img, regions = renderer.render(rng)
+            items.append(fit_crop(img, [r.quad for r in regions], args.det_size, rng))
+        self.val_batches = [to_batch(items[i:i + 4]) for i in range(0, len(items), 4)]
+        self.workers = args.workers
+
+    def train_dataloader(self) -> DataLoader:
+        w = self.workers
+        return DataLoader(self.train_ds, batch_size=None, num_workers=w, persistent_workers=w > 0,
+                          multiprocessing_context="spawn" if w else None)
+
+    def val_dataloader(self) -> DataLoader:
+        return DataLoader(self.val_batches, batch_size=None)

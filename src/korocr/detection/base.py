@@ -1,14 +1,13 @@
 """The one detector interface: every text detector returns :class:`TextRegion` objects.
 
 Two implementations: :class:`~korocr.detection.lines.ClassicalDetector` (projection profiles, no model) and
-:class:`~korocr.detection.onnx_detector.OnnxDetector` (the DBNet-style model). :func:`make_detector` builds one
-from a ``--detect-model`` argument through the model registry (:mod:`korocr.hub`).
+:class:`~korocr.detection.onnx_detector.OnnxDetector` (the DBNet-style model). :func:`korocr.detection.make_detector`
+builds one from a ``--detect-model`` argument through the model registry (:mod:`korocr.hub`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -52,21 +51,3 @@ class Detector(Protocol):
 
     def detect(self, img: np.ndarray) -> list[TextRegion]:
         """Text regions of an RGB image (H, W, 3) uint8, in input px."""
-
-
-def make_detector(spec: str | Path | None = "default", max_side: int = 1280, threads: int | None = None) -> Detector:
-    """``"default"`` (the bundled DBNet-style model), a detector ``.onnx``, or ``"classical"`` / ``None``.
-
-    Raises:
-        korocr.errors.ModelLoadError: a missing or foreign model file.
-    """
-    from ..hub import resolve_det_model
-
-    ref = resolve_det_model(spec)
-    if ref.family == "classical":
-        from .lines import ClassicalDetector
-
-        return ClassicalDetector()
-    from .onnx_detector import OnnxDetector
-
-    return OnnxDetector(ref.location, max_side=max_side, threads=threads)

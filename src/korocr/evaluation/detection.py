@@ -13,7 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
-Box = Sequence[float]  # x0, y0, x1, y1 (px)
+Box = Sequence[float]  # x0, y0, x1, y1 (px); float here, unlike korocr.io.elements.Box, for scaled boxes
 
 
 def iou_matrix(a: Sequence[Box], b: Sequence[Box]) -> np.ndarray:
@@ -101,3 +101,51 @@ def evaluate_detection(pairs: Sequence[tuple[Sequence[Box], Sequence[Box]]], iou
         total.det += c.det
         total.gt += c.gt
     return total
+
+
+@dataclass
+class DetectorReport:
+    """What :func:`evaluate_detector` found: summed counts, unreadable pages (``(page, reason)``) and seconds."""
+
+    counts: DetectionCounts
+    unreadable: list[tuple[str, str]]
+    seconds: float
+
+    @property
+    def pages(self) -> int:
+        return self.n - len(self.unreadable)
+
+    n: int = 0
+
+
+def evaluate_detector(detector, annotation_file, iou_threshold: float = 0.5) -> DetectorReport:
+    """Run ``detector`` (:class:`korocr.detection.base.Detector`) over the pages of a HierText-style annotation
+    file and match its boxes with the line boxes (illegible lines are "don't care").
+
+    Pages whose image is missing or unreadable are skipped and listed in ``unreadable``.
+
+    Raises:
+        korocr.io.datasets.DatasetError: the annotation file cannot be read.
+    """
+    import time
+
+    from ..io.datasets import read_hiertext_pages
+    from ..io.image import ImageLoadError, load_image
+
+    anns = list(read_hiertext_pages(annotation_file))
+    total, bad, t0 = DetectionCounts(), [], time.perf_counter()
+    for ann in anns:
+        if ann.error:
+            bad.append((str(ann.image), ann.error))
+            continue
+        try:
+            img = load_image(ann.image)
+        except ImageLoadError as e:
+            bad.append((str(ann.image), str(e)))
+            continue
+        gt = [(float(v[:, 0].min()), float(v[:, 1].min()), float(v[:, 0].max()), float(v[:, 1].max()))
+              for v in ann.polygons]
+        dc = [not ok for ok in ann.legible]
+        c = match_boxes([r.box for r in detector.detect(img)], gt, iou_threshold, dont_care=dc)
+        total.tp, total.det, total.gt = total.tp + c.tp, total.det + c.det, total.gt + c.gt
+    return DetectorReport(total, bad, time.perf_counter() - t0, n=len(anns))

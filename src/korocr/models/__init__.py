@@ -1,1 +1,2 @@
-"""Model architectures (torch): recognition/ and, later, detection/."""
+"""Model architectures (torch): ``recognition/`` (CRNN family, PP-OCR backbones, TrOCR), ``detection/``
+(DBNet-style) and :mod:`.checkpoints` (the fp16 weights format)."""

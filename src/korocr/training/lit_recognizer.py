@@ -8,7 +8,7 @@ import lightning as L
 import torch
 import torch.nn.functional as F
 
-from ..models.recognition.weights import build_recognizer
+from ..models.recognition import build_recognizer
 from ..recognition.decoding import ctc_greedy_decode
 from ..text.charsets import Charset
 from .common import CERValidation, adamw_warmup_cosine

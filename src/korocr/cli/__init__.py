@@ -1,0 +1,50 @@
+"""The ``korocr`` command line: one module per command, a thin layer over the Python API.
+
+    korocr read IMAGE [IMAGE ...] [--line] [--format text|jsonl|tsv|hocr]   (korocr.cli.read)
+    korocr synth --count N --output DIR [...]                               (korocr.cli.synth)
+    korocr train [...]                                                      (korocr.cli.train; korocr[train])
+    korocr eval MODEL DATASET [--log LOG.tsv]                               (korocr.cli.eval)
+    korocr export WEIGHTS OUT.onnx                                          (korocr.cli.export)
+    korocr dataset convert|split|merge|stats|charset ...                    (korocr.cli.dataset)
+    korocr corpus INPUT... -o corpus.txt                                    (korocr.cli.corpus)
+
+User errors (a :class:`~korocr.errors.KorocrError`: bad file, model, dataset, missing extra) are reported here
+once, as ``korocr: message`` with exit status 2, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import corpus, dataset, export, read, synth, train
+from . import eval as eval_cmd  # the module is named after its command
+from .common import err
+
+COMMANDS = (read, synth, eval_cmd, dataset, corpus, export, train)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
+    p = argparse.ArgumentParser(prog="korocr", description="Korean-first OCR: read, synthesise, train, evaluate.")
+    p.add_argument("--version", action="version", version=f"korocr {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+    for cmd in COMMANDS:
+        cmd.add(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    from ..errors import KorocrError
+
+    args = build_parser().parse_args(argv)
+    try:
+        code = args.func(args)
+    except KorocrError as e:
+        err(str(e))
+        code = 2
+    except BrokenPipeError:  # output piped into head & co.
+        sys.stderr.close()
+        code = 0
+    sys.exit(code)

@@ -1,0 +1,82 @@
+"""Line data for recogniser training, one ``LightningDataModule`` per source (as strhub does): on-the-fly
+synthetic lines (:class:`SyntheticLineDataModule`) and LMDB datasets (:class:`LmdbLineDataModule`)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Sequence
+
+import lightning as L
+from torch.utils.data import DataLoader
+
+from ..errors import KorocrError
+from ..text.charsets import Charset
+from .synthetic import LineBatch, SyntheticLines, collate_lines, render_fixed_set
+
+
+def _loader(ds, workers: int) -> DataLoader:
+    return DataLoader(ds, batch_size=None, num_workers=workers, persistent_workers=workers > 0,
+                      prefetch_factor=4 if workers else None, multiprocessing_context="spawn" if workers else None)
+
+
+class SyntheticLineDataModule(L.LightningDataModule):
+    """Synthetic lines rendered on the fly (:class:`~korocr.data.synthetic.SyntheticLines`) and a fixed
+    validation set of ``val_size`` lines (seed 12345) from the same fonts and text mix, batched by
+    ``batch_size``.
+
+    Raises:
+        KorocrError: no fonts found.
+    """
+
+    def __init__(self, args: argparse.Namespace, charset: Charset, seed: int, height: int = 32, channels: int = 1):
+        super().__init__()
+        from ..synth.fonts import discover_fonts
+        from ..synth.text import TextSampler
+
+        fonts = discover_fonts(extra=args.font_dir, include=args.fonts, exclude=args.exclude_fonts)
+        if not fonts:
+            raise KorocrError("korocr train: no fonts found (install fonts-nanum / fonts-noto-cjk or pass --font-dir)")
+        kw = {"weights": tuple(args.text_weights)} if getattr(args, "text_weights", None) else {}
+        sampler = TextSampler.from_files(args.corpus, args.words, charset=charset, max_chars=args.max_chars, **kw)
+        self.train_ds = SyntheticLines(fonts, sampler, batch_size=args.batch_size, max_width=args.max_width,
+                                       seed=seed, height=height, channels=channels,
+                                       pixel_budget=getattr(args, "pixel_budget", None))
+        val = render_fixed_set(fonts, sampler, args.val_size, seed=12345, max_width=args.max_width, height=height,
+                               channels=channels)
+        val.sort(key=lambda v: v[0].shape[1])
+        b = args.batch_size
+        self.val_batches: list[LineBatch] = [collate_lines([v[0] for v in val[i:i + b]], [v[1] for v in val[i:i + b]])
+                                             for i in range(0, len(val), b)]
+        self.charset, self.workers = charset, args.workers
+        self.fonts = fonts
+
+    def train_dataloader(self) -> DataLoader:
+        return _loader(self.train_ds, self.workers)
+
+    def val_dataloader(self) -> DataLoader:
+        return DataLoader(self.val_batches, batch_size=None)
+
+
+class LmdbLineDataModule(L.LightningDataModule):
+    """Lines from LMDB datasets (deep-text-recognition-benchmark layout); the charset grows with the labels'
+    characters. No validation set (pass one through ``korocr eval``)."""
+
+    def __init__(self, args: argparse.Namespace, charset: Charset, seed: int, height: int = 32, channels: int = 1):
+        super().__init__()
+        from .lmdb_dataset import LmdbLines
+
+        self.train_ds = LmdbLines(args.data, batch_size=args.batch_size, max_width=args.max_width, shuffle=True,
+                                  seed=seed, height=height, channels=channels)
+        self.charset = Charset.from_text(self.train_ds.texts(), base=charset)
+        self.workers = args.workers
+        self.val_batches: Sequence[LineBatch] = []
+
+    def train_dataloader(self) -> DataLoader:
+        return _loader(self.train_ds, self.workers)
+
+
+def line_datamodule(args: argparse.Namespace, charset: Charset, seed: int, height: int = 32, channels: int = 1
+                    ) -> SyntheticLineDataModule | LmdbLineDataModule:
+    """The data module for ``--data`` LMDBs, else synthesis; its ``charset`` may have grown."""
+    cls = LmdbLineDataModule if args.data else SyntheticLineDataModule
+    return cls(args, charset, seed, height, channels)

@@ -1,0 +1,26 @@
+"""The one Lightning ``Trainer`` set-up of korocr's training runs."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import lightning as L
+from lightning.pytorch.callbacks import ModelCheckpoint
+
+from .callbacks import ThroughputLogger
+
+
+def make_trainer(args: argparse.Namespace, run_dir: Path, validate: bool = True, monitor: str | None = None,
+                 gradient_clip: float = 5.0, accelerator: str = "cpu", precision: str = "32-true") -> L.Trainer:
+    """A Trainer that stops at ``--max-steps`` or ``--max-minutes``, validates and checkpoints every
+    ``--val-every`` steps (``checkpoints/last.ckpt`` for ``--resume``, plus the best by ``monitor``) and logs
+    throughput and validation metrics to ``run_dir/metrics.jsonl``."""
+    ckpt = ModelCheckpoint(dirpath=run_dir / "checkpoints", every_n_train_steps=args.val_every, save_last=True,
+                           save_top_k=1, monitor=monitor if validate else None, mode="min")
+    return L.Trainer(
+        max_steps=args.max_steps, max_time={"minutes": args.max_minutes} if args.max_minutes else None,
+        accelerator=accelerator, devices=1, default_root_dir=run_dir, logger=False, precision=precision,
+        val_check_interval=args.val_every if validate else None, check_val_every_n_epoch=None,
+        num_sanity_val_steps=0, callbacks=[ckpt, ThroughputLogger(run_dir / "metrics.jsonl")],
+        enable_progress_bar=False, gradient_clip_val=gradient_clip)
