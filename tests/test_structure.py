@@ -86,3 +86,31 @@ def test_no_import_circle_inside_korocr():
 def test_command_modules_are_small():
     sizes = {p.name: len(p.read_text(encoding="utf-8").splitlines()) for p in (ROOT / "cli").glob("*.py")}
     assert sizes and all(n < 200 for n in sizes.values()), sizes
+
+
+def test_user_errors_are_one_line_messages_not_tracebacks(tmp_path, capsys, monkeypatch):
+    import importlib
+
+    import pytest
+
+    from korocr.cli import main
+
+    # a --rec-model path that does not exist is reported as missing (not taken for a hub name)
+    with pytest.raises(SystemExit) as e:
+        main(["read", "--rec-model", str(tmp_path / "nope" / "model"), str(tmp_path / "x.png")])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "recognition model not found" in err and "Traceback" not in err
+
+    # korocr train without the training extra says what to install
+    real = importlib.import_module
+
+    def fake(name, *a, **k):
+        if name == "lightning":
+            raise ModuleNotFoundError("No module named 'lightning'", name="lightning")
+        return real(name, *a, **k)
+
+    monkeypatch.setattr(importlib, "import_module", fake)
+    with pytest.raises(SystemExit) as e:
+        main(["train", "--max-steps", "1"])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "korocr[train]" in err and "lightning" in err

@@ -1,7 +1,7 @@
 """``korocr eval``: accuracy, CER and confidence of a recogniser on a labelled dataset, with a per-sample log.
 
-The log is TSV with the columns ``image, ground_truth, prediction, confidence, cer`` (seed 002's "Image Name |
-Real Text | Predicted Text | Confidence | CER").  Images that cannot be read are listed in the summary as
+The log is TSV with the columns ``image, ground_truth, prediction, confidence, cer`` (the demo log of
+deep-text-recognition-benchmark: "Image Name | Real Text | Predicted Text | Confidence | CER").  Images that cannot be read are listed in the summary as
 ``unreadable`` and left out of the metrics.
 """
 

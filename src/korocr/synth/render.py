@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFont
 
 from .fonts import Font
 
@@ -76,6 +76,7 @@ class RenderConfig:
     margin_em: tuple[float, float] = (0.0, 0.5)   # crop margin on each side, drawn independently
     loose_margin_prob: float = 0.1     # a margin up to 0.9 em (signboard crops are loose)
     tight_prob: float = 0.15           # cropped tight to the ink (margins below 0.04 em)
+    shared_margin_prob: float = 0.45   # one margin (0 to 0.7 em) on all sides, ±0.1 em each
     ink_crop_prob: float = 0.4         # vertical extent from the ink rather than the font's line box
     dark_on_light_prob: float = 0.6    # plain "document" look: dark text on a light background
     effect_prob: float = 0.15          # outline / shadow / line-through each
@@ -87,11 +88,9 @@ class RenderConfig:
 
 
 def _skia_available() -> bool:
-    try:
-        import skia  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    import importlib.util
+
+    return importlib.util.find_spec("skia") is not None
 
 
 @lru_cache(maxsize=256)
@@ -182,7 +181,8 @@ class LineRenderer:
     Text is rasterised by FreeType through Pillow or by Skia (random hinting, edging, gamma and sub-pixel
     position), sometimes drawn small without anti-aliasing and scaled up or given a dot-matrix / thermal-printer
     look; it is composited over a background with optional outline, shadow and underline, then cropped around
-    its ink or its font line box with a random margin on each side (0–0.5 em, sometimes tight), and degraded
+    its ink or its font line box with a random margin on each side (0–0.5 em each, or one margin of 0–0.7 em on
+    all sides, sometimes tight or up to 0.9 em), and degraded
     with albumentations.
 
     Args:
@@ -289,14 +289,18 @@ class LineRenderer:
         else:
             y0, y1 = min(pad, int(ys.min())), max(pad + ascent + descent, int(ys.max()) + 1)
 
+        mode = rng.random()
+        shared = rng.uniform(cfg.margin_em[0], cfg.margin_em[1] + 0.2)  # detectors pad all sides alike
+
         def margin() -> float:
-            if tight:
+            if mode < cfg.tight_prob:
                 return rng.uniform(0.0, 0.04)
+            if mode < cfg.tight_prob + cfg.shared_margin_prob:
+                return max(0.0, shared + rng.uniform(-0.1, 0.1))
             if rng.random() < cfg.loose_margin_prob:
                 return rng.uniform(0.0, 0.9)
             return rng.uniform(*cfg.margin_em)
 
-        tight = rng.random() < cfg.tight_prob
         ml, mr, mt, mb = (int(round(margin() * size)) for _ in range(4))
         crop = out[max(0, y0 - mt): min(h, y1 + mb), max(0, x0 - ml): min(w, x1 + mr)]
         arr = np.clip(crop, 0, 255).astype(np.uint8)

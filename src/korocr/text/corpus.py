@@ -1,7 +1,7 @@
 """Corpus building (``korocr corpus``): read texts, split sentences with Kiwi, clean, deduplicate.
 
-Sources: plain text (one document per line, ``.gz`` allowed), CSV/TSV columns, and loaders for the corpora of
-the TrOCR-Korean PoC (seed 000): NSMC movie reviews (the raw per-review TSV with a ``review`` column, or the
+Sources: plain text (one document per line, ``.gz`` allowed), CSV/TSV columns, and loaders for common Korean
+corpora: NSMC movie reviews (the raw per-review TSV with a ``review`` column, or the
 official ``ratings_*.txt`` with ``document``), the chatbot Q/A CSV (``Q``, ``A``) and the naver news
 summarisation set (``document``), the last through the Hugging Face ``datasets`` library (a hub name when
 the network allows, or a local CSV/JSON file of the same shape).

@@ -140,7 +140,6 @@ class CRNN(nn.Module):
                 new.cell.i2h.load_state_dict(old.cell.i2h.state_dict())
                 new.cell.h2h.load_state_dict(old.cell.h2h.state_dict())
                 new.cell.score.load_state_dict(old.cell.score.state_dict())
-                hs = old.hidden_size
                 in_sz = old.cell.i2h.in_features
                 # LSTMCell input = [context (in_sz), one-hot (num_classes)]
                 new.cell.rnn.weight_ih[:, :in_sz] = old.cell.rnn.weight_ih[:, :in_sz]
@@ -150,6 +149,5 @@ class CRNN(nn.Module):
                 new.cell.rnn.bias_hh.copy_(old.cell.rnn.bias_hh)
                 new.generator.weight[:n] = old.generator.weight[:n]
                 new.generator.bias[:n] = old.generator.bias[:n]
-                del hs
             self.prediction = new
         self.config.num_classes = num_classes

@@ -25,7 +25,6 @@ import sys
 import types
 from pathlib import Path
 
-import torch
 import torch.nn as nn
 
 # name → (PyPI package, path of the ONNX file inside it, input height px)

