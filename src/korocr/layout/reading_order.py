@@ -87,25 +87,29 @@ def _xy_cut(idx: list[int], boxes: np.ndarray, vertical: np.ndarray, unit: float
 def _table_rows(idx: list[int], boxes: np.ndarray, gutter: tuple[float, float], min_aligned: float = 0.6) -> bool:
     """Do the lines on the two sides of a gutter form table rows rather than text columns?
 
-    Yes when most lines of the side with fewer lines share a row with a line across the gutter (vertical overlap
-    of at least half the lower line height) and the gutter is wider than half the typical line on either side:
-    cells and prices are short next to their gutter, while lines of prose columns are long next to theirs.
+    Yes when most lines of the side with fewer lines have a partner across the gutter on the same row (vertical
+    overlap of at least half the lower line height) and, typically (median), the space between partners is
+    wider than the longer of the two: an item name and its price are short next to the space between them,
+    while two lines of side-by-side text columns (or panels) are long next to theirs.
     """
     mid = (gutter[0] + gutter[1]) / 2
     left = [i for i in idx if (boxes[i, 0] + boxes[i, 2]) / 2 < mid]
     right = [i for i in idx if (boxes[i, 0] + boxes[i, 2]) / 2 >= mid]
     if not left or not right:
         return False
-    widths = [float(np.median(boxes[s, 2] - boxes[s, 0])) for s in (left, right)]
-    if gutter[1] - gutter[0] <= 0.5 * min(widths):
-        return False
     few, many = (left, right) if len(left) <= len(right) else (right, left)
-    hits = 0
+    ratios = []
     for i in few:
         ov = np.minimum(boxes[many, 3], boxes[i, 3]) - np.maximum(boxes[many, 1], boxes[i, 1])
         h = np.minimum(boxes[many, 3] - boxes[many, 1], boxes[i, 3] - boxes[i, 1])
-        hits += bool((ov >= 0.5 * h).any())
-    return hits >= min_aligned * len(few)
+        k = int(np.argmax(ov / np.maximum(h, 1e-6)))
+        if ov[k] < 0.5 * h[k]:
+            continue
+        j = many[k]
+        a, b = (i, j) if boxes[i, 0] < boxes[j, 0] else (j, i)
+        gap = boxes[b, 0] - boxes[a, 2]
+        ratios.append(gap / max(1.0, boxes[a, 2] - boxes[a, 0], boxes[b, 2] - boxes[b, 0]))
+    return len(ratios) >= min_aligned * len(few) and float(np.median(ratios)) > 1.0
 
 
 def _leaf_order(idx: list[int], boxes: np.ndarray, vertical: bool) -> list[int]:
