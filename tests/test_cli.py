@@ -116,3 +116,16 @@ def test_default_detector_is_shipped_and_classical_is_selectable():
     r = korocr_cli("read", "--detect-model", "classical", SAMPLES / "sample_ko.png")
     assert r.returncode == 0, r.stderr
     assert r.stdout.count("\n") == 3
+
+
+def test_rotate_auto_reads_a_turned_page():
+    from korocr.io.image import load_image
+    from korocr.reader import Reader
+
+    img = load_image(SAMPLES / "sample_ko.png")
+    expected = (SAMPLES / "sample_ko.txt").read_text(encoding="utf-8").strip()
+    for k, angle in ((1, 270), (2, 180)):
+        turned = np.ascontiguousarray(np.rot90(img, k=k))  # a page turned by 90° (k=1) or 180° (k=2)
+        page = Reader(rotate="auto").read(turned)
+        assert page.rotation == angle and cer(page.text, expected, ignore_space=True) < 0.1, page.text
+    assert Reader(rotate="auto").read(img).rotation == 0

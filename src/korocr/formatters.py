@@ -33,6 +33,8 @@ def format_jsonl(page: Page) -> str:
          "lines": [line.to_dict(words=False) for line in page.lines]}
     if page.blocks:
         d["blocks"] = [{"box": list(b.box), "lines": idx} for b, idx in zip(page.blocks, page.block_line_indices())]
+    if page.rotation:
+        d["rotation"] = page.rotation
     return json.dumps(d, ensure_ascii=False)
 
 

@@ -44,6 +44,12 @@ class Reader:
         min_confidence: in page mode, recognised lines with a lower confidence are dropped (most are detections
             on pictures, not text); 0.5 is PaddleOCR's ``drop_score``.  Line mode (``line=True``) keeps all.
         rec_options: extra arguments of a TrOCR recogniser (``processor``, ``num_beams``, ``max_length``).
+        rotate: page orientation: ``0`` (as loaded, after EXIF), ``90``/``180``/``270`` (turn the page
+            counter-clockwise by that many degrees before reading), or ``"auto"``: when the upright reading is
+            weak (no line, or page confidence below ``auto_rotate_below``) the page is also read turned by 90,
+            180 and 270 degrees and the reading with the most confidently read characters (sum of line
+            confidence × characters) is kept; boxes are then in the turned page's pixels and
+            :attr:`Page.rotation` says by how much it was turned.
 
     Raises:
         korocr.errors.ModelLoadError: a model that is missing or of the wrong kind.
@@ -55,11 +61,15 @@ class Reader:
 
     def __init__(self, rec_model: str | Path | None = None, det_model: str | Path | None = "default",
                  threads: int | None = None, batch_size: int = 32, max_side: int = 1280,
-                 rec_options: dict | None = None, crop_pad: float | None = None, min_confidence: float = 0.5):
+                 rec_options: dict | None = None, crop_pad: float | None = None, min_confidence: float = 0.5,
+                 rotate: int | str = 0, auto_rotate_below: float = 0.8):
         self.recognizer = make_recognizer(rec_model, threads=threads, batch_size=batch_size, **(rec_options or {}))
         self.detector = make_detector(det_model, max_side=max_side, threads=threads)
         self.crop_pad = self.detector.crop_pad if crop_pad is None else crop_pad
         self.min_confidence = min_confidence
+        if rotate not in (0, 90, 180, 270, "auto"):
+            raise ValueError(f"rotate must be 0, 90, 180, 270 or 'auto', got {rotate!r}")
+        self.rotate, self.auto_rotate_below = rotate, auto_rotate_below
 
     def read(self, image: ImageSource, line: bool = False, name: str | None = None, vertical: bool = False) -> Page:
         """Read one image.
@@ -117,6 +127,23 @@ class Reader:
         return pages
 
     def _read_page(self, arr: np.ndarray, label: str) -> Page:
+        if self.rotate == "auto":
+            best = self._read_upright(arr, label)
+            if best.lines and best.confidence >= self.auto_rotate_below:
+                return best
+            for angle in (180, 90, 270):
+                page = self._read_upright(_turn(arr, angle), label)
+                page.rotation = angle
+                if _score(page) > _score(best):
+                    best = page
+            return best
+        if self.rotate:
+            page = self._read_upright(_turn(arr, self.rotate), label)
+            page.rotation = self.rotate
+            return page
+        return self._read_upright(arr, label)
+
+    def _read_upright(self, arr: np.ndarray, label: str) -> Page:
         h, w = arr.shape[:2]
         regions = self.detector.detect(arr)
         if not regions and self.detector.whole_image_fallback:
@@ -133,6 +160,16 @@ class Reader:
             vertical.append(r.vertical)
             lines.append(_line(d, r.box, r.vertical))
         return _ordered_page(label, (w, h), lines, vertical)
+
+
+def _turn(arr: np.ndarray, angle: int) -> np.ndarray:
+    """The image turned counter-clockwise by ``angle`` degrees (a multiple of 90)."""
+    return np.ascontiguousarray(np.rot90(arr, k=angle // 90))
+
+
+def _score(page: Page) -> float:
+    """Confidently read characters: the sum over lines of confidence × characters (spaces excluded)."""
+    return sum(ln.confidence * len("".join(ln.text.split())) for ln in page.lines)
 
 
 def _ordered_page(label: str, size: tuple[int, int], lines: list[Line], vertical: list[bool]) -> Page:

@@ -16,7 +16,8 @@ def run(args: argparse.Namespace) -> int:
     rec_options = {k: v for k, v in (("processor", args.processor), ("num_beams", args.num_beams),
                                       ("max_length", args.max_length)) if v is not None}
     reader = Reader(args.rec_model, det_model=args.detect_model, threads=args.threads, batch_size=args.batch_size,
-                    max_side=args.max_side, rec_options=rec_options, min_confidence=args.min_confidence)
+                    max_side=args.max_side, rec_options=rec_options, min_confidence=args.min_confidence,
+                    rotate=args.rotate if args.rotate == "auto" else int(args.rotate))
     failed = 0
     multi = len(args.images) > 1
     printed_header = False
@@ -35,6 +36,9 @@ def run(args: argparse.Namespace) -> int:
                 vis = vis.with_name(f"{vis.stem}_{shown}{vis.suffix or '.png'}")
             draw_page(load_image(result.image), result).save(vis)
         shown += 1
+        if not result.lines and not (args.line or args.vertical):
+            err(f"{result.image}: no text found" + ("" if args.rotate == "auto" else
+                                                      " (a turned page? try --rotate auto)"))
         out = format_page(result, args.format)
         if args.format == "tsv" and printed_header:
             out = out.split("\n", 1)[1]
@@ -82,6 +86,10 @@ def add(sub) -> None:
     p.add_argument("--min-confidence", type=float, default=0.5,
                    help="page mode: drop recognised lines below this confidence (default 0.5, PaddleOCR's "
                         "drop_score; 0 keeps everything)")
+    p.add_argument("--rotate", choices=["0", "90", "180", "270", "auto"], default="0",
+                   help="page mode: turn the page counter-clockwise by this many degrees first, or 'auto': when "
+                        "the upright reading is weak, also read it turned 90/180/270 and keep the best (jsonl "
+                        "then says 'rotation')")
     p.add_argument("--batch-size", type=int, default=32, help="lines per recognition batch")
     add_threads(p)
     p.set_defaults(func=run)

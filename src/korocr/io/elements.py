@@ -125,12 +125,14 @@ class Page:
         size: (width, height) px.
         lines: recognised lines, in reading order.
         blocks: paragraphs grouping the lines (empty for single-line reading).
+        rotation: degrees the page was turned counter-clockwise before reading (boxes are in the turned page).
     """
 
     image: str
     size: tuple[int, int]
     lines: list[Line] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
+    rotation: int = 0
 
     @property
     def text(self) -> str:
@@ -156,7 +158,7 @@ class Page:
         """The whole result, nested Page → blocks → lines → words; :meth:`from_dict` reads it back. A page read
         without layout analysis (single lines) has ``"blocks": null`` and its lines under ``"lines"``."""
         d: dict[str, Any] = {"image": self.image, "size": list(self.size), "text": self.text,
-                             "confidence": round(self.confidence, 4)}
+                             "confidence": round(self.confidence, 4), "rotation": self.rotation}
         if self.blocks:
             d["blocks"] = [b.to_dict() for b in self.blocks]
         else:
@@ -168,5 +170,5 @@ class Page:
         size = (int(d["size"][0]), int(d["size"][1]))
         if d.get("blocks"):
             blocks = [Block.from_dict(b) for b in d["blocks"]]
-            return cls(d["image"], size, [ln for b in blocks for ln in b.lines], blocks)
-        return cls(d["image"], size, [Line.from_dict(x) for x in d.get("lines", [])])
+            return cls(d["image"], size, [ln for b in blocks for ln in b.lines], blocks, int(d.get("rotation", 0)))
+        return cls(d["image"], size, [Line.from_dict(x) for x in d.get("lines", [])], rotation=int(d.get("rotation", 0)))
