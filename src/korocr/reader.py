@@ -146,8 +146,9 @@ class Reader:
     def _read_upright(self, arr: np.ndarray, label: str) -> Page:
         h, w = arr.shape[:2]
         regions = self.detector.detect(arr)
-        if not regions and self.detector.whole_image_fallback:
-            regions = [TextRegion.from_box((0, 0, w, h))]
+        if not regions and (self.detector.whole_image_fallback or _line_like(w, h)):
+            regions = [TextRegion.from_box((0, 0, w, h))]  # a crop of one line (or column) the detector missed
+            regions[0].vertical = h > 2 * w
         crops = []
         for r in regions:
             c = crop_region(arr, r, self.crop_pad)
@@ -160,6 +161,11 @@ class Reader:
             vertical.append(r.vertical)
             lines.append(_line(d, r.box, r.vertical))
         return _ordered_page(label, (w, h), lines, vertical)
+
+
+def _line_like(w: int, h: int) -> bool:
+    """Shaped like a crop of one line (at least 2:1, at most 400 px across its short side) or column."""
+    return min(w, h) <= 400 and max(w, h) >= 2 * min(w, h)
 
 
 def _turn(arr: np.ndarray, angle: int) -> np.ndarray:

@@ -37,8 +37,7 @@ def run(args: argparse.Namespace) -> int:
             draw_page(load_image(result.image), result).save(vis)
         shown += 1
         if not result.lines and not (args.line or args.vertical):
-            err(f"{result.image}: no text found" + ("" if args.rotate == "auto" else
-                                                      " (a turned page? try --rotate auto)"))
+            err(f"{result.image}: no text found (one line or word? try --line; a turned page? --rotate auto)")
         out = format_page(result, args.format)
         if args.format == "tsv" and printed_header:
             out = out.split("\n", 1)[1]
