@@ -7,7 +7,7 @@ objects (:mod:`korocr.io.elements`) → formatters (:mod:`korocr.formatters`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -90,27 +90,33 @@ class Reader:
             return self._read_line_images([arr], [label], vertical)[0]
         return self._read_page(arr, label)
 
-    def read_many(self, images: Sequence[ImageSource], line: bool = False, vertical: bool = False
-                  ) -> Iterator[Page | ImageLoadError]:
+    def read_many(self, images: Iterable[ImageSource], line: bool = False, vertical: bool = False,
+                  names: Sequence[str] | None = None) -> Iterator[Page | ImageLoadError]:
         """Read several images, yielding a :class:`Page` or the :class:`ImageLoadError` for each, in order.
+
+        Args:
+            images: any iterable of paths, bytes, PIL images or arrays (RGB order, see :func:`load_image`).
+            names: the images' names in the results (default: their paths, or ``<image i>``).
 
         With ``line=True`` the lines of all readable images are recognised together in batches.
         """
+        images = list(images)
+        labels = list(names) if names is not None else [_label(src, i) for i, src in enumerate(images)]
         if not line:
-            for i, src in enumerate(images):
+            for src, label in zip(images, labels):
                 try:
-                    yield self.read(src, name=_label(src, i))
+                    yield self.read(src, name=label)
                 except ImageLoadError as e:
                     yield e
             return
         loaded: list[np.ndarray | ImageLoadError] = []
-        for i, src in enumerate(images):
+        for src, label in zip(images, labels):
             try:
-                loaded.append(load_image(src, name=_label(src, i)))
+                loaded.append(load_image(src, name=label))
             except ImageLoadError as e:
                 loaded.append(e)
         good = [(i, a) for i, a in enumerate(loaded) if isinstance(a, np.ndarray)]
-        pages = self._read_line_images([a for _, a in good], [_label(images[i], i) for i, _ in good], vertical)
+        pages = self._read_line_images([a for _, a in good], [labels[i] for i, _ in good], vertical)
         by_index = {i: p for (i, _), p in zip(good, pages)}
         for i, a in enumerate(loaded):
             yield by_index[i] if i in by_index else a  # type: ignore[misc]

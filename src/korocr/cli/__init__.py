@@ -1,6 +1,7 @@
 """The ``korocr`` command line: one module per command, a thin layer over the Python API.
 
-    korocr read IMAGE [IMAGE ...] [--line] [--format text|jsonl|tsv|hocr]   (korocr.cli.read)
+    korocr read IMAGE|PDF [...] [--line] [--format text|jsonl|tsv|hocr]     (korocr.cli.read)
+    korocr serve [--port 8000]                                              (korocr.cli.serve; korocr[serve])
     korocr synth --count N --output DIR [...]                               (korocr.cli.synth)
     korocr train [...]                                                      (korocr.cli.train; korocr[train])
     korocr eval MODEL DATASET [--log LOG.tsv]                               (korocr.cli.eval)
@@ -17,11 +18,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import corpus, dataset, export, read, synth, train
+from . import corpus, dataset, export, read, serve, synth, train
 from . import eval as eval_cmd  # the module is named after its command
 from .common import err
 
-COMMANDS = (read, synth, eval_cmd, dataset, corpus, export, train)
+COMMANDS = (read, serve, synth, eval_cmd, dataset, corpus, export, train)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,14 +15,14 @@ def run(args: argparse.Namespace) -> int:
 
     rec_options = {k: v for k, v in (("processor", args.processor), ("num_beams", args.num_beams),
                                       ("max_length", args.max_length)) if v is not None}
+    sources, names, failed = _expand(args)
     reader = Reader(args.rec_model, det_model=args.detect_model, threads=args.threads, batch_size=args.batch_size,
                     max_side=args.max_side, rec_options=rec_options, min_confidence=args.min_confidence,
                     rotate=args.rotate if args.rotate == "auto" else int(args.rotate))
-    failed = 0
-    multi = len(args.images) > 1
+    multi = len(names) > 1
     printed_header = False
     shown = 0
-    for result in reader.read_many(args.images, line=args.line or args.vertical, vertical=args.vertical):
+    for result in reader.read_many(sources, line=args.line or args.vertical, vertical=args.vertical, names=names):
         if isinstance(result, ImageLoadError):
             err(str(result))
             failed += 1
@@ -34,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
             vis = Path(args.visualize)
             if multi:
                 vis = vis.with_name(f"{vis.stem}_{shown}{vis.suffix or '.png'}")
-            draw_page(load_image(result.image), result).save(vis)
+            src = sources[names.index(result.image)]
+            draw_page(load_image(src, name=result.image), result).save(vis)
         shown += 1
         if not result.lines and not (args.line or args.vertical):
             err(f"{result.image}: no text found (one line or word? try --line; a turned page? --rotate auto)")
@@ -46,9 +47,30 @@ def run(args: argparse.Namespace) -> int:
             print(f"==> {result.image} <==")
         print(out, flush=True)
     if failed:
-        err(f"{failed} of {len(args.images)} image(s) could not be read")
+        err(f"{failed} of {len(args.images)} input(s) or page(s) could not be read")
         return 1
     return 0
+
+
+def _expand(args: argparse.Namespace) -> tuple[list, list[str], int]:
+    """Inputs → (sources, names, unreadable count): a PDF becomes its pages (``file.pdf#page=N``)."""
+    from ..io.pdf import PdfLoadError, is_pdf, parse_pages, render_pdf
+
+    pages = parse_pages(args.pages)
+    sources, names, failed = [], [], 0
+    for item in args.images:
+        if not is_pdf(item):
+            sources.append(item)
+            names.append(str(item))
+            continue
+        try:
+            for p, arr in render_pdf(item, dpi=args.dpi, pages=pages):
+                sources.append(arr)
+                names.append(f"{item}#page={p}")
+        except PdfLoadError as e:
+            err(str(e))
+            failed += 1
+    return sources, names, failed
 
 
 def add(sub) -> None:
@@ -57,8 +79,8 @@ def add(sub) -> None:
         "them (horizontal lines and vertical columns), they are recognised and put in reading order (columns "
         "left to right; vertical columns right to left, each top to bottom). With --line each image is one "
         "text line (like tesseract --psm 7) and many images are recognised together in batches. "
-        "Inputs: PNG, JPEG, BMP, TIFF, WebP (EXIF "
-        "orientation applied). Unreadable files are reported on stderr; the exit status is then 1."))
+        "Inputs: PNG, JPEG, BMP, TIFF, WebP (EXIF orientation applied) and PDF (each page rendered at --dpi; "
+        "needs korocr[pdf]). Unreadable files are reported on stderr; the exit status is then 1."))
     p.add_argument("images", nargs="+", metavar="IMAGE")
     p.add_argument("--line", action="store_true", help="each image is a single text line")
     p.add_argument("--format", choices=["text", "jsonl", "tsv", "hocr"], default="text",
@@ -89,6 +111,8 @@ def add(sub) -> None:
                    help="page mode: turn the page counter-clockwise by this many degrees first, or 'auto': when "
                         "the upright reading is weak, also read it turned 90/180/270 and keep the best (jsonl "
                         "then says 'rotation')")
+    p.add_argument("--dpi", type=float, default=150, help="PDF input: render pages at this resolution (default 150)")
+    p.add_argument("--pages", help="PDF input: pages to read, e.g. 1-3,5 (default: all)")
     p.add_argument("--batch-size", type=int, default=32, help="lines per recognition batch")
     add_threads(p)
     p.set_defaults(func=run)

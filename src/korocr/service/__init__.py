@@ -1,0 +1,1 @@
+"""The HTTP service (``korocr serve``): :func:`.app.create_app`."""
