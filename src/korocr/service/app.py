@@ -6,6 +6,8 @@ Endpoints:
   ``{"image": "<base64>", ...}``, with the options of ``korocr read`` (``line``, ``vertical``, ``rotate``,
   ``min_confidence``, ``pages``, ``dpi``) as form fields or JSON keys. The answer is a JSON array with one object
   per image or PDF page, the objects ``korocr read --format jsonl`` prints.
+* ``GET /`` — a web page: drop or pick an image or a PDF, see the boxes over it and the text with confidences
+  beside it, copy or download it as text, JSON or hOCR.
 * ``GET /healthz`` — ``{"status": "ok", ...}`` once the model is loaded.
 * ``GET /docs`` — the OpenAPI documentation.
 
@@ -24,6 +26,7 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import KorocrError
@@ -98,7 +101,7 @@ def create_app(reader_factory: Callable[[dict], Any] | None = None, limits: Limi
 
     require("fastapi", "serve", "korocr serve")
     from fastapi import FastAPI, Request
-    from fastapi.responses import JSONResponse
+    from fastapi.responses import HTMLResponse, JSONResponse
 
     from .. import __version__
     from ..formatters import format_jsonl
@@ -167,6 +170,13 @@ def create_app(reader_factory: Callable[[dict], Any] | None = None, limits: Limi
         if not data:
             raise _Rejected(422, "empty upload")
         return data, _parse_opts(opts)
+
+    page = (Path(__file__).parent / "static" / "index.html").read_text(encoding="utf-8")
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index() -> str:
+        """The web page: drop an image or a PDF, see boxes, text and confidences; copy or download."""
+        return page
 
     @app.get("/healthz")
     def healthz() -> dict:
