@@ -243,3 +243,14 @@ def test_hiertext_pages_as_detector_training_source(tmp_path, korean_font):
     assert r.returncode == 0, r.stderr[-2000:]
     assert "annotated pages: 2 used, 1 skipped" in r.stdout
     assert list((tmp_path / "runs").glob("hier-*/weights.pt"))
+
+
+def test_fragments_of_one_line_are_joined_but_rows_and_columns_are_not():
+    from korocr.detection.base import TextRegion
+    from korocr.detection.postprocess import merge_line_fragments
+
+    words = [TextRegion.from_box((x, 100, x + 60, 140)) for x in (10, 90, 170)]  # gaps of 20 px < 40 px height
+    price = TextRegion.from_box((600, 100, 680, 140))  # far across the row: a separate column
+    below = TextRegion.from_box((10, 160, 200, 200))  # the next line
+    out = merge_line_fragments([words[2], price, words[0], below, words[1]])
+    assert [r.box for r in out] == [(10, 100, 230, 140), (600, 100, 680, 140), (10, 160, 200, 200)]

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from ..errors import ModelLoadError
-from .postprocess import TextRegion, boxes_from_prob
+from .postprocess import TextRegion, boxes_from_prob, merge_line_fragments
 
 """The detector shipped with korocr (trained by us on synthetic pages; see docs/model_card.md)."""
 
@@ -30,6 +30,7 @@ class OnnxDetector:
         bin_thresh, box_thresh, unclip_ratio: DB post-processing (:func:`~korocr.detection.postprocess.boxes_from_prob`);
             ``"auto"`` takes the values calibrated for the model (``korocr.postprocess`` metadata, written by
             ``scripts/calibrate_detector.py``), else 0.3, 0.5 and the exact inverse of the training shrink.
+        merge_fragments: join pieces of one horizontal line (:func:`~korocr.detection.postprocess.merge_line_fragments`).
 
     Raises:
         DetectorLoadError: missing file or not a korocr detector.
@@ -40,7 +41,7 @@ class OnnxDetector:
 
     def __init__(self, model_path: str | Path, max_side: int = 1280, threads: int | None = None,
                  bin_thresh: float | str = "auto", box_thresh: float | str = "auto",
-                 unclip_ratio: float | None | str = "auto"):
+                 unclip_ratio: float | None | str = "auto", merge_fragments: bool = True):
         import onnxruntime as ort
 
         path = Path(model_path)
@@ -56,7 +57,7 @@ class OnnxDetector:
         meta = self.session.get_modelmeta().custom_metadata_map
         if meta.get("korocr.kind") != "detector":
             raise DetectorLoadError(f"{path}: not a korocr detector (no korocr.kind=detector metadata)")
-        self.path, self.max_side = path, max_side
+        self.path, self.max_side, self.merge_fragments = path, max_side, merge_fragments
         calibrated = json.loads(meta.get("korocr.postprocess", "{}"))
         given = dict(bin_thresh=bin_thresh, box_thresh=box_thresh, unclip_ratio=unclip_ratio)
         defaults = dict(bin_thresh=0.3, box_thresh=0.5, unclip_ratio=None)
@@ -77,4 +78,5 @@ class OnnxDetector:
         """Text regions of an RGB image (H, W, 3) uint8, in input px, top to bottom."""
         prob, scale = self.probability_map(img)
         h, w = img.shape[:2]
-        return boxes_from_prob(prob, scale=scale, image_size=(w, h), **self.params)
+        regions = boxes_from_prob(prob, scale=scale, image_size=(w, h), **self.params)
+        return merge_line_fragments(regions) if self.merge_fragments else regions

@@ -95,6 +95,52 @@ def boxes_from_prob(prob: np.ndarray, bin_thresh: float = 0.3, box_thresh: float
     return regions
 
 
+def merge_line_fragments(regions: list[TextRegion], max_gap: float = 1.0, min_overlap: float = 0.6,
+                         max_height_ratio: float = 1.6, max_tilt: float = 8.0) -> list[TextRegion]:
+    """Join horizontal regions that are pieces of one line: letter-spaced or monospace text, and large type,
+    often come out of DB post-processing as one region per word or syllable, each then read without context.
+
+    Two regions are joined when both are horizontal and tilted less than ``max_tilt`` degrees, their heights
+    differ by less than ``max_height_ratio``, they overlap vertically by at least ``min_overlap`` of the lower
+    one, and the horizontal gap between them is below ``max_gap`` × that height. The joined region is the
+    minimum-area rectangle around the pieces; its score is their mean.
+    """
+    def tilt(r: TextRegion) -> float:
+        d = r.quad[1] - r.quad[0]
+        return abs(float(np.degrees(np.arctan2(d[1], d[0]))))
+
+    def joinable(a: TextRegion, b: TextRegion) -> bool:
+        if a.vertical or b.vertical or tilt(a) > max_tilt or tilt(b) > max_tilt:
+            return False
+        ha, hb = a.box[3] - a.box[1], b.box[3] - b.box[1]
+        lo, hi = min(ha, hb), max(ha, hb)
+        if lo <= 0 or hi > max_height_ratio * lo:
+            return False
+        overlap = min(a.box[3], b.box[3]) - max(a.box[1], b.box[1])
+        gap = max(a.box[0], b.box[0]) - min(a.box[2], b.box[2])
+        return overlap >= min_overlap * lo and gap < max_gap * lo
+
+    items = sorted(regions, key=lambda r: r.box[0])
+    merged = True
+    while merged:
+        merged = False
+        out: list[TextRegion] = []
+        for r in items:
+            for k, o in enumerate(out):
+                if joinable(o, r):
+                    pts = np.concatenate([o.quad, r.quad]).astype(np.float32)
+                    quad = order_quad(cv2.boxPoints(cv2.minAreaRect(pts)))
+                    box = (min(o.box[0], r.box[0]), min(o.box[1], r.box[1]), max(o.box[2], r.box[2]),
+                           max(o.box[3], r.box[3]))
+                    out[k] = TextRegion(quad, box, (o.score + r.score) / 2, False)
+                    merged = True
+                    break
+            else:
+                out.append(r)
+        items = sorted(out, key=lambda r: r.box[0])
+    return sorted(items, key=lambda r: (r.box[1], r.box[0]))
+
+
 def crop_region(img: np.ndarray, region: TextRegion, pad: float = 0.0) -> np.ndarray:
     """Perspective-rectified crop of a region; vertical regions stay upright (H > W), for a vertical reader.
 
