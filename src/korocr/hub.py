@@ -32,7 +32,7 @@ RESUME_WEIGHTS = {"rec": TRAINING_STATE / "rec-crnn.fp16.pt", "det": TRAINING_ST
 @dataclass(frozen=True)
 class ModelRef:
     """A resolved model: ``family`` is ``"onnx-ctc"`` (exported CTC recogniser), ``"trocr"`` (VisionEncoderDecoder
-    directory or hub name), ``"onnx-det"`` (exported detector) or ``"classical"``; ``location`` a path or hub name."""
+    directory or hub name), ``"inverse-dalle"`` (VQ-VAE + GPT-2 directory), ``"onnx-det"`` (exported detector) or ``"classical"``; ``location`` a path or hub name."""
 
     family: str
     location: str | Path | None
@@ -87,6 +87,8 @@ def resolve_rec_model(spec: str | Path | None) -> ModelRef:
         return ModelRef("onnx-ctc", DEFAULT_REC_MODEL)
     p = Path(spec)
     if p.is_dir():
+        if (p / "korocr_inverse_dalle.json").is_file():
+            return ModelRef("inverse-dalle", p)
         if is_hf_model_dir(p):
             return ModelRef("trocr", p)
         raise ModelLoadError(f"{p}: a directory, but not a VisionEncoderDecoder (TrOCR) model (no config.json "

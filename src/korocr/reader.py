@@ -124,7 +124,8 @@ class Reader:
     # --- internals -------------------------------------------------------------------------------
     def _read_line_images(self, arrays: Sequence[np.ndarray], labels: Sequence[str], vertical: bool = False
                           ) -> list[Page]:
-        crops = [unstack_vertical(a) for a in arrays] if vertical else list(arrays)
+        unstack = vertical and not getattr(self.recognizer, "reads_vertical", False)
+        crops = [unstack_vertical(a) for a in arrays] if unstack else list(arrays)
         decoded = self.recognizer.recognize(crops)
         pages = []
         for arr, label, d in zip(arrays, labels, decoded):
@@ -158,7 +159,8 @@ class Reader:
         crops = []
         for r in regions:
             c = crop_region(arr, r, self.crop_pad)
-            crops.append(unstack_vertical(c) if r.vertical else c)
+            crops.append(unstack_vertical(c) if r.vertical and not getattr(self.recognizer, "reads_vertical", False)
+                         else c)
         decoded = self.recognizer.recognize(crops)
         lines, vertical = [], []
         for r, d in zip(regions, decoded):

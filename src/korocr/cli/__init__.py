@@ -8,6 +8,7 @@
     korocr export WEIGHTS OUT.onnx                                          (korocr.cli.export)
     korocr dataset convert|split|merge|stats|charset ...                    (korocr.cli.dataset)
     korocr corpus INPUT... -o corpus.txt                                    (korocr.cli.corpus)
+    korocr generate ["텍스트"] -o out.png --model DIR                        (korocr.cli.generate)
 
 User errors (a :class:`~korocr.errors.KorocrError`: bad file, model, dataset, missing extra) are reported here
 once, as ``korocr: message`` with exit status 2, never as a traceback.
@@ -18,11 +19,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import corpus, dataset, export, read, serve, synth, train
+from . import corpus, dataset, export, generate, read, serve, synth, train
 from . import eval as eval_cmd  # the module is named after its command
 from .common import err
 
-COMMANDS = (read, serve, synth, eval_cmd, dataset, corpus, export, train)
+COMMANDS = (read, serve, synth, eval_cmd, dataset, corpus, export, train, generate)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -44,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
         st = dataset_stats(_open_sources(args), base, images=not args.no_images)
         print(json.dumps(st.to_dict(args.top), ensure_ascii=False, indent=1))
         return 0
+    if args.action == "tokenize":
+        return _tokenize(args)
     if args.action == "charset":
         base = resolve_charset(args.base)
         cs = derive_charset(_open_sources(args), base)
@@ -56,6 +58,43 @@ def run(args: argparse.Namespace) -> int:
         print(f"{out}: {len(cs)} characters ({added} from the data)")
         return 0
     return 2
+
+
+def _tokenize(args: argparse.Namespace) -> int:
+    """Images → Inverse DALL-E reading sequences (tokens.npy, int32 (N, max_length)) + texts.txt."""
+    import numpy as np
+
+    from ..errors import ModelLoadError, require
+
+    require("vector_quantize_pytorch", "train", "korocr dataset tokenize")
+    from ..io.image import ImageLoadError, load_image
+    from ..models.recognition.inverse_dalle import InverseDalle
+
+    try:
+        model = InverseDalle.load(args.model)
+    except FileNotFoundError as e:
+        raise ModelLoadError(str(e)) from None
+    seqs, texts, rejected, n = [], [], [], 0
+    for s in _open_sources(args):
+        n += 1
+        if s.error:
+            rejected.append((s.key, s.error))
+            continue
+        try:
+            img = load_image(s.image, name=s.key)
+        except ImageLoadError as e:
+            rejected.append((s.key, str(e)))
+            continue
+        seqs.append(model.vocab.reading_sequence(model.codes(img), s.text, args.max_length))
+        texts.append(s.text)
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    np.save(out / "tokens.npy", np.asarray(seqs, np.int32).reshape(len(seqs), args.max_length))
+    (out / "texts.txt").write_text("".join(t + "\n" for t in texts), encoding="utf-8")
+    for key, why in rejected:
+        err(f"rejected {key}: {why}")
+    print(f"read {n}, written {len(seqs)}, rejected {len(rejected)} -> {out / 'tokens.npy'}")
+    return 0
 
 
 def add(sub) -> None:
@@ -93,4 +132,8 @@ def add(sub) -> None:
     common(cs, out=False)
     cs.add_argument("-o", "--output", required=True)
     add_charset(cs, "--base", default=None, help="start from 'default' or a charset file (its order is kept)")
+    tk = dsub.add_parser("tokenize", help="images -> Inverse DALL-E token sequences (tokens.npy)")
+    tk.add_argument("model", help="an Inverse DALL-E model directory")
+    common(tk)
+    tk.add_argument("--max-length", type=int, default=128, help="tokens per sequence (padded)")
     p.set_defaults(func=run)

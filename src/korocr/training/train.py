@@ -1,5 +1,6 @@
 """Dispatch a ``korocr train`` run (arguments: :mod:`korocr.cli.train`) to the trainer of its task and
-architecture: :mod:`.train_recognizer` (CRNN, PP-OCR), :mod:`.train_trocr`, :mod:`.train_detector`."""
+architecture: :mod:`.train_recognizer` (CRNN, PP-OCR), :mod:`.train_trocr`, :mod:`.train_inverse_dalle`,
+:mod:`.train_detector`."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ def run(args: argparse.Namespace) -> Path:
         return run_detector(args)
     args.batch_size = args.batch_size or 64
     args.val_size = args.val_size if args.val_size is not None else 512
+    if args.arch in ("vqvae", "inverse-dalle"):
+        from .train_inverse_dalle import run_inverse_dalle, run_vqvae
+
+        args.max_length = args.sequence_length
+        return run_vqvae(args) if args.arch == "vqvae" else run_inverse_dalle(args)
     if args.arch == "trocr":
         from .train_trocr import run_trocr
 

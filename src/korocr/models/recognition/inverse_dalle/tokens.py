@@ -1,0 +1,114 @@
+"""Dynamic shape encoding of Inverse DALL-E (after the Korean Inverse DALL-E OCR reference): an image becomes a
+grid of VQ-VAE codes whose shape follows the image's aspect ratio, each row prefixed with a start-of-row token,
+so horizontal lines and vertical columns both fit a fixed token budget without square padding and the model can
+tell orientation from the row structure.
+
+Vocabulary (one id space for the GPT-2): ``0`` PAD, ``1`` SOR (start of row), ``2`` SEP (image/text separator),
+``3`` EOS, then ``codebook_size`` image codes, then the characters of the charset.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+PAD, SOR, SEP, EOS = 0, 1, 2, 3
+SPECIAL = 4
+
+
+def grid_for(height: int, width: int, budget: int) -> tuple[int, int]:
+    """Rows and columns of codes for an image of ``height`` × ``width`` px within ``budget`` tokens
+    (``rows × (cols + 1) ≤ budget``, one SOR per row): the grid whose aspect ratio is closest to the image's
+    (log scale), the largest such grid on ties.
+
+    Raises:
+        ValueError: a budget below 2 or an empty image.
+    """
+    if budget < 2 or height <= 0 or width <= 0:
+        raise ValueError(f"need budget >= 2 and a non-empty image, got {budget}, {height}x{width}")
+    target = math.log(height / width)
+    best, key = (1, 1), None
+    for rows in range(1, budget // 2 + 1):
+        cols = budget // rows - 1
+        if cols < 1:
+            break
+        for c in {cols, max(1, int(round(rows / (height / width))))}:
+            if c < 1 or rows * (c + 1) > budget:
+                continue
+            k = (round(abs(math.log(rows / c) - target), 3), -rows * c)
+            if key is None or k < key:
+                best, key = (rows, c), k
+    return best
+
+
+@dataclass
+class Vocabulary:
+    """Token ids of the image codes and the characters (see the module docstring)."""
+
+    codebook_size: int
+    chars: list[str]
+
+    def __post_init__(self) -> None:
+        self.char_offset = SPECIAL + self.codebook_size
+        self._index = {c: self.char_offset + i for i, c in enumerate(self.chars)}
+
+    @property
+    def size(self) -> int:
+        return self.char_offset + len(self.chars)
+
+    def image_tokens(self, codes: np.ndarray) -> list[int]:
+        """(rows, cols) code indices → ``[SOR c c ... SOR c c ...]``."""
+        out: list[int] = []
+        for row in np.asarray(codes):
+            out.append(SOR)
+            out += [SPECIAL + int(c) for c in row]
+        return out
+
+    def codes_from_tokens(self, tokens: list[int]) -> np.ndarray:
+        """The inverse of :meth:`image_tokens` (stops at SEP/EOS/PAD; rows are cut to the shortest row).
+
+        Raises:
+            ValueError: no image row in the tokens.
+        """
+        rows: list[list[int]] = []
+        for t in tokens:
+            if t in (SEP, EOS, PAD):
+                break
+            if t == SOR:
+                rows.append([])
+            elif SPECIAL <= t < self.char_offset and rows:
+                rows[-1].append(t - SPECIAL)
+        rows = [r for r in rows if r]
+        if not rows:
+            raise ValueError("no image rows in the tokens")
+        n = min(len(r) for r in rows)
+        return np.array([r[:n] for r in rows], np.int64)
+
+    def text_tokens(self, text: str) -> list[int]:
+        """Characters → ids (characters outside the vocabulary are dropped)."""
+        return [self._index[c] for c in text if c in self._index]
+
+    def text_from_tokens(self, tokens: list[int]) -> str:
+        out = []
+        for t in tokens:
+            if t in (EOS, PAD):
+                break
+            if t >= self.char_offset:
+                out.append(self.chars[t - self.char_offset])
+        return "".join(out)
+
+    def reading_sequence(self, codes: np.ndarray, text: str, max_length: int) -> list[int]:
+        """``[image tokens] SEP [text] EOS``, padded with PAD to ``max_length`` (text cut to fit)."""
+        img = self.image_tokens(codes) + [SEP]
+        txt = self.text_tokens(text)[: max(0, max_length - len(img) - 1)] + [EOS]
+        seq = img + txt
+        return seq + [PAD] * (max_length - len(seq))
+
+    def drawing_sequence(self, codes: np.ndarray, text: str, max_length: int) -> list[int]:
+        """``[text] SEP [image tokens] EOS`` (text-to-image), padded to ``max_length``."""
+        img = self.image_tokens(codes)
+        txt = self.text_tokens(text)[: max(0, max_length - len(img) - 2)]
+        seq = txt + [SEP] + img + [EOS]
+        return seq[:max_length] + [PAD] * (max_length - len(seq))

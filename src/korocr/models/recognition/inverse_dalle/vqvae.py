@@ -1,0 +1,104 @@
+"""A convolutional VQ-VAE (van den Oord et al., "Neural Discrete Representation Learning", NeurIPS 2017) for
+text-line images: grayscale (N, 1, H, W) in [-1, 1] → a (H / f) × (W / f) grid of codebook indices and back.
+
+Quantisation is ``vector-quantize-pytorch``'s ``VectorQuantize`` (EMA codebook, k-means initialisation, dead-code
+replacement), not hand-written.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+@dataclass
+class VQVAEConfig:
+    """``downsample`` f (a power of 2: px per code side), ``codebook_size`` codes of ``code_dim`` dimensions,
+    ``hidden`` channels, ``res_blocks`` per stage, ``commitment`` loss weight."""
+
+    downsample: int = 8
+    codebook_size: int = 512
+    code_dim: int = 64
+    hidden: int = 96
+    res_blocks: int = 1
+    commitment: float = 0.25
+    dead_code_threshold: float = 2.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "VQVAEConfig":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+class _Res(nn.Module):
+    def __init__(self, c: int):
+        super().__init__()
+        self.body = nn.Sequential(nn.GroupNorm(8, c), nn.SiLU(), nn.Conv2d(c, c, 3, 1, 1), nn.GroupNorm(8, c),
+                                  nn.SiLU(), nn.Conv2d(c, c, 3, 1, 1))
+
+    def forward(self, x):
+        return x + self.body(x)
+
+
+class VQVAE(nn.Module):
+    """Encoder (strided convolutions) → ``VectorQuantize`` → decoder (transposed convolutions).
+
+    Shapes: images (N, 1, H, W) with H and W multiples of ``downsample``; codes (N, H / f, W / f) int64.
+    """
+
+    def __init__(self, config: VQVAEConfig):
+        super().__init__()
+        from vector_quantize_pytorch import VectorQuantize
+
+        self.config = c = config
+        steps = int(round(math.log2(c.downsample)))
+        if 2 ** steps != c.downsample:
+            raise ValueError(f"downsample must be a power of 2, got {c.downsample}")
+        enc: list[nn.Module] = [nn.Conv2d(1, c.hidden, 3, 1, 1)]
+        for _ in range(steps):
+            enc += [nn.Conv2d(c.hidden, c.hidden, 4, 2, 1), *[_Res(c.hidden) for _ in range(c.res_blocks)]]
+        enc += [nn.GroupNorm(8, c.hidden), nn.SiLU(), nn.Conv2d(c.hidden, c.code_dim, 1)]
+        self.encoder = nn.Sequential(*enc)
+        self.quantizer = VectorQuantize(dim=c.code_dim, codebook_size=c.codebook_size, decay=0.9,
+                                        commitment_weight=c.commitment, kmeans_init=True,
+                                        threshold_ema_dead_code=c.dead_code_threshold, accept_image_fmap=True)
+        dec: list[nn.Module] = [nn.Conv2d(c.code_dim, c.hidden, 3, 1, 1)]
+        for _ in range(steps):
+            dec += [*[_Res(c.hidden) for _ in range(c.res_blocks)], nn.ConvTranspose2d(c.hidden, c.hidden, 4, 2, 1)]
+        dec += [nn.GroupNorm(8, c.hidden), nn.SiLU(), nn.Conv2d(c.hidden, 1, 3, 1, 1)]
+        self.decoder = nn.Sequential(*dec)
+
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(reconstruction (N, 1, H, W), codes (N, H/f, W/f), VQ loss)."""
+        q, codes, vq_loss = self.quantizer(self.encoder(images))
+        return torch.tanh(self.decoder(q)), codes, vq_loss
+
+    def loss(self, images: torch.Tensor) -> tuple[torch.Tensor, dict]:
+        rec, codes, vq_loss = self(images)
+        l1 = F.l1_loss(rec, images)
+        return l1 + vq_loss, {"l1": float(l1), "vq": float(vq_loss), "codes_used": int(codes.unique().numel())}
+
+    @torch.no_grad()
+    def encode(self, images: torch.Tensor) -> torch.Tensor:
+        """images (N, 1, H, W) → codes (N, H/f, W/f); always in eval mode (no EMA codebook update)."""
+        was = self.training
+        self.eval()
+        try:
+            return self.quantizer(self.encoder(images))[1]
+        finally:
+            self.train(was)
+
+    @torch.no_grad()
+    def decode(self, codes: torch.Tensor) -> torch.Tensor:
+        """codes (N, h, w) → images (N, 1, h·f, w·f) in [-1, 1]."""
+        q = self.quantizer.get_output_from_indices(codes)
+        if q.dim() == 3:  # (N, h*w, d) in some versions
+            q = q.view(codes.shape[0], codes.shape[1], codes.shape[2], -1).permute(0, 3, 1, 2)
+        return torch.tanh(self.decoder(q))

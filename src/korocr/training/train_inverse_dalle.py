@@ -1,0 +1,221 @@
+"""``korocr train --arch vqvae`` and ``--arch inverse-dalle``: the two stages of Inverse DALL-E.
+
+1. ``vqvae``: the VQ-VAE learns to reconstruct synthetic lines and vertical columns (grayscale, dynamic grid
+   size); the run writes ``vqvae.pt`` (fp16) and ``metrics.jsonl`` (L1, VQ loss, codebook usage).
+2. ``inverse-dalle --vqvae RUN/vqvae.pt``: the VQ-VAE is frozen; a GPT-2 learns ``[image tokens] SEP [text] EOS``
+   (or ``[text] SEP [image tokens] EOS`` with ``--draw``) from lines and columns rendered on the fly; the run
+   writes ``model/`` (:meth:`~korocr.models.recognition.inverse_dalle.InverseDalle.save`), readable by
+   ``korocr read --rec-model RUN/model``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+from pathlib import Path
+from typing import Iterator
+
+import lightning as L
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, IterableDataset, get_worker_info
+
+from ..errors import KorocrError
+from ..models.recognition.inverse_dalle import GPTConfig, InverseDalle, VQVAE, VQVAEConfig, lm_loss
+from ..text.charsets import Charset
+from .common import adamw_warmup_cosine
+from .runs import new_run_dir, recipe, resolve_seed, write_recipe
+from .trainer import make_trainer
+
+
+class _Samples:
+    """(image, text) pairs: horizontal lines (LineRenderer) and, with probability ``vertical``, columns."""
+
+    def __init__(self, args, charset: Charset, seed: int, vertical: float = 0.3):
+        from ..synth.fonts import discover_fonts
+        from ..synth.render import LineRenderer
+        from ..synth.text import TextSampler
+
+        self.fonts = discover_fonts(extra=args.font_dir, include=args.fonts, exclude=args.exclude_fonts)
+        if not self.fonts:
+            raise KorocrError("korocr train: no fonts found (install fonts-nanum / fonts-noto-cjk or pass --font-dir)")
+        self.sampler = TextSampler.from_files(args.corpus, args.words, charset=charset, max_chars=args.max_chars)
+        self.seed, self.vertical = seed, vertical
+        self._renderer = LineRenderer
+
+    def stream(self, wid: int = 0) -> Iterator[tuple[np.ndarray, str]]:
+        from ..synth.render import render_vertical
+
+        rng = random.Random(self.seed + 1000 * wid)
+        renderer = self._renderer(self.fonts, seed=self.seed + 1000 * wid)
+        while True:
+            text = self.sampler.sample(rng)
+            font = renderer.pick_font(text, rng)
+            if font is None:
+                continue
+            if rng.random() < self.vertical:
+                text = "".join(text.split())[:12]
+                if not text:
+                    continue
+                yield render_vertical(text, font, rng), text
+            else:
+                yield renderer.render(text, rng, font), text
+
+
+class _VQBatches(IterableDataset):
+    """Batches of same-shape grayscale crops for the VQ-VAE: 32×128 px from lines, 128×32 px from columns."""
+
+    def __init__(self, samples: _Samples, batch_size: int):
+        super().__init__()
+        self.samples, self.batch_size = samples, batch_size
+
+    def __iter__(self):
+        import cv2
+
+        info = get_worker_info()
+        stream = self.samples.stream(info.id if info else 0)
+        rng = random.Random(self.samples.seed)
+        pools: dict[tuple[int, int], list[np.ndarray]] = {(32, 128): [], (128, 32): []}
+        for img, _ in stream:
+            g = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY) if img.ndim == 3 else img
+            h, w = g.shape
+            if h <= w:  # scale to 32 px high, pad/crop to 128 wide
+                g = cv2.resize(g, (max(8, int(w * 32 / h)), 32), interpolation=cv2.INTER_AREA)
+                key = (32, 128)
+                x = rng.randint(0, max(0, g.shape[1] - 128))
+                g = g[:, x:x + 128]
+                g = np.pad(g, ((0, 0), (0, 128 - g.shape[1])), mode="edge")
+            else:
+                g = cv2.resize(g, (32, max(8, int(h * 32 / w))), interpolation=cv2.INTER_AREA)
+                key = (128, 32)
+                y = rng.randint(0, max(0, g.shape[0] - 128))
+                g = g[y:y + 128]
+                g = np.pad(g, ((0, 128 - g.shape[0]), (0, 0)), mode="edge")
+            pools[key].append(g.astype(np.float32) / 127.5 - 1.0)
+            if len(pools[key]) == self.batch_size:
+                yield torch.from_numpy(np.stack(pools[key])[:, None])
+                pools[key] = []
+
+
+class VQVAELit(L.LightningModule):
+    def __init__(self, config: dict, lr: float, warmup_steps: int, max_steps: int):
+        super().__init__()
+        self.save_hyperparameters()
+        self.model = VQVAE(VQVAEConfig.from_dict(config))
+
+    def training_step(self, batch, batch_idx):
+        loss, m = self.model.loss(batch)
+        self.log("train/loss", loss)
+        self.log("train/l1", m["l1"])
+        self.log("train/codes_used", float(m["codes_used"]))
+        self.log("lr", self.optimizers().param_groups[0]["lr"])
+        return loss
+
+    def configure_optimizers(self):
+        hp = self.hparams
+        return adamw_warmup_cosine(self.model.parameters(), hp.lr, 0.0, hp.warmup_steps, hp.max_steps)
+
+
+class _TokenBatches(IterableDataset):
+    """Batches of token sequences: rendered images → frozen VQ-VAE codes → reading (or drawing) sequences."""
+
+    def __init__(self, samples: _Samples, model: InverseDalle, batch_size: int, draw: bool):
+        super().__init__()
+        self.samples, self.model, self.batch_size, self.draw = samples, model, batch_size, draw
+
+    def __iter__(self):
+        info = get_worker_info()
+        L_ = self.model.gpt_config.max_length
+        make = self.model.vocab.drawing_sequence if self.draw else self.model.vocab.reading_sequence
+        batch = []
+        for img, text in self.samples.stream(info.id if info else 0):
+            batch.append(make(self.model.codes(img), text, L_))
+            if len(batch) == self.batch_size:
+                yield torch.tensor(batch)
+                batch = []
+
+
+class InverseDalleLit(L.LightningModule):
+    def __init__(self, model: InverseDalle, lr: float, warmup_steps: int, max_steps: int):
+        super().__init__()
+        self.model = model
+        for p in self.model.vqvae.parameters():
+            p.requires_grad_(False)
+        self.lr, self.warmup, self.max_steps = lr, warmup_steps, max_steps
+
+    def training_step(self, batch, batch_idx):
+        loss, m = lm_loss(self.model, batch, self.model.gpt_config.image_loss_weight)
+        self.log("train/loss", loss)
+        self.log("train/text_ce", m["text_ce"])
+        self.log("lr", self.optimizers().param_groups[0]["lr"])
+        return loss
+
+    def configure_optimizers(self):
+        return adamw_warmup_cosine(self.model.lm.parameters(), self.lr, 0.01, self.warmup, self.max_steps)
+
+
+def _loader(ds, workers: int) -> DataLoader:
+    return DataLoader(ds, batch_size=None, num_workers=workers, persistent_workers=workers > 0,
+                      multiprocessing_context="spawn" if workers else None)
+
+
+def run_vqvae(args: argparse.Namespace) -> Path:
+    torch.set_num_threads(args.threads)
+    seed = resolve_seed(args)
+    rec = recipe(args, seed)
+    samples = _Samples(args, Charset.resolve(args.charset), seed)
+    cfg = VQVAEConfig(downsample=args.downsample, codebook_size=args.codebook_size)
+    lit = VQVAELit(cfg.to_dict(), args.lr, args.warmup_steps, args.max_steps)
+    run_dir = new_run_dir(args.runs_dir, args.name or "vqvae")
+    write_recipe(run_dir, rec)
+    print(f"run directory: {run_dir}", flush=True)
+    trainer = make_trainer(args, run_dir, validate=False)
+    trainer.fit(lit, train_dataloaders=_loader(_VQBatches(samples, args.batch_size), args.workers),
+                ckpt_path=args.resume)
+    sd = {k: v.half() if v.is_floating_point() else v for k, v in lit.model.state_dict().items()}
+    torch.save({"config": cfg.to_dict(), "state_dict": sd}, run_dir / "vqvae.pt")
+    print(f"vqvae: {run_dir / 'vqvae.pt'}", flush=True)
+    return run_dir
+
+
+def load_vqvae(path: str | Path) -> VQVAE:
+    """A ``vqvae.pt`` written by ``korocr train --arch vqvae``.
+
+    Raises:
+        korocr.errors.KorocrError: missing or not a VQ-VAE file.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise KorocrError(f"{p}: no such VQ-VAE file (train one with korocr train --arch vqvae)")
+    blob = torch.load(p, map_location="cpu")
+    if not isinstance(blob, dict) or "config" not in blob:
+        raise KorocrError(f"{p}: not a korocr VQ-VAE file")
+    vq = VQVAE(VQVAEConfig.from_dict(blob["config"]))
+    vq.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in blob["state_dict"].items()})
+    return vq.eval()
+
+
+def run_inverse_dalle(args: argparse.Namespace) -> Path:
+    torch.set_num_threads(args.threads)
+    seed = resolve_seed(args)
+    rec = recipe(args, seed)
+    charset = Charset.resolve(args.charset)
+    if args.init_from:
+        model = InverseDalle.load(args.init_from)
+    else:
+        if not args.vqvae:
+            raise KorocrError("korocr train --arch inverse-dalle needs --vqvae (a vqvae.pt) or --init-from")
+        model = InverseDalle(load_vqvae(args.vqvae), charset.chars,
+                             GPTConfig(max_length=args.sequence_length, image_budget=args.image_budget))
+    samples = _Samples(args, charset, seed)
+    lit = InverseDalleLit(model, args.lr, args.warmup_steps, args.max_steps)
+    run_dir = new_run_dir(args.runs_dir, args.name or "inverse-dalle")
+    write_recipe(run_dir, rec)
+    print(f"run directory: {run_dir}", flush=True)
+    print(f"GPT-2: {sum(p.numel() for p in model.lm.parameters()) / 1e6:.2f}M params, vocabulary "
+          f"{model.vocab.size}", flush=True)
+    trainer = make_trainer(args, run_dir, validate=False, gradient_clip=1.0)
+    trainer.fit(lit, train_dataloaders=_loader(_TokenBatches(samples, model, args.batch_size, args.draw),
+                                               args.workers), ckpt_path=args.resume)
+    print(f"model: {model.save(run_dir / 'model')}", flush=True)
+    return run_dir

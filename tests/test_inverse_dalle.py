@@ -1,0 +1,100 @@
+"""Inverse DALL-E: dynamic shape encoding, a tiny model that memorises lines, drawing."""
+
+import random
+
+import numpy as np
+import pytest
+import torch
+
+pytest.importorskip("vector_quantize_pytorch", reason="needs vector-quantize-pytorch (korocr[train])")
+
+from korocr.models.recognition.inverse_dalle import (GPTConfig, InverseDalle, VQVAE, VQVAEConfig,  # noqa: E402
+                                                     Vocabulary, grid_for, lm_loss)
+from korocr.models.recognition.inverse_dalle.tokens import SEP, SOR  # noqa: E402
+
+
+def test_grid_follows_the_aspect_ratio_within_the_budget():
+    rows, cols = grid_for(32, 400, 96)  # a horizontal line
+    assert rows * (cols + 1) <= 96 and cols > 4 * rows
+    rows, cols = grid_for(400, 40, 96)  # a vertical column
+    assert rows * (cols + 1) <= 96 and rows > 4 * cols
+    assert grid_for(100, 100, 96)[0] == grid_for(100, 100, 96)[1]
+
+
+@pytest.mark.parametrize("shape", [(3, 12), (10, 2)])
+def test_tokens_round_trip_shape_and_text(shape):
+    v = Vocabulary(64, list("가나다 abc"))
+    codes = np.random.default_rng(0).integers(0, 64, shape)
+    seq = v.reading_sequence(codes, "가나 abc", 80)
+    assert len(seq) == 80 and seq.count(SOR) == shape[0] and SEP in seq
+    np.testing.assert_array_equal(v.codes_from_tokens(seq), codes)
+    assert v.text_from_tokens(seq[seq.index(SEP) + 1:]) == "가나 abc"
+
+
+def _tiny(chars):
+    torch.manual_seed(0)
+    vq = VQVAE(VQVAEConfig(downsample=8, codebook_size=32, code_dim=16, hidden=16, res_blocks=0))
+    return InverseDalle(vq, chars, GPTConfig(n_layer=2, n_embd=64, n_head=2, image_budget=48, max_length=64,
+                                                  dropout=0.0))
+
+
+def test_tiny_model_memorises_lines_exactly(korean_font):
+    from korocr.synth.render import LineRenderer, RenderConfig, render_vertical
+
+    texts = ["가나다", "라마", "바사아자"]
+    r = LineRenderer([korean_font], RenderConfig(augment=False, effect_prob=0, skia_prob=0, bitmap_prob=0,
+                                                 thermal_prob=0, tight_prob=1.0), seed=0)
+    rng = random.Random(0)
+    images = [r.render(t, rng, korean_font) for t in texts]
+    images.append(render_vertical("차카타", korean_font, rng, size=28))  # and a vertical column
+    texts.append("차카타")
+    model = _tiny(sorted(set("".join(texts))))
+    with torch.no_grad():  # k-means initialises the codebook on these images
+        for img in images:
+            model.vqvae(model.prepare(img))
+    seqs = torch.tensor([model.vocab.reading_sequence(model.codes(img), t, 64) for img, t in zip(images, texts)])
+    opt = torch.optim.AdamW(model.lm.parameters(), lr=3e-3)
+    model.lm.train()
+    for _ in range(200):
+        loss, _ = lm_loss(model, seqs, 0.1)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert [t for t, _ in model.read(images)] == texts
+
+
+def test_drawing_gives_an_image_of_grid_size(tmp_path):
+    model = _tiny(list("가나다"))
+    img, caption = model.draw(seed=0)
+    f = model.vqvae.config.downsample
+    assert img.dtype == np.uint8 and img.ndim == 2 and img.shape[0] % f == 0 and img.shape[1] % f == 0
+    img2, cap2 = model.draw("가나", seed=0)
+    assert cap2 == "가나" and img2.shape[0] % f == 0
+    loaded = InverseDalle.load(model.save(tmp_path / "m"))
+    assert loaded.vocab.chars == model.vocab.chars
+    a = model.prepare(np.full((32, 100), 255, np.uint8))
+    torch.testing.assert_close(loaded.vqvae.encoder(a), model.vqvae.encoder(a), atol=2e-2, rtol=1e-2)
+
+
+def test_cli_tokenize_read_and_generate(tmp_path):
+    from PIL import Image
+
+    from korocr.cli import main
+    from korocr.reader import Reader
+
+    model_dir = _tiny(list("가나다"))
+    model_dir = model_dir.save(tmp_path / "m")
+    data = tmp_path / "data"
+    (data / "images").mkdir(parents=True)
+    Image.fromarray(np.full((32, 96, 3), 255, np.uint8)).save(data / "images" / "a.png")
+    (data / "labels.tsv").write_text("images/a.png\t가나\nimages/missing.png\t다\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as e:
+        main(["dataset", "tokenize", str(model_dir), str(data), "-o", str(tmp_path / "tok"), "--max-length", "64"])
+    assert e.value.code == 0
+    tokens = np.load(tmp_path / "tok" / "tokens.npy")
+    assert tokens.shape == (1, 64) and SEP in tokens[0]
+    page = Reader(rec_model=model_dir).read(np.full((32, 96, 3), 255, np.uint8), line=True)  # registry → family
+    assert isinstance(page.text, str)
+    with pytest.raises(SystemExit) as e:
+        main(["generate", "가나", "-o", str(tmp_path / "g.png"), "--model", str(model_dir), "--seed", "1"])
+    assert e.value.code == 0 and Image.open(tmp_path / "g.png").size[0] % 8 == 0
