@@ -440,12 +440,16 @@ def run_engine(name: str, rows, vertical: bool, engine) -> tuple[list[str], floa
     return texts, dt
 
 
-def evaluate(out: Path, models: list[str], with_tesseract: bool, log_dir: Path | None) -> dict:
+ALL_SETS = ("clean", "degraded", "vertical", "digits", "margins", "sizes")
+
+
+def evaluate(out: Path, models: list[str], with_tesseract: bool, log_dir: Path | None,
+             sets: tuple[str, ...] = ALL_SETS) -> dict:
     engines = {f"korocr:{m}": korocr_reader(m) for m in models}
     if with_tesseract:
         engines["tesseract"] = None
     results: dict = {}
-    for set_name in ("clean", "degraded", "vertical", "digits", "margins", "sizes"):
+    for set_name in sets:
         rows = read_set(out / set_name)
         vertical = set_name == "vertical"
         for ename, eng in engines.items():
@@ -500,6 +504,8 @@ def main() -> None:
     ap.add_argument("--no-tesseract", action="store_true")
     ap.add_argument("--rerender", action="store_true", help="render the sets again")
     ap.add_argument("--render-only", action="store_true")
+    ap.add_argument("--sets", nargs="+", choices=ALL_SETS, default=list(ALL_SETS), help="sets to score")
+    ap.add_argument("--results", default="results", help="name of the results files (.json, .md) in --out")
     args = ap.parse_args()
     out = Path(args.out)
     done = out / "DONE"
@@ -507,10 +513,10 @@ def main() -> None:
         build(out, args.font_dir, args.n)
     if args.render_only:
         return
-    results = evaluate(out, args.rec_model or ["default"], not args.no_tesseract, out / "logs")
-    (out / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    results = evaluate(out, args.rec_model or ["default"], not args.no_tesseract, out / "logs", tuple(args.sets))
+    (out / f"{args.results}.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
     md = to_markdown(results)
-    (out / "results.md").write_text(md, encoding="utf-8")
+    (out / f"{args.results}.md").write_text(md, encoding="utf-8")
     print(md)
 
 

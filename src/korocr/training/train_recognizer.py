@@ -43,7 +43,10 @@ def run_recognizer(args: argparse.Namespace) -> Path:
     height, channels = int(config.get("img_height", 32)), int(config.get("in_channels", 1))
     if config.get("arch") == "ppocr":
         height, channels = 48, 3
-    dm = line_datamodule(args, charset, seed, height, channels)
+        if getattr(args, "x_scale", None):
+            config["x_scale"] = args.x_scale
+    x_scale = float(config.get("x_scale", 1.0))
+    dm = line_datamodule(args, charset, seed, height, channels, x_scale)
     charset = dm.charset
     if hasattr(dm, "fonts"):
         print(f"fonts: {len(dm.fonts)} ({', '.join(f.spec.key for f in dm.fonts)})", flush=True)

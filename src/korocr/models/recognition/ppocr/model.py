@@ -24,6 +24,8 @@ class PPOCRConfig:
         img_height: input height in px (48 for PP-OCR).
         in_channels: 3 (BGR, normalised to [-1, 1]).
         channel_order: ``"bgr"``.
+        x_scale: lines are stretched horizontally by this factor after scaling to ``img_height`` (more CTC time
+            steps per character; the backbone's stride is 8 px).
     """
 
     num_classes: int
@@ -31,6 +33,7 @@ class PPOCRConfig:
     img_height: int = 48
     in_channels: int = 3
     channel_order: str = "bgr"
+    x_scale: float = 1.0
     arch: str = "ppocr"
 
     @property
