@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"==> {result.image} <==")
         print(out, flush=True)
     if failed:
-        err(f"{failed} of {len(args.images)} input(s) or page(s) could not be read")
+        err(f"{failed} of {len(args.images)} image(s) could not be read")
         return 1
     return 0
 
