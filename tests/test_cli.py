@@ -129,3 +129,33 @@ def test_rotate_auto_reads_a_turned_page():
         page = Reader(rotate="auto").read(turned)
         assert page.rotation == angle and cer(page.text, expected, ignore_space=True) < 0.1, page.text
     assert Reader(rotate="auto").read(img).rotation == 0
+
+
+def test_inputs_directories_globs_lists_stdin_and_tiff_frames(tmp_path):
+    from korocr.io.inputs import expand_inputs
+
+    img = Image.open(SAMPLES / "sample_ko.png").convert("RGB")
+    (tmp_path / "d").mkdir()
+    img.save(tmp_path / "d" / "a.png")
+    img.save(tmp_path / "d" / "scan.tif", save_all=True, append_images=[img, img])  # 3 frames
+    (tmp_path / "list.txt").write_text(str(tmp_path / "d" / "a.png") + "\n", encoding="utf-8")
+    sources, names, problems = expand_inputs([str(tmp_path / "d"), f"@{tmp_path / 'list.txt'}",
+                                              str(tmp_path / "d" / "*.png"), str(tmp_path / "none*.png")])
+    assert [Path(n).name for n in names] == ["a.png", "scan.tif#page=1", "scan.tif#page=2", "scan.tif#page=3",
+                                             "a.png", "a.png"]
+    assert len(sources) == 6 and problems == [f"{tmp_path / 'none*.png'}: no file matches"]
+    r = subprocess.run([sys.executable, "-m", "korocr", "read", "--format", "tsv", "-"],
+                       input=(SAMPLES / "sample_ko.png").read_bytes(), capture_output=True, timeout=600)
+    assert r.returncode == 0 and "서울" in r.stdout.decode("utf-8")
+    r = korocr_cli("read", "--format", "tsv", tmp_path / "d" / "scan.tif")
+    assert {row.split("\t")[1] for row in r.stdout.splitlines()[1:]} == {"1", "2", "3"}  # page_num per frame
+
+
+def test_allowlist_and_blocklist_restrict_the_output(tiny_onnx):
+    from korocr.recognition.onnx_recognizer import OnnxRecognizer
+
+    line = np.asarray(Image.open(SAMPLES / "sample_ko.png").convert("RGB"))[30:75, :400]
+    digits = OnnxRecognizer(None, allowlist="0123456789").recognize([line])[0].text
+    assert set(digits) <= set("0123456789")
+    no_korean = OnnxRecognizer(None, blocklist="국어문자인식한").recognize([line])[0].text
+    assert not set(no_korean) & set("국어문자인식한")

@@ -104,7 +104,7 @@ def format_hocr(page: Page) -> str:
     return "\n".join(out)
 
 
-def format_page(page: Page, fmt: str) -> str:
+def format_page(page: Page, fmt: str, page_num: int = 1) -> str:
     """Format with ``fmt`` in :data:`FORMATS`.
 
     Raises:
@@ -113,4 +113,6 @@ def format_page(page: Page, fmt: str) -> str:
     formatters = {"text": format_text, "jsonl": format_jsonl, "tsv": format_tsv, "hocr": format_hocr}
     if fmt not in formatters:
         raise ValueError(f"unknown format {fmt!r}; choose from {FORMATS}")
+    if fmt == "tsv":  # Tesseract numbers the pages of a multi-image run in page_num
+        return format_tsv(page, page_num=page_num)
     return formatters[fmt](page)

@@ -14,8 +14,15 @@ def run(args: argparse.Namespace) -> int:
     from ..reader import Reader
 
     rec_options = {k: v for k, v in (("processor", args.processor), ("num_beams", args.num_beams),
-                                      ("max_length", args.max_length)) if v is not None}
-    sources, names, failed = _expand(args)
+                                      ("max_length", args.max_length), ("allowlist", args.allowlist),
+                                      ("blocklist", args.blocklist)) if v is not None}
+    from ..io.inputs import expand_inputs
+    from ..io.pdf import parse_pages
+
+    sources, names, problems = expand_inputs(args.images, dpi=args.dpi, pages=parse_pages(args.pages))
+    for why in problems:
+        err(why)
+    failed = len(problems)
     reader = Reader(args.rec_model, det_model=args.detect_model, threads=args.threads, batch_size=args.batch_size,
                     max_side=args.max_side, rec_options=rec_options, min_confidence=args.min_confidence,
                     rotate=args.rotate if args.rotate == "auto" else int(args.rotate))
@@ -39,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         shown += 1
         if not result.lines and not (args.line or args.vertical):
             err(f"{result.image}: no text found (one line or word? try --line; a turned page? --rotate auto)")
-        out = format_page(result, args.format)
+        out = format_page(result, args.format, page_num=shown)
         if args.format == "tsv" and printed_header:
             out = out.split("\n", 1)[1]
         printed_header = True
@@ -52,27 +59,6 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _expand(args: argparse.Namespace) -> tuple[list, list[str], int]:
-    """Inputs → (sources, names, unreadable count): a PDF becomes its pages (``file.pdf#page=N``)."""
-    from ..io.pdf import PdfLoadError, is_pdf, parse_pages, render_pdf
-
-    pages = parse_pages(args.pages)
-    sources, names, failed = [], [], 0
-    for item in args.images:
-        if not is_pdf(item):
-            sources.append(item)
-            names.append(str(item))
-            continue
-        try:
-            for p, arr in render_pdf(item, dpi=args.dpi, pages=pages):
-                sources.append(arr)
-                names.append(f"{item}#page={p}")
-        except PdfLoadError as e:
-            err(str(e))
-            failed += 1
-    return sources, names, failed
-
-
 def add(sub) -> None:
     p = sub.add_parser("read", help="read text from images", description=(
         "Read Korean/Latin text from images. By default each image may hold many lines: a text detector finds "
@@ -81,7 +67,8 @@ def add(sub) -> None:
         "text line (like tesseract --psm 7) and many images are recognised together in batches. "
         "Inputs: PNG, JPEG, BMP, TIFF, WebP (EXIF orientation applied) and PDF (each page rendered at --dpi; "
         "needs korocr[pdf]). Unreadable files are reported on stderr; the exit status is then 1."))
-    p.add_argument("images", nargs="+", metavar="IMAGE")
+    p.add_argument("images", nargs="+", metavar="IMAGE",
+                   help="image or PDF files, directories, glob patterns, @LIST (a file of paths) or - (stdin)")
     p.add_argument("--line", action="store_true", help="each image is a single text line")
     p.add_argument("--format", choices=["text", "jsonl", "tsv", "hocr"], default="text",
                    help="text: the lines; jsonl: one JSON object per image with lines, boxes, confidences; "
@@ -113,6 +100,8 @@ def add(sub) -> None:
                         "then says 'rotation')")
     p.add_argument("--dpi", type=float, default=150, help="PDF input: render pages at this resolution (default 150)")
     p.add_argument("--pages", help="PDF input: pages to read, e.g. 1-3,5 (default: all)")
+    p.add_argument("--allowlist", help="characters the recogniser may output, nothing else (e.g. 0123456789,원)")
+    p.add_argument("--blocklist", help="characters the recogniser never outputs")
     p.add_argument("--batch-size", type=int, default=32, help="lines per recognition batch")
     add_threads(p)
     p.set_defaults(func=run)

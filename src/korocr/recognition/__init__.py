@@ -19,6 +19,12 @@ def make_recognizer(rec_model: str | Path | None = None, threads: int | None = N
     from ..hub import resolve_rec_model
 
     ref = resolve_rec_model(rec_model)
+    lists = {k: options.pop(k) for k in ("allowlist", "blocklist") if options.get(k)}
+    if lists and ref.family != "onnx-ctc":
+        from ..errors import ModelLoadError
+
+        raise ModelLoadError(f"{rec_model}: --allowlist/--blocklist work with CTC models (.onnx), not {ref.family}")
+    options = {k: v for k, v in options.items() if k not in ("allowlist", "blocklist")}
     if ref.family == "inverse-dalle":
         from ..errors import require
 
@@ -37,4 +43,4 @@ def make_recognizer(rec_model: str | Path | None = None, threads: int | None = N
         return TrOCRRecognizer(ref.location, threads=threads, batch_size=batch_size, **options)
     from .onnx_recognizer import OnnxRecognizer
 
-    return OnnxRecognizer(ref.location, threads=threads, batch_size=batch_size)
+    return OnnxRecognizer(ref.location, threads=threads, batch_size=batch_size, **lists)

@@ -30,13 +30,17 @@ class OnnxRecognizer:
             natural width; wider ones are read in overlapping chunks of this width whose CTC frames are joined
             (never squeezed), see :meth:`_recognize_long`.
         chunk_overlap: px two neighbouring chunks share; each keeps the frames of its own half of the overlap.
+        allowlist, blocklist: characters the decoder may (only) output / never output, applied to the CTC
+            posteriors before decoding (Tesseract's ``tessedit_char_whitelist``, EasyOCR's ``allowlist``). For a
+            jamo-output model a syllable allows or blocks its jamo.
 
     Raises:
         ModelLoadError: missing file, or no charset in the model metadata.
     """
 
     def __init__(self, model_path: str | Path | None = None, threads: int | None = None, batch_size: int = 32,
-                 max_width: int = 2048, chunk_overlap: int = 256):
+                 max_width: int = 2048, chunk_overlap: int = 256, allowlist: str | None = None,
+                 blocklist: str | None = None):
         import onnxruntime as ort
 
         path = Path(model_path) if model_path else DEFAULT_REC_MODEL
@@ -65,6 +69,23 @@ class OnnxRecognizer:
         if not 0 < chunk_overlap < max_width:
             raise ValueError(f"chunk_overlap must be in (0, max_width={max_width}), got {chunk_overlap}")
         self.input_name = self.session.get_inputs()[0].name
+        self.class_mask = self._class_mask(allowlist, blocklist)
+
+    def _class_mask(self, allowlist: str | None, blocklist: str | None) -> np.ndarray | None:
+        """(C,) 0/1 over the model's classes (blank always 1), or None when everything is allowed."""
+        if not allowlist and not blocklist:
+            return None
+        from ..text.charsets import Charset, decompose_hangul
+
+        spell = decompose_hangul if Charset(self.chars).decomposes else nfc
+        mask = np.ones(len(self.chars) + 1, np.float32)
+        if allowlist:
+            allowed = set(spell(allowlist))
+            mask[1:] = [c in allowed for c in self.chars]
+        if blocklist:
+            blocked = set(spell(blocklist))
+            mask[1:] *= [c not in blocked for c in self.chars]
+        return mask
 
     def _downsample(self, width: int, steps: int, padded: int) -> int:
         return max(1, min(steps, int(np.ceil(width * steps / padded))))
@@ -91,6 +112,8 @@ class OnnxRecognizer:
             idx = order[start:start + self.batch_size]
             batch = pad_batch([prepared[i] for i in idx])
             probs = self.session.run(None, {self.input_name: batch})[0]  # (N, T, C)
+            if self.class_mask is not None:
+                probs = probs * self.class_mask
             steps = probs.shape[1]
             lengths = np.array([self._downsample(prepared[i].shape[1], steps, batch.shape[-1]) for i in idx])
             for i, d in zip(idx, ctc_greedy_decode(probs, self.chars, lengths)):
@@ -114,6 +137,8 @@ class OnnxRecognizer:
         chunks = [line[:, s:s + cw] for s in starts]
         batch = pad_batch(chunks)  # (n_chunks, C, H, max_width): all chunks padded alike
         probs = self.session.run(None, {self.input_name: batch})[0]  # (n_chunks, T, C)
+        if self.class_mask is not None:
+            probs = probs * self.class_mask
         f = batch.shape[-1] / probs.shape[1]  # px per frame
         pieces = []
         for k, s in enumerate(starts):
