@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import numpy as np
+
 from .common import add_threads, err
 
 
@@ -29,30 +31,47 @@ def run(args: argparse.Namespace) -> int:
     multi = len(names) > 1
     printed_header = False
     shown = 0
+    pdf_pages: list = []  # --format pdf: (image, page) pairs, written at the end
+    if args.format == "pdf" and not args.output:
+        err("--format pdf needs -o/--output FILE.pdf")
+        return 2
+    sink = open(args.output, "w", encoding="utf-8") if args.output and args.format != "pdf" else None
     for result in reader.read_many(sources, line=args.line or args.vertical, vertical=args.vertical, names=names):
         if isinstance(result, ImageLoadError):
             err(str(result))
             failed += 1
             continue
-        if args.visualize:
+        if args.visualize or args.format == "pdf":
             from ..io.image import load_image
+
+            img = load_image(sources[names.index(result.image)], name=result.image)
+            if args.format == "pdf":
+                pdf_pages.append((np.rot90(img, k=result.rotation // 90) if result.rotation else img, result))
+        if args.visualize:
             from ..visualize import draw_page
 
             vis = Path(args.visualize)
             if multi:
                 vis = vis.with_name(f"{vis.stem}_{shown}{vis.suffix or '.png'}")
-            src = sources[names.index(result.image)]
-            draw_page(load_image(src, name=result.image), result).save(vis)
+            draw_page(img, result).save(vis)
         shown += 1
         if not result.lines and not (args.line or args.vertical):
             err(f"{result.image}: no text found (one line or word? try --line; a turned page? --rotate auto)")
+        if args.format == "pdf":
+            continue
         out = format_page(result, args.format, page_num=shown)
         if args.format == "tsv" and printed_header:
             out = out.split("\n", 1)[1]
         printed_header = True
         if args.format == "text" and multi:
             print(f"==> {result.image} <==")
-        print(out, flush=True)
+        print(out, flush=True, file=sink)
+    if sink is not None:
+        sink.close()
+    if pdf_pages:
+        from ..searchable_pdf import write_searchable_pdf
+
+        print(write_searchable_pdf(pdf_pages, args.output, dpi=args.dpi))
     if failed:
         err(f"{failed} of {len(args.images)} image(s) could not be read")
         return 1
@@ -70,9 +89,11 @@ def add(sub) -> None:
     p.add_argument("images", nargs="+", metavar="IMAGE",
                    help="image or PDF files, directories, glob patterns, @LIST (a file of paths) or - (stdin)")
     p.add_argument("--line", action="store_true", help="each image is a single text line")
-    p.add_argument("--format", choices=["text", "jsonl", "tsv", "hocr"], default="text",
+    p.add_argument("--format", choices=["text", "jsonl", "tsv", "hocr", "pdf"], default="text",
                    help="text: the lines; jsonl: one JSON object per image with lines, boxes, confidences; "
-                        "tsv: Tesseract's TSV columns (words with boxes); hocr: hOCR XHTML")
+                        "tsv: Tesseract's TSV columns (words with boxes); hocr: hOCR XHTML; pdf: the images with "
+                        "an invisible, searchable text layer (needs -o and korocr[pdf])")
+    p.add_argument("-o", "--output", help="write the output to this file instead of stdout (required for pdf)")
     p.add_argument("--visualize", metavar="OUT.png",
                    help="draw boxes and recognised text on the image (several images: OUT_0.png, OUT_1.png, ...)")
     p.add_argument("--vertical", action="store_true",
