@@ -86,3 +86,12 @@ def test_blocks_in_tsv_hocr_jsonl():
     assert len(root.findall(".//{http://www.w3.org/1999/xhtml}div[@class='ocr_carea']")) == 2
     assert json.loads(format_page(p, "jsonl"))["blocks"] == [{"box": [10, 20, 210, 60], "lines": [0]},
                                                             {"box": [10, 70, 110, 90], "lines": [1]}]
+
+
+def test_alto_is_valid_xml_with_strings_and_positions():
+    root = ET.fromstring(format_page(_page(), "alto").encode("utf-8"))
+    ns = {"a": "http://www.loc.gov/standards/alto/ns-v4#"}
+    strings = root.findall(".//a:String", ns)
+    assert [s.get("CONTENT") for s in strings] == ["서울", "가는", "길", "Seoul"]
+    assert strings[0].get("HPOS") == "10" and strings[0].get("WIDTH") == "16" and float(strings[0].get("WC")) == 0.9
+    assert root.find(".//a:Page", ns).get("WIDTH") == "300" and len(root.findall(".//a:TextLine", ns)) == 2

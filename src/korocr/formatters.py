@@ -5,7 +5,9 @@
 * ``tsv`` — Tesseract's TSV columns (``level page_num block_num par_num line_num word_num left top width
   height conf text``; levels 1 page, 2 block, 3 paragraph, 4 line, 5 word; ``conf`` -1 except for words);
 * ``hocr`` — hOCR 1.2 in XHTML (``ocr_page`` → ``ocr_carea`` → ``ocr_par`` → ``ocr_line`` → ``ocrx_word`` with
-  ``bbox`` and ``x_wconf``), as Tesseract writes it.
+  ``bbox`` and ``x_wconf``), as Tesseract writes it;
+* ``alto`` — ALTO XML v4 (``Page`` → ``PrintSpace`` → ``TextBlock`` → ``TextLine`` → ``String``/``SP`` with
+  ``HPOS``/``VPOS``/``WIDTH``/``HEIGHT`` in pixels and word confidence ``WC``), as Tesseract's ``alto`` output.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from html import escape
 
 from .io.elements import Page
 
-FORMATS = ("text", "jsonl", "tsv", "hocr")
+FORMATS = ("text", "jsonl", "tsv", "hocr", "alto")
 TSV_COLUMNS = ("level", "page_num", "block_num", "par_num", "line_num", "word_num", "left", "top", "width",
                "height", "conf", "text")
 
@@ -104,13 +106,53 @@ def format_hocr(page: Page) -> str:
     return "\n".join(out)
 
 
+def format_alto(page: Page) -> str:
+    """An ALTO v4 document for the page (measurements in pixels)."""
+    w, h = page.size
+
+    def pos(b):
+        return f'HPOS="{b[0]}" VPOS="{b[1]}" WIDTH="{b[2] - b[0]}" HEIGHT="{b[3] - b[1]}"'
+
+    out = ['<?xml version="1.0" encoding="UTF-8"?>',
+           '<alto xmlns="http://www.loc.gov/standards/alto/ns-v4#" '
+           'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+           'xsi:schemaLocation="http://www.loc.gov/standards/alto/ns-v4# '
+           'http://www.loc.gov/alto/v4/alto-4-2.xsd">',
+           "<Description><MeasurementUnit>pixel</MeasurementUnit>",
+           f"<sourceImageInformation><fileName>{escape(page.image)}</fileName></sourceImageInformation>",
+           "<OCRProcessing ID=\"OCR_0\"><ocrProcessingStep><processingSoftware>"
+           "<softwareName>korocr</softwareName></processingSoftware></ocrProcessingStep></OCRProcessing>",
+           "</Description>", "<Layout>",
+           f'<Page WIDTH="{w}" HEIGHT="{h}" PHYSICAL_IMG_NR="0" ID="page_0">',
+           f'<PrintSpace HPOS="0" VPOS="0" WIDTH="{w}" HEIGHT="{h}">']
+    lid = sid = 0
+    for bi, members in enumerate(page.block_line_indices(), 1):
+        area = _bbox_union(page.lines[i].box for i in members)
+        out.append(f'<TextBlock ID="block_{bi}" {pos(area)}>')
+        for k in members:
+            line = page.lines[k]
+            lid += 1
+            out.append(f'<TextLine ID="line_{lid}" {pos(line.box)}>')
+            for wi, word in enumerate(line.words):
+                if wi:
+                    out.append("<SP/>")
+                sid += 1
+                out.append(f'<String ID="string_{sid}" {pos(word.box)} WC="{word.confidence:.2f}" '
+                           f'CONTENT="{escape(word.text, quote=True)}"/>')
+            out.append("</TextLine>")
+        out.append("</TextBlock>")
+    out += ["</PrintSpace>", "</Page>", "</Layout>", "</alto>"]
+    return "\n".join(out)
+
+
 def format_page(page: Page, fmt: str, page_num: int = 1) -> str:
     """Format with ``fmt`` in :data:`FORMATS`.
 
     Raises:
         ValueError: an unknown format.
     """
-    formatters = {"text": format_text, "jsonl": format_jsonl, "tsv": format_tsv, "hocr": format_hocr}
+    formatters = {"text": format_text, "jsonl": format_jsonl, "tsv": format_tsv, "hocr": format_hocr,
+                  "alto": format_alto}
     if fmt not in formatters:
         raise ValueError(f"unknown format {fmt!r}; choose from {FORMATS}")
     if fmt == "tsv":  # Tesseract numbers the pages of a multi-image run in page_num

@@ -89,9 +89,10 @@ def add(sub) -> None:
     p.add_argument("images", nargs="+", metavar="IMAGE",
                    help="image or PDF files, directories, glob patterns, @LIST (a file of paths) or - (stdin)")
     p.add_argument("--line", action="store_true", help="each image is a single text line")
-    p.add_argument("--format", choices=["text", "jsonl", "tsv", "hocr", "pdf"], default="text",
+    p.add_argument("--format", choices=["text", "jsonl", "tsv", "hocr", "alto", "pdf"], default="text",
                    help="text: the lines; jsonl: one JSON object per image with lines, boxes, confidences; "
-                        "tsv: Tesseract's TSV columns (words with boxes); hocr: hOCR XHTML; pdf: the images with "
+                        "tsv: Tesseract's TSV columns (words with boxes); hocr: hOCR XHTML; alto: ALTO XML v4; "
+                        "pdf: the images with "
                         "an invisible, searchable text layer (needs -o and korocr[pdf])")
     p.add_argument("-o", "--output", help="write the output to this file instead of stdout (required for pdf)")
     p.add_argument("--visualize", metavar="OUT.png",
