@@ -159,3 +159,17 @@ def test_allowlist_and_blocklist_restrict_the_output(tiny_onnx):
     assert set(digits) <= set("0123456789")
     no_korean = OnnxRecognizer(None, blocklist="국어문자인식한").recognize([line])[0].text
     assert not set(no_korean) & set("국어문자인식한")
+
+
+def test_bgr_arrays_and_device_errors():
+    from korocr.errors import ModelLoadError
+    from korocr.reader import Reader
+
+    rgb = np.asarray(Image.open(SAMPLES / "sample_ko.png").convert("RGB"))
+    r = Reader()
+    assert r.read(rgb[..., ::-1].copy(), channel_order="bgr").text == r.read(rgb).text
+    import onnxruntime as ort
+
+    if "CUDAExecutionProvider" not in ort.get_available_providers():
+        with pytest.raises(ModelLoadError, match="onnxruntime-gpu"):
+            Reader(device="cuda")

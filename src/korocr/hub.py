@@ -38,6 +38,24 @@ class ModelRef:
     location: str | Path | None
 
 
+def execution_providers(device: str = "cpu") -> list[str]:
+    """onnxruntime execution providers for ``device`` ``"cpu"`` or ``"cuda"`` (CUDA first, CPU as fallback).
+
+    Raises:
+        ModelLoadError: an unknown device, or CUDA asked of an onnxruntime build without it.
+    """
+    import onnxruntime as ort
+
+    if device == "cpu":
+        return ["CPUExecutionProvider"]
+    if device == "cuda":
+        if "CUDAExecutionProvider" not in ort.get_available_providers():
+            raise ModelLoadError("--device cuda: this onnxruntime has no CUDA provider (available: "
+                                 f"{', '.join(ort.get_available_providers())}); pip install onnxruntime-gpu")
+        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    raise ModelLoadError(f"unknown device {device!r}; choose cpu or cuda")
+
+
 def onnx_metadata(path: Path) -> dict[str, str]:
     """The ``metadata_props`` of an ONNX file, read with onnxruntime (no torch, no onnx package needed).
 

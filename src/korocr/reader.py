@@ -50,6 +50,7 @@ class Reader:
             180 and 270 degrees and the reading with the most confidently read characters (sum of line
             confidence × characters) is kept; boxes are then in the turned page's pixels and
             :attr:`Page.rotation` says by how much it was turned.
+        device: ``"cpu"`` or ``"cuda"`` for the ONNX models (onnxruntime execution provider).
 
     Raises:
         korocr.errors.ModelLoadError: a model that is missing or of the wrong kind.
@@ -62,16 +63,18 @@ class Reader:
     def __init__(self, rec_model: str | Path | None = None, det_model: str | Path | None = "default",
                  threads: int | None = None, batch_size: int = 32, max_side: int = 1280,
                  rec_options: dict | None = None, crop_pad: float | None = None, min_confidence: float = 0.5,
-                 rotate: int | str = 0, auto_rotate_below: float = 0.8):
-        self.recognizer = make_recognizer(rec_model, threads=threads, batch_size=batch_size, **(rec_options or {}))
-        self.detector = make_detector(det_model, max_side=max_side, threads=threads)
+                 rotate: int | str = 0, auto_rotate_below: float = 0.8, device: str = "cpu"):
+        self.recognizer = make_recognizer(rec_model, threads=threads, batch_size=batch_size,
+                                          **({"device": device} | (rec_options or {})))
+        self.detector = make_detector(det_model, max_side=max_side, threads=threads, device=device)
         self.crop_pad = self.detector.crop_pad if crop_pad is None else crop_pad
         self.min_confidence = min_confidence
         if rotate not in (0, 90, 180, 270, "auto"):
             raise ValueError(f"rotate must be 0, 90, 180, 270 or 'auto', got {rotate!r}")
         self.rotate, self.auto_rotate_below = rotate, auto_rotate_below
 
-    def read(self, image: ImageSource, line: bool = False, name: str | None = None, vertical: bool = False) -> Page:
+    def read(self, image: ImageSource, line: bool = False, name: str | None = None, vertical: bool = False,
+             channel_order: str = "rgb") -> Page:
         """Read one image.
 
         Args:
@@ -80,11 +83,16 @@ class Reader:
             name: the image's name in the result (default: its path).
             vertical: with ``line``, the line is a vertical column read top to bottom (it is cut into
                 character cells laid side by side, :func:`korocr.preprocessing.line.unstack_vertical`).
+            channel_order: of a numpy ``image``: ``"rgb"`` (Pillow, korocr) or ``"bgr"`` (``cv2.imread``).
 
         Raises:
             ImageLoadError: the image cannot be read.
         """
         label = name or _label(image, 0)
+        if channel_order not in ("rgb", "bgr"):
+            raise ValueError(f"channel_order must be 'rgb' or 'bgr', got {channel_order!r}")
+        if channel_order == "bgr" and isinstance(image, np.ndarray) and image.ndim == 3:
+            image = image[..., [2, 1, 0, *range(3, image.shape[2])]]
         arr = load_image(image, name=label)
         if line:
             return self._read_line_images([arr], [label], vertical)[0]

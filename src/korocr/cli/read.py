@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     failed = len(problems)
     reader = Reader(args.rec_model, det_model=args.detect_model, threads=args.threads, batch_size=args.batch_size,
                     max_side=args.max_side, rec_options=rec_options, min_confidence=args.min_confidence,
-                    rotate=args.rotate if args.rotate == "auto" else int(args.rotate))
+                    rotate=args.rotate if args.rotate == "auto" else int(args.rotate), device=args.device)
     multi = len(names) > 1
     printed_header = False
     shown = 0
@@ -124,6 +124,8 @@ def add(sub) -> None:
     p.add_argument("--pages", help="PDF input: pages to read, e.g. 1-3,5 (default: all)")
     p.add_argument("--allowlist", help="characters the recogniser may output, nothing else (e.g. 0123456789,원)")
     p.add_argument("--blocklist", help="characters the recogniser never outputs")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                   help="onnxruntime execution provider (cuda needs onnxruntime-gpu)")
     p.add_argument("--batch-size", type=int, default=32, help="lines per recognition batch")
     add_threads(p)
     p.set_defaults(func=run)

@@ -9,7 +9,8 @@ from pathlib import Path
 from .base import Detector
 
 
-def make_detector(spec: str | Path | None = "default", max_side: int = 1280, threads: int | None = None) -> Detector:
+def make_detector(spec: str | Path | None = "default", max_side: int = 1280, threads: int | None = None,
+                  device: str = "cpu") -> Detector:
     """``"default"`` (the bundled DBNet-style model), a detector ``.onnx``, or ``"classical"`` / ``None``.
 
     Raises:
@@ -24,4 +25,4 @@ def make_detector(spec: str | Path | None = "default", max_side: int = 1280, thr
         return ClassicalDetector()
     from .onnx_detector import OnnxDetector
 
-    return OnnxDetector(ref.location, max_side=max_side, threads=threads)
+    return OnnxDetector(ref.location, max_side=max_side, threads=threads, device=device)

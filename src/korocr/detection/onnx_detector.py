@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from ..errors import ModelLoadError
+from ..hub import execution_providers
 from .postprocess import TextRegion, boxes_from_prob, merge_line_fragments
 
 """The detector shipped with korocr (trained by us on synthetic pages; see docs/model_card.md)."""
@@ -41,7 +42,7 @@ class OnnxDetector:
 
     def __init__(self, model_path: str | Path, max_side: int = 1280, threads: int | None = None,
                  bin_thresh: float | str = "auto", box_thresh: float | str = "auto",
-                 unclip_ratio: float | None | str = "auto", merge_fragments: bool = True):
+                 unclip_ratio: float | None | str = "auto", merge_fragments: bool = True, device: str = "cpu"):
         import onnxruntime as ort
 
         path = Path(model_path)
@@ -50,8 +51,9 @@ class OnnxDetector:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
         opts.log_severity_level = 3
+        providers = execution_providers(device)  # raises a clear ModelLoadError for a missing CUDA
         try:
-            self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+            self.session = ort.InferenceSession(str(path), opts, providers=providers)
         except Exception as e:  # noqa: BLE001
             raise DetectorLoadError(f"{path}: not a loadable ONNX model ({e})") from e
         meta = self.session.get_modelmeta().custom_metadata_map

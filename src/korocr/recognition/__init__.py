@@ -25,6 +25,11 @@ def make_recognizer(rec_model: str | Path | None = None, threads: int | None = N
 
         raise ModelLoadError(f"{rec_model}: --allowlist/--blocklist work with CTC models (.onnx), not {ref.family}")
     options = {k: v for k, v in options.items() if k not in ("allowlist", "blocklist")}
+    device = options.pop("device", "cpu")
+    if device != "cpu" and ref.family != "onnx-ctc":
+        from ..errors import ModelLoadError
+
+        raise ModelLoadError(f"{rec_model}: --device applies to ONNX models; {ref.family} models run on the CPU here")
     if ref.family == "inverse-dalle":
         from ..errors import require
 
@@ -43,4 +48,5 @@ def make_recognizer(rec_model: str | Path | None = None, threads: int | None = N
         return TrOCRRecognizer(ref.location, threads=threads, batch_size=batch_size, **options)
     from .onnx_recognizer import OnnxRecognizer
 
-    return OnnxRecognizer(ref.location, threads=threads, batch_size=batch_size, **lists)
+    return OnnxRecognizer(ref.location, threads=threads, batch_size=batch_size, device=device,
+                          **lists)

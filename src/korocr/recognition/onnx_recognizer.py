@@ -10,7 +10,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import ModelLoadError
-from ..hub import DEFAULT_REC_MODEL
+from ..hub import DEFAULT_REC_MODEL, execution_providers
 from ..preprocessing.line import pad_batch, resize_line
 from ..text.charsets import nfc
 from .decoding import Decoded, compose_jamo, ctc_greedy_decode
@@ -33,6 +33,7 @@ class OnnxRecognizer:
         allowlist, blocklist: characters the decoder may (only) output / never output, applied to the CTC
             posteriors before decoding (Tesseract's ``tessedit_char_whitelist``, EasyOCR's ``allowlist``). For a
             jamo-output model a syllable allows or blocks its jamo.
+        device: ``"cpu"`` or ``"cuda"`` (onnxruntime execution provider; ``korocr.hub.execution_providers``).
 
     Raises:
         ModelLoadError: missing file, or no charset in the model metadata.
@@ -40,7 +41,7 @@ class OnnxRecognizer:
 
     def __init__(self, model_path: str | Path | None = None, threads: int | None = None, batch_size: int = 32,
                  max_width: int = 2048, chunk_overlap: int = 256, allowlist: str | None = None,
-                 blocklist: str | None = None):
+                 blocklist: str | None = None, device: str = "cpu"):
         import onnxruntime as ort
 
         path = Path(model_path) if model_path else DEFAULT_REC_MODEL
@@ -50,8 +51,9 @@ class OnnxRecognizer:
         opts.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3
+        providers = execution_providers(device)  # raises a clear ModelLoadError for a missing CUDA
         try:
-            self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+            self.session = ort.InferenceSession(str(path), opts, providers=providers)
         except Exception as e:  # noqa: BLE001 - onnxruntime raises its own exception types
             raise ModelLoadError(f"{path}: not a loadable ONNX model ({e})") from e
         meta = self.session.get_modelmeta().custom_metadata_map
