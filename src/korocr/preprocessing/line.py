@@ -34,8 +34,14 @@ def to_bgr(img: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(img[..., 2::-1])
 
 
+def border_colour(img: np.ndarray) -> np.ndarray:
+    """Median of the image's outermost rows and columns (per channel): the background of a text crop."""
+    edge = np.concatenate([img[0], img[-1], img[:, 0], img[:, -1]], axis=0)
+    return np.median(edge, axis=0)
+
+
 def resize_line(img: np.ndarray, height: int = 32, max_width: int | None = None, min_width: int = 8,
-                channels: int = 1, x_scale: float = 1.0) -> np.ndarray:
+                channels: int = 1, x_scale: float = 1.0, pad_y: float = 0.0) -> np.ndarray:
     """Resize a line image to ``height`` px keeping its aspect ratio.
 
     Args:
@@ -46,6 +52,8 @@ def resize_line(img: np.ndarray, height: int = 32, max_width: int | None = None,
         channels: 1 (grayscale) or 3 (BGR, the order of PaddleOCR models).
         x_scale: extra horizontal stretch after scaling to ``height`` (> 1 gives a CTC model more time steps per
             character: a jamo-output model needs up to three per syllable).
+        pad_y: a band of ``pad_y`` × the crop's height in its border colour is added above and below first, so a
+            crop cut tight to the ink looks like one with a small margin.
 
     Returns:
         float32 array (height, W) for 1 channel or (height, W, 3) for 3, values in [0, 1].
@@ -59,6 +67,11 @@ def resize_line(img: np.ndarray, height: int = 32, max_width: int | None = None,
     h, w = gray.shape[:2]
     if h == 0 or w == 0:
         raise ValueError(f"empty line image of shape {img.shape}")
+    if pad_y > 0:
+        p = max(1, int(round(pad_y * h)))
+        fill = [float(v) for v in np.atleast_1d(border_colour(gray))]
+        gray = cv2.copyMakeBorder(gray, p, p, 0, 0, cv2.BORDER_CONSTANT, value=fill)
+        h = gray.shape[0]
     new_w = max(min_width, int(round(w * height / h * x_scale)))
     if max_width is not None:
         new_w = min(new_w, max_width)
@@ -70,7 +83,8 @@ def resize_line(img: np.ndarray, height: int = 32, max_width: int | None = None,
 def pad_batch(lines: Sequence[np.ndarray], multiple: int = 8, min_width: int = 16) -> np.ndarray:
     """Stack resized lines (each (H, W_i) or (H, W_i, C) float in [0, 1]) into a model batch.
 
-    Lines are right-padded with their own last column up to the widest (rounded up to ``multiple``).
+    Lines are right-padded up to the widest (rounded up to ``multiple``) with their own border colour
+    (:func:`border_colour`), not their last column: a crop cut tight to the ink would smear its last stroke.
 
     Returns:
         float32 array (N, C, H, W) normalised to [-1, 1] (C = 1 for 2-D lines).
@@ -83,11 +97,12 @@ def pad_batch(lines: Sequence[np.ndarray], multiple: int = 8, min_width: int = 1
     width = int(np.ceil(width / multiple) * multiple)
     out = np.empty((len(lines), chans, hgt, width), np.float32)
     for i, x in enumerate(lines):
+        fill = np.atleast_1d(border_colour(x)).astype(np.float32)
         x = x[None] if x.ndim == 2 else x.transpose(2, 0, 1)
         w = x.shape[2]
         out[i, :, :, :w] = x
         if w < width:
-            out[i, :, :, w:] = x[:, :, -1:]
+            out[i, :, :, w:] = fill[:, None, None]
     return (out - 0.5) / 0.5
 
 

@@ -75,7 +75,7 @@ class RenderConfig:
     spacing_em: tuple[float, float] = (0.05, 0.8)
     margin_em: tuple[float, float] = (0.0, 0.5)   # crop margin on each side, drawn independently
     loose_margin_prob: float = 0.1     # a margin up to 0.9 em (signboard crops are loose)
-    tight_prob: float = 0.15           # cropped tight to the ink (margins below 0.04 em)
+    tight_prob: float = 0.2            # cropped tight to the ink on all sides (margins below 0.04 em)
     shared_margin_prob: float = 0.45   # one margin (0 to 0.7 em) on all sides, ±0.1 em each
     ink_crop_prob: float = 0.4         # vertical extent from the ink rather than the font's line box
     dark_on_light_prob: float = 0.6    # plain "document" look: dark text on a light background
@@ -284,12 +284,12 @@ class LineRenderer:
             ys, xs = np.array([pad, pad + ascent + descent - 1]), np.array([pad, w - pad - 1])
         x0, x1 = int(xs.min()), int(xs.max()) + 1
         tall = any(c.isdigit() or c.isupper() or "\uac00" <= c <= "\ud7a3" for c in text)
-        if tall and rng.random() < cfg.ink_crop_prob:
+        mode = rng.random()
+        if tall and (mode < cfg.tight_prob or rng.random() < cfg.ink_crop_prob):  # tight crops hug the ink
             y0, y1 = int(ys.min()), int(ys.max()) + 1
         else:
             y0, y1 = min(pad, int(ys.min())), max(pad + ascent + descent, int(ys.max()) + 1)
 
-        mode = rng.random()
         shared = rng.uniform(cfg.margin_em[0], cfg.margin_em[1] + 0.2)  # detectors pad all sides alike
 
         def margin() -> float:
