@@ -57,8 +57,8 @@ def _image_bytes(s: Sample) -> tuple[bytes | None, str | None]:
     else:
         try:
             data = Path(s.image).read_bytes()
-        except OSError as e:
-            return None, f"cannot read image file {s.image} ({e.strerror or e})"
+        except (OSError, ValueError) as e:  # ValueError: a NUL byte in the path
+            return None, f"cannot read image file {s.image!r} ({getattr(e, 'strerror', None) or e})"
     if not s.text.strip():
         return None, "empty label"
     why = validate_image_bytes(data)

@@ -79,6 +79,8 @@ def load_image(src: ImageSource, name: str | None = None) -> np.ndarray:
     else:
         path = Path(src)
         label = name or str(path)
+        if "\0" in str(path):
+            raise ImageLoadError(repr(label), "a NUL byte in the file name")
         if not path.exists():
             raise ImageLoadError(label, "no such file")
         if path.is_dir():
