@@ -45,7 +45,9 @@ def _to_rgb(img: Image.Image) -> np.ndarray:
         img = img.convert("RGBA")
         bg = Image.new("RGBA", img.size, (255, 255, 255, 255))
         img = Image.alpha_composite(bg, img)
-    return np.asarray(img.convert("RGB"), dtype=np.uint8).copy()
+    if mode != "RGB":
+        img = img.convert("RGB")
+    return np.array(img, dtype=np.uint8)  # one writable copy of the pixels
 
 
 def load_image(src: ImageSource, name: str | None = None) -> np.ndarray:
@@ -96,7 +98,7 @@ def load_image(src: ImageSource, name: str | None = None) -> np.ndarray:
             img.load()
             if img.width == 0 or img.height == 0:
                 raise ImageLoadError(label, "image has zero width or height")
-            img = ImageOps.exif_transpose(img)
+            ImageOps.exif_transpose(img, in_place=True)  # no copy of an upright image
             return _to_rgb(img)
     except Image.DecompressionBombError as e:
         raise ImageLoadError(label, f"image is too large (Pillow decompression-bomb guard: {e})") from e
