@@ -173,3 +173,17 @@ def test_bgr_arrays_and_device_errors():
     if "CUDAExecutionProvider" not in ort.get_available_providers():
         with pytest.raises(ModelLoadError, match="onnxruntime-gpu"):
             Reader(device="cuda")
+
+
+def test_resume_skips_what_is_done(tmp_path):
+    img = tmp_path / "a.png"
+    Image.open(SAMPLES / "sample_ko.png").save(img)
+    Image.open(SAMPLES / "sample_ko.png").save(tmp_path / "b.png")
+    out = tmp_path / "out.jsonl"
+    assert korocr_cli("read", "--format", "jsonl", "-o", out, img).returncode == 0
+    with open(out, "a", encoding="utf-8") as fh:
+        fh.write('{"image": "torn')  # an interrupted run's last line
+    r = korocr_cli("read", "--format", "jsonl", "-o", out, "--resume", img, tmp_path / "b.png")
+    assert r.returncode == 0 and "1 of 2 image(s) already" in r.stderr
+    images = [json.loads(x)["image"] for x in out.read_text(encoding="utf-8").splitlines() if x.endswith("}")]
+    assert sorted(Path(i).name for i in images) == ["a.png", "b.png"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,14 @@ def run(args: argparse.Namespace) -> int:
     for why in problems:
         err(why)
     failed = len(problems)
+    if args.resume:
+        if args.format != "jsonl" or not args.output:
+            err("--resume needs --format jsonl and -o FILE (the images already in FILE are skipped)")
+            return 2
+        done = _done_images(Path(args.output))
+        keep = [i for i, n in enumerate(names) if n not in done]
+        err(f"--resume: {len(names) - len(keep)} of {len(names)} image(s) already in {args.output}")
+        sources, names = [sources[i] for i in keep], [names[i] for i in keep]
     reader = Reader(args.rec_model, det_model=args.detect_model, threads=args.threads, batch_size=args.batch_size,
                     max_side=args.max_side, rec_options=rec_options, min_confidence=args.min_confidence,
                     rotate=args.rotate if args.rotate == "auto" else int(args.rotate), device=args.device)
@@ -35,8 +44,19 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "pdf" and not args.output:
         err("--format pdf needs -o/--output FILE.pdf")
         return 2
-    sink = open(args.output, "w", encoding="utf-8") if args.output and args.format != "pdf" else None
-    for result in reader.read_many(sources, line=args.line or args.vertical, vertical=args.vertical, names=names):
+    sink = (open(args.output, "a" if args.resume else "w", encoding="utf-8")
+            if args.output and args.format != "pdf" else None)
+    if args.resume and sink is not None and sink.tell() > 0:
+        with open(args.output, "rb") as fh:
+            fh.seek(-1, 2)
+            if fh.read(1) != b"\n":  # a torn last line: start on a new one
+                sink.write("\n")
+    results = reader.read_many(sources, line=args.line or args.vertical, vertical=args.vertical, names=names)
+    if args.progress:
+        from tqdm import tqdm
+
+        results = tqdm(results, total=len(names), unit="image", file=sys.stderr)
+    for result in results:
         if isinstance(result, ImageLoadError):
             err(str(result))
             failed += 1
@@ -78,6 +98,20 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _done_images(path: Path) -> set[str]:
+    """Image names already in a JSON-lines output (a torn last line from an interrupted run is ignored)."""
+    import json
+
+    done: set[str] = set()
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                done.add(json.loads(line)["image"])
+            except (ValueError, KeyError, TypeError):
+                continue
+    return done
+
+
 def add(sub) -> None:
     p = sub.add_parser("read", help="read text from images", description=(
         "Read Korean/Latin text from images. By default each image may hold many lines: a text detector finds "
@@ -95,6 +129,9 @@ def add(sub) -> None:
                         "pdf: the images with "
                         "an invisible, searchable text layer (needs -o and korocr[pdf])")
     p.add_argument("-o", "--output", help="write the output to this file instead of stdout (required for pdf)")
+    p.add_argument("--resume", action="store_true",
+                   help="with --format jsonl -o FILE: skip the images already in FILE and append the others")
+    p.add_argument("--progress", action="store_true", help="a progress bar on stderr")
     p.add_argument("--visualize", metavar="OUT.png",
                    help="draw boxes and recognised text on the image (several images: OUT_0.png, OUT_1.png, ...)")
     p.add_argument("--vertical", action="store_true",
