@@ -106,17 +106,19 @@ class Reader:
             images: any iterable of paths, bytes, PIL images or arrays (RGB order, see :func:`load_image`).
             names: the images' names in the results (default: their paths, or ``<image i>``).
 
-        With ``line=True`` the lines of all readable images are recognised together in batches.
+        With ``line=True`` the lines of all readable images are recognised together in batches; otherwise the
+        images are taken from the iterable one at a time (a generator is never held in memory whole).
         """
-        images = list(images)
-        labels = list(names) if names is not None else [_label(src, i) for i, src in enumerate(images)]
         if not line:
-            for src, label in zip(images, labels):
+            for i, src in enumerate(images):
+                label = names[i] if names is not None else _label(src, i)
                 try:
                     yield self.read(src, name=label)
                 except ImageLoadError as e:
                     yield e
             return
+        images = list(images)
+        labels = list(names) if names is not None else [_label(src, i) for i, src in enumerate(images)]
         loaded: list[np.ndarray | ImageLoadError] = []
         for src, label in zip(images, labels):
             try:

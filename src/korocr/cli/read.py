@@ -51,7 +51,24 @@ def run(args: argparse.Namespace) -> int:
             fh.seek(-1, 2)
             if fh.read(1) != b"\n":  # a torn last line: start on a new one
                 sink.write("\n")
-    results = reader.read_many(sources, line=args.line or args.vertical, vertical=args.vertical, names=names)
+    loaded: dict[str, np.ndarray] = {}  # --visualize / pdf: each image is decoded once, here
+
+    def once(items):
+        from ..io.image import ImageLoadError as _Err, load_image
+
+        for src, name in zip(items, names):
+            try:
+                arr = load_image(src, name=name)
+            except _Err:
+                yield src  # the reader reports it
+                continue
+            loaded.clear()
+            loaded[name] = arr
+            yield arr
+
+    keep = (args.visualize or args.format == "pdf") and not (args.line or args.vertical)
+    results = reader.read_many(once(sources) if keep else sources, line=args.line or args.vertical,
+                               vertical=args.vertical, names=names)
     if args.progress:
         from tqdm import tqdm
 
@@ -64,7 +81,9 @@ def run(args: argparse.Namespace) -> int:
         if args.visualize or args.format == "pdf":
             from ..io.image import load_image
 
-            img = load_image(sources[names.index(result.image)], name=result.image)
+            img = loaded.get(result.image)
+            if img is None:  # line mode reads all images together
+                img = load_image(sources[names.index(result.image)], name=result.image)
             if args.format == "pdf":
                 pdf_pages.append((np.rot90(img, k=result.rotation // 90) if result.rotation else img, result))
         if args.visualize:
