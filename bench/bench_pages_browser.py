@@ -265,14 +265,14 @@ def tesseract_page(path: Path) -> tuple[str, list[tuple[int, int, int, int]], fl
     return text, boxes, dt
 
 
-def evaluate(out: Path, rec_model: str) -> dict:
+def evaluate(out: Path, rec_model: str, det_model: str = "default", tesseract: bool = True) -> dict:
     from korocr.evaluation.detection import DetectionCounts, match_boxes
     from korocr.evaluation.metrics import CERAccumulator
     from korocr.io.image import load_image
     from korocr.reader import Reader
 
     index = json.loads((out / "pages.json").read_text(encoding="utf-8"))
-    reader = Reader(rec_model, threads=2)
+    reader = Reader(rec_model, det_model=det_model, threads=2)
     res: dict = {}
     for item in index:
         img = load_image(out / item["image"])
@@ -282,8 +282,11 @@ def evaluate(out: Path, rec_model: str) -> dict:
         page = reader.read(img, name=item["image"])
         dt_k = time.perf_counter() - t
         regions = [r.box for r in reader.detector.detect(img)]
-        t_text, t_boxes, dt_t = tesseract_page(out / item["image"])
-        for eng, text, boxes, dt in (("korocr", page.text, regions, dt_k), ("tesseract psm3", t_text, t_boxes, dt_t)):
+        engines = [("korocr", page.text, regions, dt_k)]
+        if tesseract:
+            t_text, t_boxes, dt_t = tesseract_page(out / item["image"])
+            engines.append(("tesseract psm3", t_text, t_boxes, dt_t))
+        for eng, text, boxes, dt in engines:
             r = res.setdefault(item["kind"], {}).setdefault(eng, {"cer": CERAccumulator(), "det": DetectionCounts(),
                                                                    "empty": 0, "s": 0.0, "n": 0})
             r["cer"].update(text, ref)
@@ -320,15 +323,18 @@ def main() -> None:
     ap.add_argument("--pages-per-kind", type=int, default=6)
     ap.add_argument("--rec-model", default="default")
     ap.add_argument("--rerender", action="store_true")
+    ap.add_argument("--det-model", default="default")
+    ap.add_argument("--no-tesseract", action="store_true")
+    ap.add_argument("--results", default="results")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.rerender or not (out / "pages.json").exists():
         build(out, args.font_dir, args.pages_per_kind)
-    table = evaluate(out, args.rec_model)
-    (out / "results.json").write_text(json.dumps(table, indent=1))
+    table = evaluate(out, args.rec_model, args.det_model, not args.no_tesseract)
+    (out / f"{args.results}.json").write_text(json.dumps(table, indent=1))
     md = to_markdown(table)
-    (out / "results.md").write_text(md)
+    (out / f"{args.results}.md").write_text(md)
     print(md)
 
 

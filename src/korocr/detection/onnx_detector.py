@@ -64,6 +64,9 @@ class OnnxDetector:
         given = dict(bin_thresh=bin_thresh, box_thresh=box_thresh, unclip_ratio=unclip_ratio)
         defaults = dict(bin_thresh=0.3, box_thresh=0.5, unclip_ratio=None)
         self.params = {k: (calibrated.get(k, defaults[k]) if v == "auto" else v) for k, v in given.items()}
+        # margin the reader adds around a region, as a fraction of its height: the model's own when it says
+        # (boxes that are already unclipped generously need none), else the class default
+        self.crop_pad = float(calibrated.get("crop_pad", type(self).crop_pad))
 
     def probability_map(self, img: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
         """(prob (h, w) at the analysis scale, (sx, sy) factors back to input px)."""
