@@ -38,13 +38,15 @@ import json
 import os
 import random
 import re
-import subprocess
+import sys
 import tempfile
 import time
 from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 HELD_OUT = ["IBMPlexSansKR*", "GowunBatang*", "GowunDodum*", "SongMyung*", "Sunflower*", "Orbit*", "D2Coding*",
             "UnDotum*", "UnGraphic*", "NanumSquareRound*", "NanumBarunpen*"]
@@ -403,20 +405,10 @@ def read_set(d: Path) -> list[tuple[Path, str, str, int, str]]:
 
 
 def tesseract(paths: list[Path], psm: int, lang: str) -> tuple[list[str], float]:
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as fh:
-        fh.write("\n".join(str(p.resolve()) for p in paths) + "\n")
-        lst = fh.name
-    env = dict(os.environ, OMP_THREAD_LIMIT="1")
-    t = time.perf_counter()
-    out = subprocess.run(["tesseract", lst, "stdout", "-l", lang, "--psm", str(psm)], capture_output=True,
-                         env=env, check=False).stdout.decode("utf-8", "replace")
-    dt = time.perf_counter() - t
-    os.unlink(lst)
-    pages = [" ".join(p.split()) for p in out.split("\f")[: len(paths)]]
-    pages += [""] * (len(paths) - len(pages))
-    if psm == 5:
-        pages = ["".join(p.split()) for p in pages]
-    return pages, dt
+    """One tesseract process over all crops (bench_read's runner): texts and seconds."""
+    from bench_read import tesseract_lines
+
+    return tesseract_lines(paths, psm, lang)
 
 
 def korocr_reader(model: str):
