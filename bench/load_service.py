@@ -101,7 +101,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(10)
-    print(f"\n| input | clients | requests/s (200) | p50 ms | p95 ms | statuses | server peak RSS MB |\n"
+    print("\n| input | clients | requests/s (200) | p50 ms | p95 ms | statuses | server peak RSS MB |\n"
           "|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['kind']} | {r['clients']} | {r['ok_per_s']} | {r['p50_ms']} | {r['p95_ms']} | "
