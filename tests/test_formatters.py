@@ -95,3 +95,14 @@ def test_alto_is_valid_xml_with_strings_and_positions():
     assert [s.get("CONTENT") for s in strings] == ["서울", "가는", "길", "Seoul"]
     assert strings[0].get("HPOS") == "10" and strings[0].get("WIDTH") == "16" and float(strings[0].get("WC")) == 0.9
     assert root.find(".//a:Page", ns).get("WIDTH") == "300" and len(root.findall(".//a:TextLine", ns)) == 2
+
+
+def test_several_pages_make_one_hocr_document():
+    doc = format_page(_page(), "hocr")
+    from korocr.formatters import format_hocr
+
+    two = format_hocr([_page(), _page()])
+    root = ET.fromstring(two.encode("utf-8"))
+    pages = root.findall(".//{http://www.w3.org/1999/xhtml}div[@class='ocr_page']")
+    assert len(pages) == 2 and [p.get("id") for p in pages] == ["page_1", "page_2"]
+    assert two.count("<html") == 1 and doc.count("<html") == 1

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from html import escape
+from typing import Sequence
 
 from .io.elements import Page
 
@@ -69,40 +70,45 @@ def format_tsv(page: Page, page_num: int = 1, header: bool = True) -> str:
     return "\n".join("\t".join(str(c) for c in r) for r in rows)
 
 
-def format_hocr(page: Page) -> str:
-    """An hOCR (XHTML) document for the page."""
-    w, h = page.size
+def format_hocr(page: Page | Sequence[Page]) -> str:
+    """One hOCR (XHTML) document for a page, or for several (one ``ocr_page`` each, as Tesseract writes a
+    multi-page input)."""
+    pages = [page] if isinstance(page, Page) else list(page)
 
     def bbox(b):
         return f"bbox {b[0]} {b[1]} {b[2]} {b[3]}"
 
+    title = pages[0].image if len(pages) == 1 else f"{len(pages)} pages"
     out = ['<?xml version="1.0" encoding="UTF-8"?>',
            '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
            '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">',
            '<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="ko" lang="ko">',
-           "<head>", f"<title>{escape(page.image)}</title>",
+           "<head>", f"<title>{escape(title)}</title>",
            '<meta http-equiv="Content-Type" content="text/html;charset=utf-8"/>',
            '<meta name="ocr-system" content="korocr"/>',
            '<meta name="ocr-capabilities" content="ocr_page ocr_carea ocr_par ocr_line ocrx_word ocrp_wconf"/>',
-           "</head>", "<body>",
-           f'<div class="ocr_page" id="page_1" title="image {escape(json.dumps(page.image), quote=True)}; '
-           f'bbox 0 0 {w} {h}; ppageno 0">']
-    wid = lid = 0
-    for bi, members in enumerate(page.block_line_indices(), 1):
-        area = _bbox_union(page.lines[i].box for i in members)
-        out.append(f'<div class="ocr_carea" id="block_1_{bi}" title="{bbox(area)}">')
-        out.append(f'<p class="ocr_par" id="par_1_{bi}" lang="kor" title="{bbox(area)}">')
-        for k in members:
-            line = page.lines[k]
-            lid += 1
-            out.append(f'<span class="ocr_line" id="line_1_{lid}" title="{bbox(line.box)}">')
-            for word in line.words:
-                wid += 1
-                out.append(f'<span class="ocrx_word" id="word_1_{wid}" title="{bbox(word.box)}; '
-                           f'x_wconf {int(round(word.confidence * 100))}">{escape(word.text)}</span>')
-            out.append("</span>")
-        out += ["</p>", "</div>"]
-    out += ["</div>", "</body>", "</html>"]
+           "</head>", "<body>"]
+    for pn, pg in enumerate(pages, 1):
+        w, h = pg.size
+        out.append(f'<div class="ocr_page" id="page_{pn}" title="image {escape(json.dumps(pg.image), quote=True)}; '
+                   f'bbox 0 0 {w} {h}; ppageno {pn - 1}">')
+        wid = lid = 0
+        for bi, members in enumerate(pg.block_line_indices(), 1):
+            area = _bbox_union(pg.lines[i].box for i in members)
+            out.append(f'<div class="ocr_carea" id="block_{pn}_{bi}" title="{bbox(area)}">')
+            out.append(f'<p class="ocr_par" id="par_{pn}_{bi}" lang="kor" title="{bbox(area)}">')
+            for k in members:
+                line = pg.lines[k]
+                lid += 1
+                out.append(f'<span class="ocr_line" id="line_{pn}_{lid}" title="{bbox(line.box)}">')
+                for word in line.words:
+                    wid += 1
+                    out.append(f'<span class="ocrx_word" id="word_{pn}_{wid}" title="{bbox(word.box)}; '
+                               f'x_wconf {int(round(word.confidence * 100))}">{escape(word.text)}</span>')
+                out.append("</span>")
+            out += ["</p>", "</div>"]
+        out.append("</div>")
+    out += ["</body>", "</html>"]
     return "\n".join(out)
 
 

@@ -12,7 +12,7 @@ from .common import add_threads, err
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..formatters import format_page
+    from ..formatters import format_hocr, format_page
     from ..io.image import ImageLoadError
     from ..reader import Reader
 
@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
     printed_header = False
     shown = 0
     pdf_pages: list = []  # --format pdf: (image, page) pairs, written at the end
+    hocr_pages: list = []  # several pages in hOCR: one document at the end
     if args.format == "pdf" and not args.output:
         err("--format pdf needs -o/--output FILE.pdf")
         return 2
@@ -96,7 +97,9 @@ def run(args: argparse.Namespace) -> int:
         shown += 1
         if not result.lines and not (args.line or args.vertical):
             err(f"{result.image}: no text found (one line or word? try --line; a turned page? --rotate auto)")
-        if args.format == "pdf":
+        if args.format == "hocr" and multi:
+            hocr_pages.append(result)
+        if args.format == "pdf" or (args.format == "hocr" and multi):
             continue
         out = format_page(result, args.format, page_num=shown)
         if args.format == "tsv" and printed_header:
@@ -105,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
         if args.format == "text" and multi:
             print(f"==> {result.image} <==")
         print(out, flush=True, file=sink)
+    if hocr_pages and args.format == "hocr":
+        print(format_hocr(hocr_pages), file=sink)
     if sink is not None:
         sink.close()
     if pdf_pages:
