@@ -23,10 +23,10 @@ from pathlib import Path
 from .errors import MissingModelError, ModelLoadError
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
-DEFAULT_REC_MODEL = WEIGHTS_DIR / "korocr-rec-crnn.onnx"
+DEFAULT_REC_MODEL = WEIGHTS_DIR / "korocr-rec-ppocr-jamo.onnx"
 DEFAULT_DET_MODEL = WEIGHTS_DIR / "korocr-det-dbnet.onnx"
 TRAINING_STATE = Path(__file__).resolve().parents[2] / "training_state"  # in a source checkout only
-RESUME_WEIGHTS = {"rec": TRAINING_STATE / "rec-crnn.fp16.pt", "det": TRAINING_STATE / "detector-dbnet.fp16.pt"}
+RESUME_WEIGHTS = {"rec": TRAINING_STATE / "rec-ppocr-jamo.fp16.pt", "det": TRAINING_STATE / "detector-dbnet.fp16.pt"}
 
 
 @dataclass(frozen=True)
