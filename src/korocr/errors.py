@@ -21,9 +21,8 @@ class MissingDependencyError(KorocrError, ModuleNotFoundError):
 
     @classmethod
     def for_module(cls, module: str, extra: str, what: str) -> "MissingDependencyError":
-        return cls(f"{what} needs {module!r}, which is not installed: "
-                   f"pip install torch==2.13.0 'korocr[{extra}]'" if extra == "train" else
-                   f"{what} needs {module!r}, which is not installed: pip install 'korocr[{extra}]'")
+        torch = "torch==2.13.0 " if extra == "train" else ""  # the CPU wheel first, not a CUDA build
+        return cls(f"{what} needs {module!r}, which is not installed: pip install {torch}'korocr[{extra}]'")
 
 
 def require(module: str, extra: str, what: str):

@@ -41,7 +41,7 @@ def border_colour(img: np.ndarray) -> np.ndarray:
 
 
 def resize_line(img: np.ndarray, height: int = 32, max_width: int | None = None, min_width: int = 8,
-                channels: int = 1, x_scale: float = 1.0, pad_y: float = 0.0) -> np.ndarray:
+                channels: int = 1, x_scale: float = 1.0) -> np.ndarray:
     """Resize a line image to ``height`` px keeping its aspect ratio.
 
     Args:
@@ -52,8 +52,6 @@ def resize_line(img: np.ndarray, height: int = 32, max_width: int | None = None,
         channels: 1 (grayscale) or 3 (BGR, the order of PaddleOCR models).
         x_scale: extra horizontal stretch after scaling to ``height`` (> 1 gives a CTC model more time steps per
             character: a jamo-output model needs up to three per syllable).
-        pad_y: a band of ``pad_y`` × the crop's height in its border colour is added above and below first, so a
-            crop cut tight to the ink looks like one with a small margin.
 
     Returns:
         float32 array (height, W) for 1 channel or (height, W, 3) for 3, values in [0, 1].
@@ -67,11 +65,6 @@ def resize_line(img: np.ndarray, height: int = 32, max_width: int | None = None,
     h, w = gray.shape[:2]
     if h == 0 or w == 0:
         raise ValueError(f"empty line image of shape {img.shape}")
-    if pad_y > 0:
-        p = max(1, int(round(pad_y * h)))
-        fill = [float(v) for v in np.atleast_1d(border_colour(gray))]
-        gray = cv2.copyMakeBorder(gray, p, p, 0, 0, cv2.BORDER_CONSTANT, value=fill)
-        h = gray.shape[0]
     new_w = max(min_width, int(round(w * height / h * x_scale)))
     if max_width is not None:
         new_w = min(new_w, max_width)

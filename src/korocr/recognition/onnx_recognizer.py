@@ -66,7 +66,6 @@ class OnnxRecognizer:
         self.height = int(self.config.get("img_height", 32))
         self.channels = int(self.config.get("in_channels", 1))  # 3: BGR (PP-OCR-based models)
         self.x_scale = float(self.config.get("x_scale", 1.0))
-        self.pad_y = float(self.config.get("pad_y", 0.0))
         self.batch_size = batch_size
         self.max_width, self.chunk_overlap = max_width, chunk_overlap
         if not 0 < chunk_overlap < max_width:
@@ -104,7 +103,7 @@ class OnnxRecognizer:
         """
         if not lines:
             return []
-        prepared = [resize_line(x, self.height, channels=self.channels, x_scale=self.x_scale, pad_y=self.pad_y)
+        prepared = [resize_line(x, self.height, channels=self.channels, x_scale=self.x_scale)
                     for x in lines]
         results: list[Decoded | None] = [None] * len(lines)
         for i, p in enumerate(prepared):

@@ -26,7 +26,6 @@ class PPOCRConfig:
         channel_order: ``"bgr"``.
         x_scale: lines are stretched horizontally by this factor after scaling to ``img_height`` (more CTC time
             steps per character; the backbone's stride is 8 px).
-        pad_y: at inference, a band of this fraction of the crop height is added above and below (0: none).
     """
 
     num_classes: int
@@ -35,7 +34,6 @@ class PPOCRConfig:
     in_channels: int = 3
     channel_order: str = "bgr"
     x_scale: float = 1.0
-    pad_y: float = 0.0
     arch: str = "ppocr"
 
     @property
