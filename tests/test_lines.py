@@ -40,3 +40,18 @@ def test_reading_order_rows_then_columns():
     left = LineBox(10, 12, 300, 42)
     below = LineBox(10, 60, 300, 90)
     assert order_lines([below, right, left]) == [left, right, below]
+
+
+def test_word_spacing_moves_words_not_letters(korean_font):
+    from korocr.synth.render import _load_font, _pieces
+
+    f = _load_font(korean_font.spec.path, korean_font.spec.index, 32)
+    text = "한국어 글자 OCR"
+    assert _pieces(text, 0, 0, f.getlength) == [(text, 0.0), ("", f.getlength(text))]
+    narrow, wide = _pieces(text, 0, -5, f.getlength), _pieces(text, 0, 12, f.getlength)
+    assert [r for r, _ in narrow[:-1]] == ["한국어", "글자", "OCR"]
+    assert wide[-1][1] - narrow[-1][1] == 2 * 17  # two spaces, 17 px apart each
+    assert narrow[1][1] == f.getlength("한국어") + f.getlength(" ") - 5
+    letters = _pieces(text, 4, 6, f.getlength)  # letter spacing: one run per character, spaces not drawn
+    assert "".join(r for r, _ in letters[:-1]) == text.replace(" ", "")
+    assert all(b[1] > a[1] for a, b in zip(letters[:-2], letters[1:-1]))

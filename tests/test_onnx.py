@@ -75,3 +75,13 @@ def test_long_lines_are_read_in_chunks_not_squeezed(tmp_path):
     assert chunked.step_px == pytest.approx(whole.step_px, rel=0.01)
     squeezed = OnnxRecognizer(path, max_width=4096).recognize([line[:, ::6]])[0]
     assert squeezed.text != whole.text  # what squeezing to 500 px would have read instead
+
+
+def test_batches_hold_lines_of_similar_width(tiny_onnx):
+    rec = OnnxRecognizer(tiny_onnx, batch_size=3, pad_tolerance=0.1)
+    widths = [100, 105, 110, 111, 300, 320, 2000]
+    assert rec._batches(list(range(7)), widths) == [[0, 1, 2], [3], [4, 5], [6]]
+    wide = OnnxRecognizer(tiny_onnx, batch_size=32, pad_tolerance=100)
+    assert wide._batches(list(range(7)), widths) == [list(range(7))]
+    with pytest.raises(ValueError):
+        OnnxRecognizer(tiny_onnx, pad_tolerance=-1)

@@ -93,3 +93,36 @@ def test_converted_backbone_matches_onnxruntime_and_trains():
     big_buffers = [n for n, b in net.named_buffers() if b.is_floating_point() and b.numel() > 1
                    and "running_" not in n]
     assert big_buffers == [] and sum(p.numel() for p in net.parameters()) > 400_000
+
+
+def _one_hot_frames(cs_chars, seq, runner_up=None):
+    """(T, C) posteriors: each item of ``seq`` (a char or None for blank) peaks on its own frame; ``runner_up``
+    maps a frame index to a second-best char (or None = blank) at 0.3."""
+    probs = np.full((len(seq), len(cs_chars) + 1), 1e-4, np.float32)
+    for t, c in enumerate(seq):
+        probs[t, 0 if c is None else cs_chars.index(c) + 1] = 0.6
+        if runner_up and t in runner_up:
+            r = runner_up[t]
+            probs[t, 0 if r is None else cs_chars.index(r) + 1] = 0.3
+    return probs
+
+
+def test_orphan_jamo_becomes_the_best_non_jamo_reading_or_goes():
+    from korocr.recognition.decoding import repair_orphan_jamo
+
+    cs = Charset.default_jamo()
+    vowel_i, final_ss = "\u1175", "\u11bb"  # ㅣ as a medial, ㅆ as a final
+    # "Alt" read as A + ㅣ + t, with "l" second best at the ㅣ frame; a valid 한 stays; a stray final after a
+    # complete syllable (값 + ㅆ) is dropped because the blank is its runner-up
+    han = list(unicodedata.normalize("NFD", "한"))
+    gap = list(unicodedata.normalize("NFD", "값"))
+    seq = ["A", None, vowel_i, None, "t", None] + han + [None] + gap + [final_ss]
+    probs = _one_hot_frames(cs.chars, seq, runner_up={2: "l", len(seq) - 1: None})
+    d = ctc_greedy_decode(probs[None], cs.chars)[0]
+    assert vowel_i in d.text
+    fixed = compose_jamo(repair_orphan_jamo(d, probs, cs.chars))
+    assert fixed.text == "Alt한값"
+    assert len(fixed.char_confidences) == len(fixed.spans) == len(fixed.text)
+    # nothing to repair: the same object comes back
+    ok = ctc_greedy_decode(_one_hot_frames(cs.chars, han)[None], cs.chars)[0]
+    assert repair_orphan_jamo(ok, _one_hot_frames(cs.chars, han), cs.chars).text == ok.text

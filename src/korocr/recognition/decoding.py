@@ -58,6 +58,64 @@ def ctc_greedy_decode(probs: np.ndarray, chars: list[str], lengths: np.ndarray |
     return out
 
 
+def _is_initial(c: str) -> bool:
+    return "\u1100" <= c <= "\u1112"
+
+
+def _is_medial(c: str) -> bool:
+    return "\u1161" <= c <= "\u1175"
+
+
+def _is_final(c: str) -> bool:
+    return "\u11a8" <= c <= "\u11c2"
+
+
+def _syllable_end(text: str, i: int) -> int:
+    """End (exclusive) of the syllable starting at ``text[i]``: initial + medial (+ final), else ``i + 1``."""
+    n, j = len(text), i + 1
+    if _is_initial(text[i]) and j < n and _is_medial(text[j]):
+        j += 1
+        if j < n and _is_final(text[j]):
+            j += 1
+    return j
+
+
+def repair_orphan_jamo(d: Decoded, probs: np.ndarray, chars: list[str]) -> Decoded:
+    """Replace conjoining jamo that cannot form a syllable (a vowel with no initial before it, a final after no
+    vowel, an initial with no vowel after it) by the best non-jamo reading of the same time steps, or drop them
+    when the blank is more probable there. A jamo-output CTC model reads a Latin ``l`` as the vowel ``ㅣ`` or ``J``
+    as ``ㄱ``; such a lone jamo is never what a line says.
+
+    Args:
+        d: a greedy decoding over conjoining jamo (not yet composed), with its ``spans``.
+        probs: (T, C) the posteriors it was decoded from, class 0 = blank, class i = ``chars[i - 1]``.
+        chars: the charset.
+    """
+    text = d.text
+    if not d.spans or not any("\u1100" <= c <= "\u11ff" for c in text):
+        return d
+    allowed = np.array([True] + [not ("\u1100" <= c <= "\u11ff") for c in chars])
+    out_t, out_c, out_s = [], [], []
+    i = 0
+    while i < len(text):
+        j = _syllable_end(text, i)
+        if j == i + 1 and "\u1100" <= text[i] <= "\u11ff":  # an orphan jamo
+            a, b = d.spans[i]
+            scores = np.where(allowed, probs[a:b].max(0), -1.0)
+            k = int(scores.argmax())
+            if k != 0:
+                out_t.append(chars[k - 1])
+                out_c.append(float(scores[k]))
+                out_s.append((a, b))
+        else:
+            out_t += text[i:j]
+            out_c += d.char_confidences[i:j]
+            out_s += d.spans[i:j]
+        i = j
+    conf = float(np.mean(out_c)) if out_c else d.confidence
+    return Decoded("".join(out_t), conf, out_c, out_s, d.step_px)
+
+
 def compose_jamo(d: Decoded) -> Decoded:
     """Compose a decoding over conjoining jamo into NFC syllables, keeping one confidence (the lowest of its jamo)
     and one time-step span (from its first to its last jamo) per output character.
@@ -74,11 +132,7 @@ def compose_jamo(d: Decoded) -> Decoded:
     out_t, out_c, out_s = [], [], []
     i, n = 0, len(text)
     while i < n:
-        j = i + 1
-        if "\u1100" <= text[i] <= "\u1112" and j < n and "\u1161" <= text[j] <= "\u1175":
-            j += 1
-            if j < n and "\u11a8" <= text[j] <= "\u11c2":
-                j += 1
+        j = _syllable_end(text, i)
         out_t.append(unicodedata.normalize("NFC", text[i:j]))
         if confs:
             out_c.append(min(confs[i:j]))

@@ -70,9 +70,11 @@ def make_background(rng: random.Random, w: int, h: int, base: tuple[int, int, in
 class RenderConfig:
     """Ranges for the random choices of :class:`LineRenderer` (sizes in px, margins in units of the font size)."""
 
-    font_size: tuple[int, int] = (22, 56)
+    font_size: tuple[int, int] = (14, 56)
     spacing_prob: float = 0.3          # probability of extra letter spacing
     spacing_em: tuple[float, float] = (0.05, 0.8)
+    word_spacing_prob: float = 0.3     # probability of a changed word space (fonts' spaces run from 0.2 to 0.5 em)
+    word_spacing_em: tuple[float, float] = (-0.2, 0.6)  # added to each space's advance; kept >= 0.15 em in all
     margin_em: tuple[float, float] = (0.0, 0.5)   # crop margin on each side, drawn independently
     loose_margin_prob: float = 0.1     # a margin up to 0.9 em (signboard crops are loose)
     tight_prob: float = 0.2            # cropped tight to the ink on all sides (margins below 0.04 em)
@@ -100,25 +102,45 @@ def _skia_typeface(path: str, index: int):
     return skia.Typeface.MakeFromFile(path, index)
 
 
+def _pieces(text: str, spacing: int, word_spacing: int, measure) -> list[tuple[str, float]]:
+    """Split ``text`` into runs drawn at their own x offsets (px from the origin): one run per character with
+    letter ``spacing``, otherwise one per word; each space advances by its own width plus ``word_spacing``.
+    ``measure(s)`` is the advance of ``s`` in px. Returns (run, x) pairs and, last, ("", total width)."""
+    out, x = [], 0.0
+    if spacing:
+        for ch in text:
+            if ch == " ":
+                x += measure(ch) + spacing + word_spacing
+            else:
+                out.append((ch, x))
+                x += measure(ch) + spacing
+        return out + [("", x - spacing)]
+    if not word_spacing:
+        return [(text, 0.0), ("", measure(text))]
+    for k, word in enumerate(text.split(" ")):
+        if k:
+            x += measure(" ") + word_spacing
+        if word:
+            out.append((word, x))
+            x += measure(word)
+    return out + [("", x)]
+
+
 def _mask_pil(text: str, font: Font, size: int, spacing: int, canvas: tuple[int, int], origin: tuple[int, int],
-              aliased: bool, stroke: int = 0) -> np.ndarray:
+              aliased: bool, stroke: int = 0, word_spacing: int = 0) -> np.ndarray:
     pil_font = _load_font(font.spec.path, font.spec.index, size)
     img = Image.new("L", canvas, 0)
     draw = ImageDraw.Draw(img)
     if aliased:
         draw.fontmode = "1"
     x, y = origin
-    if spacing:
-        for ch in text:
-            draw.text((x, y), ch, font=pil_font, fill=255, anchor="ls", stroke_width=stroke, stroke_fill=255)
-            x += pil_font.getlength(ch) + spacing
-    else:
-        draw.text((x, y), text, font=pil_font, fill=255, anchor="ls", stroke_width=stroke, stroke_fill=255)
+    for run, dx in _pieces(text, spacing, word_spacing, pil_font.getlength)[:-1]:
+        draw.text((x + dx, y), run, font=pil_font, fill=255, anchor="ls", stroke_width=stroke, stroke_fill=255)
     return np.asarray(img, np.float32) / 255.0
 
 
 def _mask_skia(text: str, font: Font, size: int, spacing: int, canvas: tuple[int, int], origin: tuple[int, int],
-               aliased: bool, rng: random.Random) -> np.ndarray:
+               aliased: bool, rng: random.Random, word_spacing: int = 0) -> np.ndarray:
     """Text coverage drawn by Skia (Chrome's rasteriser) with random hinting, edging and sub-pixel positioning."""
     import skia
 
@@ -135,12 +157,8 @@ def _mask_skia(text: str, font: Font, size: int, spacing: int, canvas: tuple[int
         c.clear(skia.ColorBLACK)
         paint = skia.Paint(Color=skia.ColorWHITE, AntiAlias=not aliased)
         x, y = float(origin[0]) + rng.random(), float(origin[1])
-        if spacing:
-            for ch in text:
-                c.drawString(ch, x, y, sk_font, paint)
-                x += sk_font.measureText(ch) + spacing
-        else:
-            c.drawString(text, x, y, sk_font, paint)
+        for run, dx in _pieces(text, spacing, word_spacing, sk_font.measureText)[:-1]:
+            c.drawString(run, x + dx, y, sk_font, paint)
     arr = surface.makeImageSnapshot().toarray()
     return arr[..., :3].astype(np.float32).mean(-1) / 255.0
 
@@ -226,24 +244,26 @@ class LineRenderer:
         scale = size / draw_size
         pil_font = _load_font(font.spec.path, font.spec.index, draw_size)
         spacing = int(draw_size * rng.uniform(*cfg.spacing_em)) if rng.random() < cfg.spacing_prob else 0
+        word_spacing = 0
+        if " " in text and rng.random() < cfg.word_spacing_prob:
+            space = pil_font.getlength(" ")
+            word_spacing = int(round(max(space + draw_size * rng.uniform(*cfg.word_spacing_em), 0.15 * draw_size)
+                                     - space))
         ascent, descent = pil_font.getmetrics()
-        if spacing:
-            text_w = int(sum(pil_font.getlength(ch) for ch in text) + spacing * (len(text) - 1))
-        else:
-            text_w = int(pil_font.getlength(text))
-        text_w = max(text_w, 1)
+        text_w = max(int(np.ceil(_pieces(text, spacing, word_spacing, pil_font.getlength)[-1][1])), 1)
         pad = draw_size + 4
         canvas = (text_w + 2 * pad, ascent + descent + 2 * pad)
         origin = (pad, pad + ascent)
         use_skia = self._skia and rng.random() < cfg.skia_prob
         if use_skia:
-            fill = _mask_skia(text, font, draw_size, spacing, canvas, origin, bitmap, rng)
+            fill = _mask_skia(text, font, draw_size, spacing, canvas, origin, bitmap, rng, word_spacing)
         else:
-            fill = _mask_pil(text, font, draw_size, spacing, canvas, origin, bitmap)
+            fill = _mask_pil(text, font, draw_size, spacing, canvas, origin, bitmap, word_spacing=word_spacing)
         stroke = None
         if not bitmap and rng.random() < cfg.effect_prob:  # outline (signboards) or fake bold
             sw = max(1, int(draw_size * rng.uniform(0.02, 0.08)))
-            stroke = _mask_pil(text, font, draw_size, spacing, canvas, origin, False, stroke=sw)
+            stroke = _mask_pil(text, font, draw_size, spacing, canvas, origin, False, stroke=sw,
+                               word_spacing=word_spacing)
         if rng.random() < cfg.effect_prob * 0.5:  # underline or line-through
             lw = max(1, draw_size // 18)
             yl = origin[1] + (descent // 2 if rng.random() < 0.5 else -ascent // 3)
@@ -328,7 +348,7 @@ def _build_augment(seed: int | None = None):
         ], p=0.35),
         A.RandomBrightnessContrast(brightness_limit=0.25, contrast_limit=0.35, p=0.4),
         A.GaussNoise(std_range=(0.02, 0.12), p=0.25),
-        A.ImageCompression(quality_range=(20, 90), p=0.3),
+        A.ImageCompression(quality_range=(15, 90), p=0.35),
         A.InvertImg(p=0.05),
     ], seed=seed)
 
