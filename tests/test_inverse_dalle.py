@@ -98,3 +98,16 @@ def test_cli_tokenize_read_and_generate(tmp_path):
     with pytest.raises(SystemExit) as e:
         main(["generate", "가나", "-o", str(tmp_path / "g.png"), "--model", str(model_dir), "--seed", "1"])
     assert e.value.code == 0 and Image.open(tmp_path / "g.png").size[0] % 8 == 0
+
+
+def test_jamo_vocabulary_spells_syllables_and_reads_them_back():
+    from korocr.models.recognition.inverse_dalle.tokens import Vocabulary
+    from korocr.text.charsets import Charset, decompose_hangul
+
+    jamo = Vocabulary(64, Charset.resolve("default-jamo").chars)
+    text = "값싼 OCR 3,980원"
+    ids = jamo.text_tokens(text)
+    assert jamo.jamo and len(ids) == len(decompose_hangul(text)) > len(text)
+    assert jamo.text_from_tokens(ids) == text
+    whole = Vocabulary(64, Charset.resolve("default").chars)
+    assert not whole.jamo and len(whole.text_tokens(text)) == len(text)

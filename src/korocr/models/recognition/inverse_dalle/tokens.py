@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ....text.charsets import decompose_hangul, nfc
+
 PAD, SOR, SEP, EOS = 0, 1, 2, 3
 SPECIAL = 4
 
@@ -53,6 +55,9 @@ class Vocabulary:
     def __post_init__(self) -> None:
         self.char_offset = SPECIAL + self.codebook_size
         self._index = {c: self.char_offset + i for i, c in enumerate(self.chars)}
+        # a conjoining-jamo charset (korocr's ``default-jamo``): syllables are spelled as jamo, read back with NFC
+        self.jamo = any("\u1100" <= c <= "\u11ff" for c in self.chars) and \
+            not any("\uac00" <= c <= "\ud7a3" for c in self.chars)
 
     @property
     def size(self) -> int:
@@ -87,7 +92,10 @@ class Vocabulary:
         return np.array([r[:n] for r in rows], np.int64)
 
     def text_tokens(self, text: str) -> list[int]:
-        """Characters → ids (characters outside the vocabulary are dropped)."""
+        """Characters → ids (characters outside the vocabulary are dropped; with a jamo charset, syllables are
+        spelled as their conjoining jamo)."""
+        if self.jamo:
+            text = decompose_hangul(text)
         return [self._index[c] for c in text if c in self._index]
 
     def text_from_tokens(self, tokens: list[int]) -> str:
@@ -97,7 +105,7 @@ class Vocabulary:
                 break
             if t >= self.char_offset:
                 out.append(self.chars[t - self.char_offset])
-        return "".join(out)
+        return nfc("".join(out))
 
     def reading_sequence(self, codes: np.ndarray, text: str, max_length: int) -> list[int]:
         """``[image tokens] SEP [text] EOS``, padded with PAD to ``max_length`` (text cut to fit)."""
