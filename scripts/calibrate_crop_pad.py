@@ -80,7 +80,7 @@ def main() -> None:
         pairs = [(i, int(ious[i].argmax())) for i in range(len(regions)) if ious[i].max() >= 0.5]
         matched += len(pairs)
         for p in args.pads:
-            crops = [crop_region(img, regions[i], p) for i, _ in pairs]
+            crops = [crop_region(img, regions[i], p, others=[r.box for r in regions]) for i, _ in pairs]
             for d, (_, j) in zip(rec.recognize(crops), pairs):
                 acc[p].update(d.text, gt[j][1])
     print(f"{matched} detected lines matched of {total} ground-truth lines on {args.pages} pages")

@@ -78,6 +78,23 @@ def test_crop_region_pad_adds_a_margin_of_the_line_height():
     assert padded[8:-8, 8:-8].mean() > 200
 
 
+def test_crop_margin_does_not_take_the_neighbouring_lines():
+    from korocr.detection.postprocess import TextRegion
+
+    img = np.full((120, 200, 3), 230, np.uint8)  # light page, three dark lines 20 px high, 4 px apart
+    for y in (26, 50, 74):
+        img[y:y + 20, 20:180] = 20
+    boxes = [(20, y, 180, y + 20) for y in (26, 50, 74)]
+    mid = TextRegion(_quad(*boxes[1]), boxes[1], 1.0)
+    plain = crop_region(img, mid, pad=0.5)
+    masked = crop_region(img, mid, pad=0.5, others=boxes)
+    assert plain.shape == masked.shape
+    assert plain[:5, 20:-20].mean() < 60  # without the other boxes, the margin shows the line above
+    assert masked[:8, 20:-20].min() > 200 and masked[-8:, 20:-20].min() > 200  # painted with the background
+    assert masked[12:-12, 20:-20].max() < 40  # its own line is untouched
+    np.testing.assert_array_equal(crop_region(img, mid, pad=0.5, others=[boxes[1]]), plain)
+
+
 def test_detector_forward_and_onnx(tmp_path):
     import onnxruntime as ort
 

@@ -166,9 +166,9 @@ class Reader:
         if not regions and (self.detector.whole_image_fallback or _line_like(w, h)):
             regions = [TextRegion.from_box((0, 0, w, h))]  # a crop of one line (or column) the detector missed
             regions[0].vertical = h > 2 * w
-        crops = []
+        crops, boxes = [], [r.box for r in regions]
         for r in regions:
-            c = crop_region(arr, r, self.crop_pad)
+            c = crop_region(arr, r, self.crop_pad, others=boxes)
             crops.append(unstack_vertical(c) if r.vertical and not getattr(self.recognizer, "reads_vertical", False)
                          else c)
         decoded = self.recognizer.recognize(crops)

@@ -12,6 +12,8 @@ bounding box, with a ``vertical`` flag for tall, narrow regions (vertical Korean
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import cv2
 import numpy as np
 
@@ -141,12 +143,20 @@ def merge_line_fragments(regions: list[TextRegion], max_gap: float = 1.0, min_ov
     return sorted(items, key=lambda r: (r.box[1], r.box[0]))
 
 
-def crop_region(img: np.ndarray, region: TextRegion, pad: float = 0.0) -> np.ndarray:
+def crop_region(img: np.ndarray, region: TextRegion, pad: float = 0.0,
+                others: Sequence[tuple[int, int, int, int]] = ()) -> np.ndarray:
     """Perspective-rectified crop of a region; vertical regions stay upright (H > W), for a vertical reader.
 
     Args:
+        img: (H, W) or (H, W, C) page image.
         pad: margin added on every side, as a fraction of the region's short side (the line height), so the
             recogniser sees the small margin it was trained with.
+        others: boxes (x0, y0, x1, y1) px of the page's other text regions. Where the margin reaches into one
+            of them (lines set close together), those pixels are painted with the page's background colour
+            (the median of the margin pixels outside every box), so the crop holds only its own line.
+
+    Returns:
+        The crop, (h, w) or (h, w, C), same dtype as ``img``.
     """
     x0, y0, x1, y1 = region.box
     if pad <= 0 and np.array_equal(region.quad, TextRegion.from_box(region.box).quad):
@@ -158,9 +168,37 @@ def crop_region(img: np.ndarray, region: TextRegion, pad: float = 0.0) -> np.nda
         m = pad * min(lx, ly)
         ux, uy = ux / max(lx, 1e-6) * m, uy / max(ly, 1e-6) * m
         q = q + np.array([-ux - uy, ux - uy, ux + uy, -ux + uy], np.float32)
+    if others:
+        img, q = _mask_neighbours(img, q, region.box, others)
     w = int(round(max(np.linalg.norm(q[1] - q[0]), np.linalg.norm(q[2] - q[3]))))
     h = int(round(max(np.linalg.norm(q[3] - q[0]), np.linalg.norm(q[2] - q[1]))))
     w, h = max(w, 2), max(h, 2)
     dst = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
     M = cv2.getPerspectiveTransform(q, dst)
     return cv2.warpPerspective(img, M, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _mask_neighbours(img: np.ndarray, q: np.ndarray, own: tuple[int, int, int, int],
+                     others: Sequence[tuple[int, int, int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """The window of ``img`` under quad ``q`` (a copy) with the parts of ``others`` outside ``own`` painted in
+    the background colour, and ``q`` in the window's coordinates. Returns (img, q) unchanged when no other box
+    reaches into the window."""
+    H, W = img.shape[:2]
+    wx0, wy0 = max(0, int(np.floor(q[:, 0].min()))), max(0, int(np.floor(q[:, 1].min())))
+    wx1, wy1 = min(W, int(np.ceil(q[:, 0].max())) + 1), min(H, int(np.ceil(q[:, 1].max())) + 1)
+    hits = [b for b in others if b[0] < wx1 and b[2] > wx0 and b[1] < wy1 and b[3] > wy0 and tuple(b) != tuple(own)]
+    if not hits or wx1 <= wx0 or wy1 <= wy0:
+        return img, q
+    win = img[wy0:wy1, wx0:wx1].copy()
+    mask = np.zeros(win.shape[:2], bool)
+    for b in hits:
+        mask[max(0, b[1] - wy0):max(0, b[3] - wy0), max(0, b[0] - wx0):max(0, b[2] - wx0)] = True
+    ox0, oy0, ox1, oy1 = own
+    inside_own = np.zeros_like(mask)
+    inside_own[max(0, oy0 - wy0):max(0, oy1 - wy0), max(0, ox0 - wx0):max(0, ox1 - wx0)] = True
+    mask &= ~inside_own
+    free = ~(mask | inside_own)
+    if not mask.any() or not free.any():
+        return img, q
+    win[mask] = np.median(win[free], axis=0).astype(win.dtype)
+    return win, q - np.array([wx0, wy0], np.float32)
