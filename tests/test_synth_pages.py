@@ -51,3 +51,22 @@ def test_vertical_column_is_tall_and_stacks_characters(korean_font):
     assert hs[2][0] > 1.5 * hs[2][1]  # tall and narrow
     assert hs[2][1] == hs[0][1]  # one character wide whatever the length
     assert hs[2][0] - hs[1][0] == hs[1][0] - hs[0][0] >= 30  # one step per character; the space is skipped
+
+
+def test_document_pages_for_the_detector_are_dense_and_boxed(sampler, korean_font):
+    from korocr.synth.scene import ScenePageRenderer
+
+    r = ScenePageRenderer([korean_font], sampler, document_prob=1.0)
+    rng = random.Random(3)
+    for _ in range(3):
+        img, regions = r.render(rng)
+        h, w = img.shape[:2]
+        assert len(regions) >= 5 and all(not g.vertical and g.text.strip() for g in regions)
+        for g in regions:  # every quad lies on the page (give or take the warp) and holds ink
+            assert g.quad[:, 0].min() >= -4 and g.quad[:, 0].max() <= w + 4
+            assert g.quad[:, 1].min() >= -4 and g.quad[:, 1].max() <= h + 4
+            x0, y0 = np.clip(g.quad.min(0).astype(int), 0, None)
+            x1, y1 = g.quad.max(0).astype(int)
+            assert img[y0:y1, x0:x1].std() > 10
+    scenes = ScenePageRenderer([korean_font], sampler, document_prob=0.0)
+    assert all(len(scenes.render(random.Random(k))[1]) < 60 for k in range(2))

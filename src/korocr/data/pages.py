@@ -121,16 +121,16 @@ class SyntheticPages(IterableDataset):
     """Endless batches of synthetic page crops with DBNet targets."""
 
     def __init__(self, fonts: Sequence[Font], sampler: TextSampler, batch_size: int = 8, size: int = 512,
-                 seed: int = 0):
+                 seed: int = 0, document_prob: float = 0.35):
         super().__init__()
-        self.fonts, self.sampler = list(fonts), sampler
+        self.fonts, self.sampler, self.document_prob = list(fonts), sampler, document_prob
         self.batch_size, self.size, self.seed = batch_size, size, seed
 
     def __iter__(self) -> Iterator[PageBatch]:
         cv2.setNumThreads(1)
         info = get_worker_info()
         rng = random.Random(self.seed + 1000 * (info.id if info else 0))
-        renderer = ScenePageRenderer(self.fonts, self.sampler)
+        renderer = ScenePageRenderer(self.fonts, self.sampler, document_prob=self.document_prob)
         while True:
             items = []
             for _ in range(self.batch_size):
@@ -165,7 +165,7 @@ class PageDataModule(L.LightningDataModule):
         else:
             self.train_ds = SyntheticPages(fonts, sampler, batch_size=args.batch_size, size=args.det_size, seed=seed)
         rng = random.Random(4321)
-        renderer = ScenePageRenderer(fonts, sampler)
+        renderer = ScenePageRenderer(fonts, sampler, document_prob=0.35)
         items = []
         for _ in range(args.val_size):
             img, regions = renderer.render(rng)

@@ -46,13 +46,16 @@ class ScenePageRenderer:
     Args:
         fonts: Korean fonts.
         sampler: text source.
-        size_range: page side lengths (px).
+        size_range: page side lengths (px) of scenes.
+        document_prob: share of dense document pages (:meth:`render_document`) among the pages.
     """
 
-    def __init__(self, fonts: Sequence[Font], sampler: TextSampler, size_range: tuple[int, int] = (448, 896)):
+    def __init__(self, fonts: Sequence[Font], sampler: TextSampler, size_range: tuple[int, int] = (448, 896),
+                 document_prob: float = 0.0):
         self.fonts = list(fonts)
         self.sampler = sampler
         self.size_range = size_range
+        self.document_prob = document_prob
 
     def _font(self, text: str, rng: random.Random) -> Font | None:
         c = [f for f in self.fonts if f.covers(text)]
@@ -67,7 +70,42 @@ class ScenePageRenderer:
             self.sampler.max_chars = old
 
     def render(self, rng: random.Random) -> tuple[np.ndarray, list[SceneText]]:
-        """One page: RGB (H, W, 3) uint8 and its text regions."""
+        """One page: RGB (H, W, 3) uint8 and its text regions; with probability ``document_prob`` a dense
+        document page (:meth:`render_document`), otherwise a scene of scattered blocks."""
+        if rng.random() < self.document_prob:
+            return self.render_document(rng)
+        return self.render_scene(rng)
+
+    def render_document(self, rng: random.Random) -> tuple[np.ndarray, list[SceneText]]:
+        """A dense document page: 1-3 columns of left-aligned prose lines, 10-34 px type set close together,
+        dark on light (sometimes low contrast, sometimes light on dark), then warped and degraded like a scene."""
+        from .page import render_page
+
+        fonts = [f for f in self.fonts if f.covers("가나다 abc 123")] or self.fonts
+        font = rng.choice(fonts)
+        font_px = rng.choice([rng.randint(10, 16), rng.randint(14, 24), rng.randint(20, 34)])
+        look = rng.random()
+        if look < 0.65:
+            fg, bg = (rng.randint(0, 70),) * 3, tuple(rng.randint(215, 255) for _ in range(3))
+        elif look < 0.85:  # low contrast
+            t = rng.randint(110, 170)
+            fg, bg = (t, t, t), (min(255, t + rng.randint(45, 80)),) * 3
+        else:  # light on dark or on colour
+            bg = _rand_color(rng)
+            fg = _contrasting(rng, bg, 90)
+        W, H = rng.randint(500, 1240), rng.randint(500, 1400)
+        columns = rng.choice([1, 1, 2, 2, 3]) if W > 900 else rng.choice([1, 1, 2])
+        img, lines = render_page(self.sampler, font, rng, size=(W, H), font_px=font_px,
+                                 margin=rng.randint(8, 60), line_gap=rng.uniform(0.15, 1.0), max_lines=90,
+                                 words_per_line=(1, 12), columns=columns,
+                                 gutter=rng.randint(max(8, font_px), max(9, 4 * font_px)),
+                                 text_color=fg, background=bg)
+        regions = [SceneText(_rect_quad(*ln.box), ln.text) for ln in lines]
+        arr, regions = _warp(np.asarray(img).copy(), regions, rng)
+        return _degrade(arr, rng), regions
+
+    def render_scene(self, rng: random.Random) -> tuple[np.ndarray, list[SceneText]]:
+        """A scene: 4-14 blocks of lines, vertical columns and ruled tables scattered on a background."""
         W = rng.randint(*self.size_range)
         H = rng.randint(*self.size_range)
         dark_text = rng.random() < 0.7
@@ -146,15 +184,16 @@ class ScenePageRenderer:
 
     def _vertical_block(self, rng, draw, size, fg, W, H, free, occupied, regions) -> None:
         n_cols = rng.randint(1, 4)
-        max_chars = max(2, min(15, int((H * 0.8) / (size * 1.1))))
+        max_chars = max(2, min(15, int((H * 0.8) / (size * 1.5))))
         texts = ["".join(self._text(rng, max_chars).split()) for _ in range(n_cols)]
         texts = [t for t in texts if t]
         font = self._font("".join(texts), rng)
         if font is None or not texts:
             return
         pf = _load_font(font.spec.path, font.spec.index, size)
-        step = int(size * rng.uniform(1.0, 1.25))
-        col_gap = int(size * rng.uniform(0.5, 1.2))
+        # character pitch: set solid, or spaced out as in vertical writing with a loose line height
+        step = int(size * (rng.uniform(1.0, 1.25) if rng.random() < 0.6 else rng.uniform(1.25, 1.9)))
+        col_gap = int(size * rng.uniform(0.5, 2.0))
         bw = len(texts) * size + (len(texts) - 1) * col_gap
         bh = max(len(t) for t in texts) * step
         spot = _place(rng, bw, bh, W, H, free)
