@@ -36,3 +36,46 @@ def test_receipt_items_and_prices_read_row_by_row():
     boxes = [*prices, *names]
     order, _ = reading_order(boxes)
     assert [boxes[i] for i in order] == [b for row in zip(names, prices) for b in row]
+
+
+def _ruled_table():
+    """A 3-column table of 3 rows whose cells hold one or two lines; gutters wide enough to look like columns."""
+    rows, lines = [(100, 160), (160, 220), (220, 280)], []
+    for r, (y0, y1) in enumerate(rows):
+        for c, (x0, x1) in enumerate([(20, 300), (360, 700), (760, 900)]):
+            n = 2 if (r + c) % 2 == 0 else 1
+            for k in range(n):
+                lines.append(((x0, y0 + 8 + 22 * k, x1, y0 + 26 + 22 * k), f"r{r}c{c}l{k}"))
+    return rows, lines
+
+
+def test_ruled_table_reads_row_by_row():
+    rows, lines = _ruled_table()
+    boxes = [b for b, _ in lines]
+    unruled = [lines[i][1] for i in reading_order(boxes)[0]]
+    assert unruled[:2] == ["r0c0l0", "r0c0l1"] and unruled[2] == "r1c0l0"  # without rules: column by column
+    rules = [(float(y), 10.0, 910.0) for y in (100, 160, 220, 280)]
+    order, blocks = reading_order(boxes, rules=rules)
+    read = [lines[i][1] for i in order]
+    assert read == [t for _, t in sorted(lines, key=lambda x: (x[1][1], x[1][3], x[1][5]))]
+    assert read[:3] == ["r0c0l0", "r0c0l1", "r0c1l0"]
+    short = [(170.0, 20.0, 300.0)]  # a rule under one cell only is not a row separator
+    assert [lines[i][1] for i in reading_order(boxes, rules=short)[0]] == unruled
+
+
+def test_horizontal_rules_are_found_and_text_is_not():
+    import cv2
+    import numpy as np
+
+    from korocr.layout.rules import horizontal_rules
+
+    img = np.full((300, 1000, 3), 255, np.uint8)
+    for y in (50, 150, 250):
+        cv2.line(img, (30, y), (970, y), (0, 0, 0), 2)
+    cv2.line(img, (500, 40), (500, 260), (0, 0, 0), 2)  # a crossing column rule
+    cv2.putText(img, "ABC text 123", (60, 110), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (0, 0, 0), 2)
+    rules = horizontal_rules(img)
+    assert [round(y) for y, _, _ in rules] == [50, 150, 250]
+    assert all(a <= 32 and b >= 968 for _, a, b in rules)
+    dark = 255 - img  # light rules on a dark page
+    assert [round(y) for y, _, _ in horizontal_rules(dark)] == [50, 150, 250]

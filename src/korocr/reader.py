@@ -17,6 +17,7 @@ from .detection.postprocess import crop_region
 from .io.elements import Block, Line, Page, words_from_alignment
 from .io.image import ImageLoadError, ImageSource, load_image
 from .layout.reading_order import reading_order
+from .layout.rules import horizontal_rules
 from .preprocessing.line import unstack_vertical
 from .recognition import make_recognizer
 
@@ -178,7 +179,8 @@ class Reader:
                 continue
             vertical.append(r.vertical)
             lines.append(_line(d, r.box, r.vertical))
-        return _ordered_page(label, (w, h), lines, vertical)
+        rules = horizontal_rules(arr) if len(lines) > 2 else []
+        return _ordered_page(label, (w, h), lines, vertical, rules)
 
 
 def _line_like(w: int, h: int) -> bool:
@@ -196,9 +198,10 @@ def _score(page: Page) -> float:
     return sum(ln.confidence * len("".join(ln.text.split())) for ln in page.lines)
 
 
-def _ordered_page(label: str, size: tuple[int, int], lines: list[Line], vertical: list[bool]) -> Page:
-    """Lines in reading order (recursive XY-cut) grouped into blocks."""
-    order, blocks = reading_order([ln.box for ln in lines], vertical)
+def _ordered_page(label: str, size: tuple[int, int], lines: list[Line], vertical: list[bool],
+                  rules: Sequence[tuple[float, float, float]] = ()) -> Page:
+    """Lines in reading order (recursive XY-cut; ruling lines separate table rows) grouped into blocks."""
+    order, blocks = reading_order([ln.box for ln in lines], vertical, rules=rules)
     ordered = [lines[i] for i in order]
     return Page(label, size, ordered, [Block([ordered[k] for k in b.lines], b.box) for b in blocks])
 

@@ -4,7 +4,8 @@ optically scanned documents", ICPR 1984).
 The set of line boxes is split at the widest gap of its projection on the y axis (rows: read top to bottom)
 or on the x axis (columns: read left to right for horizontal text, right to left when the columns hold
 vertical Korean text), recursively, until no gap is left. A gutter whose two sides line up row by row with short
-lines (a table, a receipt's item and price columns) is not a column break: such regions are cut into rows.  Consecutive lines in that order form a block
+lines (a table, a receipt's item and price columns) is not a column break: such regions are cut into rows, and so
+is a region crossed by a table's ruling line (:mod:`.rules`). Consecutive lines in that order form a block
 (paragraph) unless they are more than ``para_gap`` line heights apart, do not overlap (a new column), or
 change direction.
 """
@@ -40,15 +41,39 @@ def _gaps(lo: np.ndarray, hi: np.ndarray, min_gap: float) -> list[tuple[float, f
     return gaps
 
 
+def _ruled_gap(row_gaps: list[tuple[float, float]], b: np.ndarray, rules: Sequence[tuple[float, float, float]]
+               ) -> tuple[float, float] | None:
+    """The widest row gap holding a ruling line that spans at least 80 % of the lines' horizontal extent."""
+    if not rules or not row_gaps:
+        return None
+    x0, x1 = float(b[:, 0].min()), float(b[:, 2].max())
+    need = 0.8 * (x1 - x0)
+    ruled = [g for g in row_gaps
+             if any(g[0] <= y <= g[1] and min(x1, rb) - max(x0, ra) >= need for y, ra, rb in rules)]
+    return max(ruled, key=lambda g: g[1] - g[0]) if ruled else None
+
+
 def _xy_cut(idx: list[int], boxes: np.ndarray, vertical: np.ndarray, unit: float, region: int = 0,
-            counter: list[int] | None = None) -> list[tuple[list[int], int]]:
+            counter: list[int] | None = None, rules: Sequence[tuple[float, float, float]] = ()
+            ) -> list[tuple[list[int], int]]:
     """Leaves (lists of line indices) in reading order, each with its region id: every side of a column cut
-    is a new region, so lines of different columns never share a block."""
+    is a new region, so lines of different columns never share a block. A row gap crossed by a ruling line
+    (``rules``: (y, x0, x1) px) is cut first: a ruled table is read row by row."""
     counter = counter if counter is not None else [0]
     if len(idx) <= 1:
         return [(idx, region)]
     b = boxes[idx]
     row_gaps = _gaps(b[:, 1], b[:, 3], 0.0)
+    ruled = _ruled_gap(row_gaps, b, rules) if not vertical[idx].all() else None
+    if ruled is not None:
+        mid = (ruled[0] + ruled[1]) / 2
+        top = [i for i in idx if (boxes[i, 1] + boxes[i, 3]) / 2 < mid]
+        bottom = [i for i in idx if (boxes[i, 1] + boxes[i, 3]) / 2 >= mid]
+        if top and bottom:
+            counter[0] += 1
+            first = _xy_cut(top, boxes, vertical, unit, counter[0], counter, rules)
+            counter[0] += 1
+            return first + _xy_cut(bottom, boxes, vertical, unit, counter[0], counter, rules)
     col_gaps = _gaps(b[:, 0], b[:, 2], 0.2 * unit)
     mostly_vertical = vertical[idx].mean() > 0.5
     widest_row = max((g[1] - g[0] for g in row_gaps), default=-1)
@@ -80,7 +105,7 @@ def _xy_cut(idx: list[int], boxes: np.ndarray, vertical: np.ndarray, unit: float
         if prefer_cols and widest_col >= 0:
             counter[0] += 1
             sub = counter[0]
-        out += _xy_cut(p, boxes, vertical, unit, sub, counter)
+        out += _xy_cut(p, boxes, vertical, unit, sub, counter, rules)
     return out
 
 
@@ -118,14 +143,17 @@ def _leaf_order(idx: list[int], boxes: np.ndarray, vertical: bool) -> list[int]:
     return sorted(idx, key=lambda i: (boxes[i, 1], boxes[i, 0]))
 
 
-def reading_order(boxes: Sequence[Box], vertical: Sequence[bool] | None = None, para_gap: float = 1.2
-                  ) -> tuple[list[int], list[LayoutBlock]]:
+def reading_order(boxes: Sequence[Box], vertical: Sequence[bool] | None = None, para_gap: float = 1.2,
+                  rules: Sequence[tuple[float, float, float]] = ()) -> tuple[list[int], list[LayoutBlock]]:
     """Order lines and group them into blocks.
 
     Args:
         boxes: line boxes (x0, y0, x1, y1) px.
         vertical: per line, True for a vertical (top-to-bottom) column.
         para_gap: a vertical gap larger than this many median line heights starts a new block.
+        rules: horizontal ruling lines (y, x0, x1) px (:func:`korocr.layout.rules.horizontal_rules`); a row gap
+            crossed by one that spans the lines around it separates rows before any column cut, so a ruled
+            table reads row by row and its rows are separate blocks.
 
     Returns:
         (order, blocks): ``order[k]`` is the index (into ``boxes``) of the k-th line to read; blocks index into
@@ -138,7 +166,7 @@ def reading_order(boxes: Sequence[Box], vertical: Sequence[bool] | None = None, 
     V = np.asarray(vertical if vertical is not None else [False] * n, bool)
     thickness = np.where(V, B[:, 2] - B[:, 0], B[:, 3] - B[:, 1])
     unit = float(np.median(thickness)) if n else 1.0
-    leaves = _xy_cut(list(range(n)), B, V, max(unit, 1.0))
+    leaves = _xy_cut(list(range(n)), B, V, max(unit, 1.0), rules=rules)
     order = [i for leaf, _ in leaves for i in leaf]
     region = {i: r for leaf, r in leaves for i in leaf}
     blocks: list[LayoutBlock] = []
