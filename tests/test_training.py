@@ -126,3 +126,30 @@ def test_train_from_lmdb_grows_charset(tmp_path, korean_font):
     d = run(args)
     _, cs, meta = load_weights(d / "weights.pt")
     assert "똠" in cs and "방" in cs and meta["global_step"] == 4
+
+
+def test_ddp_on_two_cpu_processes(tmp_path, korean_font):
+    """--devices 2: two processes train data-parallel (Lightning DDP over gloo); rank 0 alone writes one run
+    directory with weights and metrics; both ranks' steps count once."""
+    import subprocess
+    import sys
+
+    cs = tmp_path / "charset.txt"
+    cs.write_text("\n".join("가나다라마바사아"), encoding="utf-8")
+    words = tmp_path / "words.txt"
+    words.write_text("가나\n다라\n마바사\n아\n", encoding="utf-8")
+    runs = tmp_path / "runs"
+    cmd = [sys.executable, "-m", "korocr", "train", "--charset", str(cs), "--words", str(words), "--max-steps", "3",
+           "--val-every", "2", "--val-size", "4", "--batch-size", "4", "--workers", "0", "--output-channel", "16",
+           "--hidden-size", "8", "--runs-dir", str(runs), "--name", "ddp", "--seed", "1", "--max-chars", "4",
+           "--fonts", korean_font.spec.key, "--devices", "2", "--threads", "1"]
+    env = {k: v for k, v in __import__("os").environ.items() if k not in ("KOROCR_RUN_DIR", "LOCAL_RANK")}
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    assert r.returncode == 0, r.stderr[-2000:]
+    dirs = list(runs.iterdir())
+    assert len(dirs) == 1, dirs  # one run directory for both ranks
+    assert "distributed_backend=gloo" in r.stderr + r.stdout
+    _, _, meta = load_weights(dirs[0] / "weights.pt")
+    assert meta["global_step"] == 3
+    rows = [json.loads(x) for x in (dirs[0] / "metrics.jsonl").read_text().splitlines()]
+    assert sum("val/cer" in x for x in rows) == 1  # rank 0 alone writes

@@ -85,7 +85,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     o.add_argument("--lr", type=float, default=1e-3)
     o.add_argument("--warmup-steps", type=int, default=300)
     o.add_argument("--val-every", type=int, default=500, help="validate and checkpoint every N steps")
-    o.add_argument("--threads", type=int, default=2, help="torch intra-op threads")
+    o.add_argument("--threads", type=int, default=2, help="torch intra-op threads (per process)")
+    o.add_argument("--devices", type=int, default=1,
+                   help="training processes on this machine; above 1, data-parallel (Lightning DDP, gloo on CPUs); "
+                        "--batch-size is per process")
+    o.add_argument("--num-nodes", type=int, default=1,
+                   help="machines in a DDP run (each runs the same command with MASTER_ADDR, MASTER_PORT and "
+                        "NODE_RANK set)")
     o.add_argument("--seed", type=int, default=None, help="data seed (default: from the clock)")
     r = p.add_argument_group("runs")
     r.add_argument("--runs-dir", default="runs")

@@ -11,10 +11,12 @@ from torch.utils.data import DataLoader
 
 from ..errors import KorocrError
 from ..text.charsets import Charset
+from .distributed import for_this_rank
 from .synthetic import LineBatch, SyntheticLines, collate_lines, render_fixed_set
 
 
 def _loader(ds, workers: int) -> DataLoader:
+    for_this_rank(ds)
     return DataLoader(ds, batch_size=None, num_workers=workers, persistent_workers=workers > 0,
                       prefetch_factor=4 if workers else None, multiprocessing_context="spawn" if workers else None)
 

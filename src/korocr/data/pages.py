@@ -14,6 +14,7 @@ import torch
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 from ..detection.targets import make_targets
+from .distributed import for_this_rank
 from ..synth.fonts import Font
 from ..synth.scene import ScenePageRenderer
 from ..synth.text import TextSampler
@@ -175,7 +176,7 @@ class PageDataModule(L.LightningDataModule):
 
     def train_dataloader(self) -> DataLoader:
         w = self.workers
-        return DataLoader(self.train_ds, batch_size=None, num_workers=w, persistent_workers=w > 0,
+        return DataLoader(for_this_rank(self.train_ds), batch_size=None, num_workers=w, persistent_workers=w > 0,
                           multiprocessing_context="spawn" if w else None)
 
     def val_dataloader(self) -> DataLoader:

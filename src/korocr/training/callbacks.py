@@ -27,10 +27,10 @@ class ThroughputLogger(Callback):
             fh.write(json.dumps(row) + "\n")
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
-        images = getattr(batch, "images", None)
+        images = getattr(batch, "images", batch if hasattr(batch, "shape") else None)
         self.samples += int(images.shape[0]) if images is not None else 0
         step = trainer.global_step
-        if step % self.every == 0:
+        if step % self.every == 0 and trainer.is_global_zero:
             now = time.time()
             sps = self.samples / max(1e-6, now - self.last[0])
             self.last, self.samples = (now, step), 0
@@ -40,9 +40,13 @@ class ThroughputLogger(Callback):
                    "lr": float(m.get("lr", float("nan"))), "samples_per_s": round(sps, 1)}
             if "train/ctc" in m:  # TrOCR with the auxiliary CTC loss
                 row["ctc_loss"] = float(m["train/ctc"])
+            row.update({k[6:]: float(v) for k, v in m.items()
+                        if k.startswith("train/") and k not in ("train/loss", "train/ctc")})
             self._write(row)
 
     def on_validation_end(self, trainer, pl_module):
+        if not trainer.is_global_zero:
+            return
         m = trainer.callback_metrics
         row = {"step": trainer.global_step, "elapsed_s": round(time.time() - self.t0, 1)}
         row.update({k: float(v) for k, v in m.items() if k.startswith("val/")})

@@ -5,12 +5,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
+RUN_DIR_ENV = "KOROCR_RUN_DIR"
+
 
 def new_run_dir(root: str | Path, name: str) -> Path:
-    """Create and return ``root/name-YYYYmmdd-HHMMSS`` (``-1``, ``-2``, ... if that exists)."""
+    """Create and return ``root/name-YYYYmmdd-HHMMSS`` (``-1``, ``-2``, ... if that exists).
+
+    The directory is also put in the environment (``KOROCR_RUN_DIR``): the other processes of a multi-process
+    (DDP) run start the same command again and find it there, so all ranks share one run directory.
+    """
+    if os.environ.get(RUN_DIR_ENV) and os.environ.get("LOCAL_RANK", "0") != "0":
+        return Path(os.environ[RUN_DIR_ENV])
     stamp = time.strftime("%Y%m%d-%H%M%S")
     d = Path(root) / f"{name}-{stamp}"
     i = 1
@@ -18,6 +27,7 @@ def new_run_dir(root: str | Path, name: str) -> Path:
         d = Path(root) / f"{name}-{stamp}-{i}"
         i += 1
     d.mkdir(parents=True)
+    os.environ[RUN_DIR_ENV] = str(d)
     return d
 
 

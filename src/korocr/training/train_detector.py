@@ -34,6 +34,8 @@ def run_detector(args: argparse.Namespace) -> Path:
     print(f"detector: {sum(p.numel() for p in lit.model.parameters()) / 1e6:.2f}M params", flush=True)
     trainer = make_trainer(args, run_dir, validate=True, monitor=None)
     trainer.fit(lit, datamodule=dm, ckpt_path=args.resume)
+    if not trainer.is_global_zero:  # DDP: rank 0 writes the results
+        return run_dir
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
     meta = {"global_step": trainer.global_step, "train_args": rec, "metrics": metrics}
     (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=1))

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
+from ..data.distributed import for_this_rank
 from ..errors import KorocrError
 from ..models.recognition.inverse_dalle import GPTConfig, InverseDalle, VQVAE, VQVAEConfig, lm_loss
 from ..text.charsets import Charset
@@ -155,6 +156,7 @@ class InverseDalleLit(L.LightningModule):
 
 
 def _loader(ds, workers: int) -> DataLoader:
+    for_this_rank(ds, owner=ds.samples)
     return DataLoader(ds, batch_size=None, num_workers=workers, persistent_workers=workers > 0,
                       multiprocessing_context="spawn" if workers else None)
 
@@ -172,6 +174,8 @@ def run_vqvae(args: argparse.Namespace) -> Path:
     trainer = make_trainer(args, run_dir, validate=False)
     trainer.fit(lit, train_dataloaders=_loader(_VQBatches(samples, args.batch_size), args.workers),
                 ckpt_path=args.resume)
+    if not trainer.is_global_zero:  # DDP: rank 0 writes the results
+        return run_dir
     sd = {k: v.half() if v.is_floating_point() else v for k, v in lit.model.state_dict().items()}
     torch.save({"config": cfg.to_dict(), "state_dict": sd}, run_dir / "vqvae.pt")
     print(f"vqvae: {run_dir / 'vqvae.pt'}", flush=True)
@@ -217,5 +221,7 @@ def run_inverse_dalle(args: argparse.Namespace) -> Path:
     trainer = make_trainer(args, run_dir, validate=False, gradient_clip=1.0)
     trainer.fit(lit, train_dataloaders=_loader(_TokenBatches(samples, model, args.batch_size, args.draw),
                                                args.workers), ckpt_path=args.resume)
+    if not trainer.is_global_zero:
+        return run_dir
     print(f"model: {model.save(run_dir / 'model')}", flush=True)
     return run_dir

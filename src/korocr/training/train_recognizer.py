@@ -69,6 +69,8 @@ def run_recognizer(args: argparse.Namespace) -> Path:
     validate = bool(dm.val_batches)
     trainer = make_trainer(args, run_dir, validate=validate, monitor="val/cer")
     trainer.fit(lit, datamodule=dm, ckpt_path=args.resume)
+    if not trainer.is_global_zero:  # DDP: rank 0 writes the results
+        return run_dir
 
     meta = {"run_dir": str(run_dir), "global_step": trainer.global_step, "train_args": rec}
     print(f"weights: {save_weights(run_dir / 'weights.pt', lit.model, charset, meta)}", flush=True)

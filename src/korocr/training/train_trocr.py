@@ -59,6 +59,8 @@ def run_trocr(args: argparse.Namespace) -> Path:
     trainer = make_trainer(args, run_dir, validate=bool(dm.val_batches), gradient_clip=1.0, accelerator=accelerator,
                            precision=precision)
     trainer.fit(lit, datamodule=dm, ckpt_path=args.resume)
+    if not trainer.is_global_zero:  # DDP: rank 0 writes the results
+        return run_dir
     hf = run_dir / "hf"
     model.save_pretrained(hf)
     make_processor(tokenizer, size[0], size[1]).save_pretrained(hf)
