@@ -1,6 +1,7 @@
 """The ``korocr`` command line: one module per command, a thin layer over the Python API.
 
     korocr read IMAGE|PDF [...] [--line] [--format text|jsonl|tsv|hocr]     (korocr.cli.read)
+    korocr batch INPUT... -o OUT [--workers N] [--ray [ADDRESS]]              (korocr.cli.batch; Ray: korocr[ray])
     korocr serve [--port 8000]                                              (korocr.cli.serve; korocr[serve])
     korocr synth --count N --output DIR [...]                               (korocr.cli.synth)
     korocr train [...]                                                      (korocr.cli.train; korocr[train])
@@ -19,11 +20,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import corpus, dataset, export, generate, read, serve, synth, train
+from . import batch, corpus, dataset, export, generate, read, serve, synth, train
 from . import eval as eval_cmd  # the module is named after its command
 from .common import err
 
-COMMANDS = (read, serve, synth, eval_cmd, dataset, corpus, export, train, generate)
+COMMANDS = (read, batch, serve, synth, eval_cmd, dataset, corpus, export, train, generate)
 
 
 def build_parser() -> argparse.ArgumentParser:

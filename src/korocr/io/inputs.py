@@ -35,6 +35,86 @@ def _tiff_frames(path: Path) -> list:
     return out
 
 
+def _paths(item: str) -> tuple[list[str | Path], list[str]]:
+    """The files one command-line input names: itself, an ``@list`` file's lines, a directory's images and
+    PDFs (recursively, sorted) or a glob's matches; and the problems (an unreadable list, no match)."""
+    if item.startswith("@") and len(item) > 1:
+        try:
+            return [ln.strip() for ln in Path(item[1:]).read_text(encoding="utf-8").splitlines() if ln.strip()], []
+        except (OSError, UnicodeDecodeError) as e:
+            return [], [f"{item[1:]}: cannot read the list ({e})"]
+    if Path(item).is_dir():
+        found = sorted(p for p in Path(item).rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+        return found, ([] if found else [f"{item}: no images or PDFs in this directory"])
+    if any(c in item for c in "*?[") and not Path(item).exists():
+        found = sorted(glob.glob(item, recursive=True))
+        return found, ([] if found else [f"{item}: no file matches"])
+    return [item], []
+
+
+def list_pages(items: Sequence[str], pages: Sequence[int] | None = None) -> tuple[list[dict], list[str]]:
+    """Work items for batch reading, without decoding any image: ``{"path", "page", "name"}`` per image, per
+    selected PDF page and per frame of a multi-page TIFF (``page`` 1-based, 0 for a plain image), and the
+    problems. Inputs as :func:`expand_inputs` takes them, except ``-``."""
+    from .pdf import PdfLoadError, is_pdf, pdf_page_count
+
+    out: list[dict] = []
+    problems: list[str] = []
+    for item in items:
+        if item == "-":
+            problems.append("-: standard input cannot be shared with batch workers; save it to a file")
+            continue
+        paths, why = _paths(item)
+        problems += why
+        for p in paths:
+            label = str(p)
+            if is_pdf(p):
+                try:
+                    n = pdf_page_count(p)
+                except PdfLoadError as e:
+                    problems.append(str(e))
+                    continue
+                for k in (pages or range(1, n + 1)):
+                    if k > n:
+                        problems.append(f"{label}: has {n} page(s); page {k} does not exist")
+                        break
+                    out.append({"path": label, "page": k, "name": f"{label}#page={k}"})
+            elif Path(p).suffix.lower() in (".tif", ".tiff") and Path(p).is_file() and _frames(Path(p)) > 1:
+                out += [{"path": label, "page": k, "name": f"{label}#page={k}"} for k in range(1, _frames(Path(p)) + 1)]
+            else:
+                out.append({"path": label, "page": 0, "name": label})
+    return out, problems
+
+
+def load_page(item: dict, dpi: float = 150):
+    """The RGB image (H, W, 3) uint8 of a :func:`list_pages` item.
+
+    Raises:
+        korocr.io.image.ImageLoadError: the image or page cannot be read.
+    """
+    from .image import ImageLoadError, load_image
+    from .pdf import PdfLoadError, is_pdf, render_pdf
+
+    path, page = item["path"], int(item.get("page", 0))
+    if page and is_pdf(path):
+        try:
+            return next(render_pdf(path, dpi=dpi, pages=[page], name=path))[1]
+        except PdfLoadError as e:
+            raise ImageLoadError(str(e)) from None
+    if page:
+        from PIL import Image
+
+        import numpy as np
+
+        try:
+            with Image.open(path) as im:
+                im.seek(page - 1)
+                return np.asarray(im.convert("RGB"))
+        except (OSError, EOFError) as e:
+            raise ImageLoadError(f"{item['name']}: cannot read this frame ({e})") from None
+    return load_image(path, name=item["name"])
+
+
 def expand_inputs(items: Sequence[str], dpi: float = 150, pages: Sequence[int] | None = None
                   ) -> tuple[list, list[str], list[str]]:
     """(sources, names, problems): sources are paths, bytes or arrays; names say where each came from
@@ -72,26 +152,9 @@ def expand_inputs(items: Sequence[str], dpi: float = 150, pages: Sequence[int] |
     for item in items:
         if item == "-":
             add_file("<stdin>", "<stdin>", sys.stdin.buffer.read())
-        elif item.startswith("@") and len(item) > 1:
-            try:
-                listed = [ln.strip() for ln in Path(item[1:]).read_text(encoding="utf-8").splitlines() if ln.strip()]
-            except (OSError, UnicodeDecodeError) as e:
-                problems.append(f"{item[1:]}: cannot read the list ({e})")
-                continue
-            for ln in listed:
-                add_file(ln)
-        elif Path(item).is_dir():
-            found = sorted(p for p in Path(item).rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-            if not found:
-                problems.append(f"{item}: no images or PDFs in this directory")
-            for p in found:
-                add_file(p)
-        elif any(c in item for c in "*?[") and not Path(item).exists():
-            found = sorted(glob.glob(item, recursive=True))
-            if not found:
-                problems.append(f"{item}: no file matches")
-            for p in found:
-                add_file(p)
-        else:
-            add_file(item)
+            continue
+        paths, why = _paths(item)
+        problems += why
+        for p in paths:
+            add_file(p)
     return sources, names, problems

@@ -42,6 +42,24 @@ def is_pdf(data_or_path: bytes | str | Path) -> bool:
     return str(data_or_path).lower().endswith(".pdf")
 
 
+def pdf_page_count(src: str | Path, name: str | None = None) -> int:
+    """Pages in a PDF file.
+
+    Raises:
+        PdfLoadError: unreadable or password-protected file.
+        korocr.errors.MissingDependencyError: pypdfium2 is not installed.
+    """
+    pdfium = require("pypdfium2", "pdf", "reading PDF files")
+    try:
+        doc = pdfium.PdfDocument(str(src))
+    except Exception as e:  # noqa: BLE001 - pypdfium2 raises PdfiumError and OSError
+        raise PdfLoadError(f"{name or src}: not a readable PDF ({e})") from None
+    try:
+        return len(doc)
+    finally:
+        doc.close()
+
+
 def render_pdf(src: bytes | str | Path, dpi: float = 150, pages: Sequence[int] | None = None,
                max_pages: int | None = None, name: str | None = None) -> Iterator[tuple[int, np.ndarray]]:
     """Render pages of a PDF to RGB arrays (H, W, 3) uint8 at ``dpi``, yielding ``(page number, image)``.
