@@ -187,3 +187,21 @@ def test_resume_skips_what_is_done(tmp_path):
     assert r.returncode == 0 and "1 of 2 image(s) already" in r.stderr
     images = [json.loads(x)["image"] for x in out.read_text(encoding="utf-8").splitlines() if x.endswith("}")]
     assert sorted(Path(i).name for i in images) == ["a.png", "b.png"]
+
+
+def test_progress_bars_on_long_jobs(tmp_path, korean_font, capsys):
+    """--progress draws a tqdm bar on stderr for synth, dataset convert and eval; the results are unchanged."""
+    from korocr.cli import main
+
+    words = tmp_path / "w.txt"
+    words.write_text("가나\n다라\n", encoding="utf-8")
+    synth = ["synth", "--count", "6", "--output", str(tmp_path / "s"), "--words", str(words), "--fonts",
+             korean_font.spec.key, "--seed", "1"]
+    for argv in (synth + ["--progress"],
+                 ["dataset", "convert", str(tmp_path / "s"), "-o", str(tmp_path / "db"), "--progress"],
+                 ["eval", "default", str(tmp_path / "s"), "--progress"]):
+        with pytest.raises(SystemExit) as e:
+            main(argv)
+        assert e.value.code == 0
+        err = capsys.readouterr().err
+        assert "100%|" in err or "6sample [" in err  # convert streams without a known total

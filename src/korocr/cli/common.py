@@ -55,3 +55,16 @@ def resolve_charset(spec: str | None):
     from ..text.charsets import Charset
 
     return Charset.resolve(spec)
+
+
+def progress(items, enabled: bool, total: int | None = None, unit: str = "item"):
+    """``items`` with a tqdm progress bar on stderr when ``enabled`` (``--progress``), else unchanged."""
+    if not enabled:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, total=total, unit=unit, file=sys.stderr)
+
+
+def add_progress(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--progress", action="store_true", help="a progress bar on stderr")

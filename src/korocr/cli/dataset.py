@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from .common import add_charset, err, resolve_charset
+from .common import add_charset, add_progress, err, progress, resolve_charset
 
 
 def _open_sources(args: argparse.Namespace):
@@ -22,7 +22,8 @@ def run(args: argparse.Namespace) -> int:
     from ..io.convert import dataset_stats, derive_charset, split_samples, write_dataset
 
     if args.action in ("convert", "merge"):
-        rep = write_dataset(_open_sources(args), args.output, to=args.to)
+        rep = write_dataset(progress(_open_sources(args), getattr(args, "progress", False), unit="sample"),
+                            args.output, to=args.to)
         print(rep.summary())
         for key, why in rep.rejected[:20]:
             err(f"rejected {key}: {why}")
@@ -115,6 +116,7 @@ def add(sub) -> None:
         if out:
             q.add_argument("-o", "--output", required=True)
             q.add_argument("--to", choices=["lmdb", "folder"], default="lmdb")
+            add_progress(q)
 
     common(dsub.add_parser("convert", help="any reader -> LMDB or folder"))
     common(dsub.add_parser("merge", help="several datasets -> one LMDB or folder"))

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from .common import add_threads, err
+from .common import add_progress, add_threads, err, progress
 
 
 def run_det(args: argparse.Namespace) -> int:
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
 
     reader = Reader(args.model, threads=args.threads)
     samples = list(open_dataset(args.dataset))
-    res = evaluate(reader, samples, line=not args.page)
+    res = evaluate(reader, progress(samples, args.progress, total=len(samples), unit="sample"), line=not args.page)
     if args.log:
         write_log(res, args.log)
         Path(args.log).with_suffix(".txt").write_text(format_aligned(res), encoding="utf-8")
@@ -69,4 +69,5 @@ def add(sub) -> None:
     p.add_argument("--page", action="store_true", help="images hold several lines: find them first")
     p.add_argument("--json", action="store_true", help="also print the summary as JSON")
     add_threads(p)
+    add_progress(p)
     p.set_defaults(func=run)

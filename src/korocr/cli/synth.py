@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from .common import add_charset, add_fonts, add_texts, err, resolve_charset
+from .common import add_charset, add_fonts, add_progress, add_texts, err, progress, resolve_charset
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
     lo, hi = args.font_size
     cfg = RenderConfig(font_size=(lo, hi), augment=not args.no_augment)
     info = generate(args.output, fonts, sampler, args.count, seed=args.seed, workers=args.workers, fmt=args.format,
-                    config=cfg, words=args.words_per_line, height=args.height)
+                    config=cfg, words=args.words_per_line, height=args.height,
+                    wrap=lambda jobs, n: progress(jobs, args.progress, total=n, unit="chunk"))
     print(json.dumps({"count": info["count"], "out_dir": info["out_dir"], "fonts_used": len(info["fonts"])},
                      ensure_ascii=False))
     return 0
@@ -60,4 +61,5 @@ def add(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--pages", action="store_true",
                    help="render --count detector pages (images/ + HierText-style annotations.jsonl) instead of lines")
+    add_progress(p)
     p.set_defaults(func=run)

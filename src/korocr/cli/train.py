@@ -86,6 +86,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     o.add_argument("--warmup-steps", type=int, default=300)
     o.add_argument("--val-every", type=int, default=500, help="validate and checkpoint every N steps")
     o.add_argument("--threads", type=int, default=2, help="torch intra-op threads (per process)")
+    o.add_argument("--progress", action="store_true", help="Lightning's progress bar on stderr (metrics.jsonl "
+                                                           "is written either way)")
     o.add_argument("--devices", type=int, default=1,
                    help="training processes on this machine; above 1, data-parallel (Lightning DDP, gloo on CPUs); "
                         "--batch-size is per process")

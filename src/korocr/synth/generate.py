@@ -70,8 +70,10 @@ def _run(job: SynthJob) -> SynthResult:
 
 def generate(out_dir: str | Path, fonts: Sequence[Font], sampler: TextSampler, count: int, seed: int = 0,
              workers: int = 1, fmt: str = "files", config: RenderConfig | None = None, words: int = 0,
-             height: int | None = None, chunk: int = 500) -> dict:
+             height: int | None = None, chunk: int = 500, wrap=lambda jobs, n: jobs) -> dict:
     """Render ``count`` lines into ``out_dir``; deterministic for a given seed, whatever ``workers`` is.
+
+    ``wrap(iterable, n)`` wraps the stream of ``n`` finished chunks of ``chunk`` lines (a progress bar).
 
     Returns:
         ``{"count", "out_dir", "fonts": {font key: n}}``; ``labels.txt`` and (if asked) ``lmdb/`` are written.
@@ -87,9 +89,9 @@ def generate(out_dir: str | Path, fonts: Sequence[Font], sampler: TextSampler, c
     all_samples: list[tuple[str, bytes, str, str]] = []
     if workers > 1:
         with ProcessPoolExecutor(workers) as ex:
-            results = list(ex.map(_run, jobs))
+            results = list(wrap(ex.map(_run, jobs), len(jobs)))
     else:
-        results = [_run(j) for j in jobs]
+        results = [_run(j) for j in wrap(jobs, len(jobs))]
     for r in results:
         all_samples += r.samples
     with open(out / "labels.txt", "w", encoding="utf-8") as lab:

@@ -31,4 +31,4 @@ def make_trainer(args: argparse.Namespace, run_dir: Path, validate: bool = True,
         accelerator=accelerator, devices=devices, num_nodes=nodes, strategy=strategy, default_root_dir=run_dir, logger=False, precision=precision,
         val_check_interval=args.val_every if validate else None, check_val_every_n_epoch=None,
         num_sanity_val_steps=0, callbacks=[ckpt, ThroughputLogger(run_dir / "metrics.jsonl")],
-        enable_progress_bar=False, gradient_clip_val=gradient_clip)
+        enable_progress_bar=bool(getattr(args, "progress", False)), gradient_clip_val=gradient_clip)
