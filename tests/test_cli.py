@@ -205,3 +205,17 @@ def test_progress_bars_on_long_jobs(tmp_path, korean_font, capsys):
         assert e.value.code == 0
         err = capsys.readouterr().err
         assert "100%|" in err or "6sample [" in err  # convert streams without a known total
+
+
+def test_a_line_upside_down_on_an_upright_page_is_read_turned():
+    from korocr.io.image import load_image
+
+    sample = Path(korocr.__file__).parent / "samples" / "sample_ko.png"
+    img = load_image(sample).copy()
+    img[95:135] = img[95:135][::-1, ::-1].copy()  # the middle line (서울특별시 ...) turned by 180 degrees
+    lines = korocr.Reader().read(img).lines
+    assert [ln.text for ln in lines][1] == "서울특별시 중구 세종대로 110"
+    assert [ln.rotation for ln in lines] == [0, 180, 0]
+    assert lines[1].to_dict(words=False)["rotation"] == 180
+    off = korocr.Reader(flip_below=0).read(img).lines  # without the second reading the turned line is garbage
+    assert all("서울특별시" not in ln.text for ln in off)

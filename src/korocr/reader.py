@@ -52,6 +52,10 @@ class Reader:
             confidence × characters) is kept; boxes are then in the turned page's pixels and
             :attr:`Page.rotation` says by how much it was turned.
         device: ``"cpu"`` or ``"cuda"`` for the ONNX models (onnxruntime execution provider).
+        flip_below, flip_margin: in page mode, a horizontal line read with confidence below ``flip_below`` is
+            read again turned by 180 degrees, and that reading is kept (the line gets ``rotation`` 180) when it is
+            at least ``flip_margin`` more confident: a line upside down on an upright page (PaddleOCR's
+            text-direction classifier does this job there). ``flip_below=0`` turns this off.
 
     Raises:
         korocr.errors.ModelLoadError: a model that is missing or of the wrong kind.
@@ -64,7 +68,8 @@ class Reader:
     def __init__(self, rec_model: str | Path | None = None, det_model: str | Path | None = "default",
                  threads: int | None = None, batch_size: int = 32, max_side: int = 1280,
                  rec_options: dict | None = None, crop_pad: float | None = None, min_confidence: float = 0.5,
-                 rotate: int | str = 0, auto_rotate_below: float = 0.8, device: str = "cpu"):
+                 rotate: int | str = 0, auto_rotate_below: float = 0.8, device: str = "cpu",
+                 flip_below: float = 0.9, flip_margin: float = 0.1):
         self.recognizer = make_recognizer(rec_model, threads=threads, batch_size=batch_size,
                                           **({"device": device} | (rec_options or {})))
         self.detector = make_detector(det_model, max_side=max_side, threads=threads, device=device)
@@ -73,6 +78,7 @@ class Reader:
         if rotate not in (0, 90, 180, 270, "auto"):
             raise ValueError(f"rotate must be 0, 90, 180, 270 or 'auto', got {rotate!r}")
         self.rotate, self.auto_rotate_below = rotate, auto_rotate_below
+        self.flip_below, self.flip_margin = flip_below, flip_margin
 
     def read(self, image: ImageSource, line: bool = False, name: str | None = None, vertical: bool = False,
              channel_order: str = "rgb") -> Page:
@@ -173,14 +179,31 @@ class Reader:
             crops.append(unstack_vertical(c) if r.vertical and not getattr(self.recognizer, "reads_vertical", False)
                          else c)
         decoded = self.recognizer.recognize(crops)
+        flipped = self._flipped_lines(crops, regions, decoded)
         lines, vertical = [], []
-        for r, d in zip(regions, decoded):
+        for k, (r, d) in enumerate(zip(regions, decoded)):
+            if k in flipped:
+                d = flipped[k]
             if not d.text.strip() or d.confidence < self.min_confidence:
                 continue
             vertical.append(r.vertical)
-            lines.append(_line(d, r.box, r.vertical))
+            lines.append(_line(d, r.box, r.vertical, flipped=k in flipped))
         rules = horizontal_rules(arr) if len(lines) > 2 else []
         return _ordered_page(label, (w, h), lines, vertical, rules)
+
+
+    def _flipped_lines(self, crops: list[np.ndarray], regions: list[TextRegion], decoded: list) -> dict:
+        """Horizontal lines read with confidence below ``flip_below`` are read again turned by 180 degrees (a
+        line upside down on an upright page, as PaddleOCR's text-direction classifier handles); the turned
+        reading replaces the first where it is at least ``flip_margin`` more confident. Returns {index: decoding}."""
+        if not self.flip_below:
+            return {}
+        weak = [k for k, (r, d) in enumerate(zip(regions, decoded))
+                if not r.vertical and d.confidence < self.flip_below]
+        if not weak:
+            return {}
+        again = self.recognizer.recognize([np.ascontiguousarray(crops[k][::-1, ::-1]) for k in weak])
+        return {k: d for k, d in zip(weak, again) if d.confidence >= decoded[k].confidence + self.flip_margin}
 
 
 def _line_like(w: int, h: int) -> bool:
@@ -206,14 +229,14 @@ def _ordered_page(label: str, size: tuple[int, int], lines: list[Line], vertical
     return Page(label, size, ordered, [Block([ordered[k] for k in b.lines], b.box) for b in blocks])
 
 
-def _line(d, box: tuple[int, int, int, int], vertical: bool = False) -> Line:
-    """A result line; word boxes come from the CTC alignment (an unstacked vertical column has none: its words
-    get the column's box)."""
-    if vertical:
+def _line(d, box: tuple[int, int, int, int], vertical: bool = False, flipped: bool = False) -> Line:
+    """A result line; word boxes come from the CTC alignment (an unstacked vertical column, or a line read
+    upside down, has none: its words get the line's box)."""
+    if vertical or flipped:
         words = words_from_alignment(d.text, d.char_confidences, [], 0, box)
     else:
         words = words_from_alignment(d.text, d.char_confidences, d.spans, d.step_px, box)
-    return Line(d.text, d.confidence, box, d.char_confidences, words)
+    return Line(d.text, d.confidence, box, d.char_confidences, words, rotation=180 if flipped else 0)
 
 
 def read(image: ImageSource, line: bool = False) -> Page:

@@ -43,6 +43,7 @@ class Line:
         box: (x0, y0, x1, y1) px.
         char_confidences: one probability per character of ``text``.
         words: the words of the line, left to right.
+        rotation: 180 for a line that was upside down on the page (read turned), else 0.
     """
 
     text: str
@@ -50,10 +51,14 @@ class Line:
     box: Box
     char_confidences: list[float] = field(default_factory=list)
     words: list[Word] = field(default_factory=list)
+    rotation: int = 0
 
     def to_dict(self, words: bool = True) -> dict[str, Any]:
-        """``{"text", "confidence", "box", "char_confidences", "words"}`` (``words=False``: the first three)."""
+        """``{"text", "confidence", "box", "char_confidences", "words"}`` (``words=False``: the first three),
+        and ``rotation`` for a line read upside down."""
         d = {"text": self.text, "confidence": round(self.confidence, 4), "box": list(self.box)}
+        if self.rotation:
+            d["rotation"] = self.rotation
         if words:
             d["char_confidences"] = [round(c, 4) for c in self.char_confidences]
             d["words"] = [w.to_dict() for w in self.words]
@@ -62,7 +67,7 @@ class Line:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Line":
         return cls(d["text"], float(d["confidence"]), _box(d["box"]), list(d.get("char_confidences", [])),
-                   [Word.from_dict(w) for w in d.get("words", [])])
+                   [Word.from_dict(w) for w in d.get("words", [])], int(d.get("rotation", 0)))
 
 
 def words_from_alignment(text: str, confidences: Sequence[float], spans: Sequence[tuple[int, int]],
