@@ -6,7 +6,8 @@ What differs from training: the renderer and layout engine (Chromium, not korocr
 and texts (held out, as in ``bench_general.py``: documentation prose from debian-faq-ko / gimp-help-ko, bench-own
 prices, dates and phone numbers), and the page kinds: 1- and 2-column prose, forms/tables, receipts (monospace,
 narrow, totals in large type), slides on coloured backgrounds, mixed sizes (8-40 pt), vertical columns, low
-contrast, plus degraded copies (blur, JPEG, noise, small rotation, perspective).
+contrast, a size sweep (one line each at 8 to 200 px, with the lines found per size), plus degraded copies (blur,
+JPEG, noise, small rotation, perspective).
 
 Ground truth comes from the layout engine: every character's client rect (DOM ``Range``) is grouped into lines;
 a line's box is the union of its characters' rects and its text their concatenation, in DOM order (the reading
@@ -37,7 +38,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_general import _driver, _face_css, digit_lines, held_out_fonts, held_out_texts  # noqa: E402
 
-KINDS = ("prose1", "prose2", "table", "receipt", "slide", "mixed", "vertical", "lowcontrast")
+KINDS = ("prose1", "prose2", "table", "receipt", "slide", "mixed", "vertical", "lowcontrast", "sizes")
+SWEEP_PX = (8, 10, 12, 16, 24, 32, 48, 64, 96, 128, 160, 200)  # the "sizes" page: one line per font size
 DEGRADED_FROM = ("prose1", "table", "receipt", "mixed")
 PAGE_W = 1240  # px, A4 at 150 dpi
 
@@ -158,6 +160,10 @@ def page_html(kind: str, rng: random.Random, texts, fams: list[str], css: str, m
     elif kind == "mixed":
         body = "".join(f"<div class='ln' style='font-size:{s}px; margin:{s // 2}px 0'>{take(rng.randint(10, 40))}</div>"
                        for s in (rng.choice([11, 13, 16, 20, 27, 36, 44, 53]) for _ in range(rng.randint(8, 12))))
+    elif kind == "sizes":  # a size sweep on one page: 8 px to 200 px type
+        width = 1600
+        body = "".join(f"<div class='ln' style='font-size:{s}px; line-height:1.3; margin:{max(4, s // 4)}px 0'>"
+                       f"{take(max(3, min(40, 1300 // s)))[: max(3, min(40, 1300 // s))]}</div>" for s in SWEEP_PX)
     elif kind == "vertical":
         size = rng.randint(24, 40)
         cols = "".join(f"<div class='v' style='writing-mode:vertical-rl; text-orientation:upright; "
@@ -265,8 +271,9 @@ def tesseract_page(path: Path) -> tuple[str, list[tuple[int, int, int, int]], fl
     return text, boxes, dt
 
 
-def evaluate(out: Path, rec_model: str, det_model: str = "default", tesseract: bool = True) -> dict:
-    from korocr.evaluation.detection import DetectionCounts, match_boxes
+def evaluate(out: Path, rec_model: str, det_model: str = "default", tesseract: bool = True,
+             kinds: list[str] | None = None) -> dict:
+    from korocr.evaluation.detection import DetectionCounts, iou_matrix, match_boxes
     from korocr.evaluation.metrics import CERAccumulator
     from korocr.io.image import load_image
     from korocr.reader import Reader
@@ -275,6 +282,8 @@ def evaluate(out: Path, rec_model: str, det_model: str = "default", tesseract: b
     reader = Reader(rec_model, det_model=det_model, threads=2)
     res: dict = {}
     for item in index:
+        if kinds and item["kind"] not in kinds:
+            continue
         img = load_image(out / item["image"])
         ref = "\n".join(ln["text"] for ln in item["lines"])
         gt = [tuple(ln["box"]) for ln in item["lines"]]
@@ -290,6 +299,13 @@ def evaluate(out: Path, rec_model: str, det_model: str = "default", tesseract: b
             r = res.setdefault(item["kind"], {}).setdefault(eng, {"cer": CERAccumulator(), "det": DetectionCounts(),
                                                                    "empty": 0, "s": 0.0, "n": 0})
             r["cer"].update(text, ref)
+            if item["kind"] == "sizes" and boxes:  # recall per ground-truth line height
+                ious = iou_matrix([tuple(b) for b in gt], [tuple(b) for b in boxes])
+                for g, best in zip(gt, ious.max(1)):
+                    hgt = str(int(g[3] - g[1]))
+                    hit = r.setdefault("by_height", {}).setdefault(hgt, [0, 0])
+                    hit[0] += int(best >= 0.5)
+                    hit[1] += 1
             c = match_boxes(boxes, gt)
             r["det"].tp, r["det"].det, r["det"].gt = r["det"].tp + c.tp, r["det"].det + c.det, r["det"].gt + c.gt
             r["empty"] += not text.strip()
@@ -303,6 +319,8 @@ def evaluate(out: Path, rec_model: str, det_model: str = "default", tesseract: b
                 "pages": r["n"], "cer_nospace": round(r["cer"].cer_nospace, 4), "precision": round(d["precision"], 3),
                 "recall": round(d["recall"], 3), "hmean": round(d["hmean"], 3), "empty": r["empty"],
                 "s_per_page": round(r["s"] / r["n"], 2)}
+            if "by_height" in r:  # line box height (px) -> [found, lines]
+                table[kind][eng]["found_by_line_height"] = dict(sorted(r["by_height"].items(), key=lambda kv: int(kv[0])))
     return table
 
 
@@ -313,6 +331,11 @@ def to_markdown(table: dict) -> str:
         for eng, r in engines.items():
             lines.append(f"| {kind} | {eng} | {r['pages']} | {r['cer_nospace']:.3f} | {r['precision']:.3f} | "
                          f"{r['recall']:.3f} | {r['hmean']:.3f} | {r['empty']} | {r['s_per_page']} |")
+    sweep = [(eng, r["found_by_line_height"]) for eng, r in table.get("sizes", {}).items() if "found_by_line_height" in r]
+    if sweep:
+        lines += ["", "Size sweep: lines found (IoU 0.5) / lines, by line box height (px)", ""]
+        for eng, by in sweep:
+            lines.append(f"- {eng}: " + ", ".join(f"{h} px {a}/{b}" for h, (a, b) in by.items()))
     return "\n".join(lines) + "\n"
 
 
@@ -326,12 +349,13 @@ def main() -> None:
     ap.add_argument("--det-model", default="default")
     ap.add_argument("--no-tesseract", action="store_true")
     ap.add_argument("--results", default="results")
+    ap.add_argument("--kinds", nargs="+", default=None, help="evaluate only these kinds (all are rendered)")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.rerender or not (out / "pages.json").exists():
         build(out, args.font_dir, args.pages_per_kind)
-    table = evaluate(out, args.rec_model, args.det_model, not args.no_tesseract)
+    table = evaluate(out, args.rec_model, args.det_model, not args.no_tesseract, kinds=args.kinds)
     (out / f"{args.results}.json").write_text(json.dumps(table, indent=1))
     md = to_markdown(table)
     (out / f"{args.results}.md").write_text(md)
