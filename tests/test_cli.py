@@ -219,3 +219,13 @@ def test_a_line_upside_down_on_an_upright_page_is_read_turned():
     assert lines[1].to_dict(words=False)["rotation"] == 180
     off = korocr.Reader(flip_below=0).read(img).lines  # without the second reading the turned line is garbage
     assert all("서울특별시" not in ln.text for ln in off)
+
+
+def test_an_upside_down_page_reads_in_order_without_rotate_auto():
+    from korocr.io.image import load_image
+
+    img = load_image(SAMPLES / "sample_ko.png")
+    expected = (SAMPLES / "sample_ko.txt").read_text(encoding="utf-8").strip()
+    page = korocr.Reader().read(np.ascontiguousarray(img[::-1, ::-1]))
+    assert page.rotation == 180 and cer(page.text, expected, ignore_space=True) < 0.05, page.text
+    assert not any(ln.rotation for ln in page.lines)

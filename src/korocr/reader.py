@@ -50,7 +50,9 @@ class Reader:
             weak (no line, or page confidence below ``auto_rotate_below``) the page is also read turned by 90,
             180 and 270 degrees and the reading with the most confidently read characters (sum of line
             confidence × characters) is kept; boxes are then in the turned page's pixels and
-            :attr:`Page.rotation` says by how much it was turned.
+            :attr:`Page.rotation` says by how much it was turned. Whatever the setting, a page on which more
+            characters had to be read upside down (see ``flip_below``) than upright is read turned by a further
+            180 degrees, so its lines come in reading order.
         device: ``"cpu"`` or ``"cuda"`` for the ONNX models (onnxruntime execution provider).
         flip_below, flip_margin: in page mode, a horizontal line read with confidence below ``flip_below`` is
             read again turned by 180 degrees, and that reading is kept (the line gets ``rotation`` 180) when it is
@@ -152,20 +154,23 @@ class Reader:
 
     def _read_page(self, arr: np.ndarray, label: str) -> Page:
         if self.rotate == "auto":
-            best = self._read_upright(arr, label)
-            if best.lines and best.confidence >= self.auto_rotate_below:
+            best = self._read_turned(arr, label, 0)
+            if best.lines and best.confidence >= self.auto_rotate_below and not _mostly_flipped(best):
                 return best
             for angle in (180, 90, 270):
-                page = self._read_upright(_turn(arr, angle), label)
-                page.rotation = angle
+                page = self._read_turned(arr, label, angle)
                 if _score(page) > _score(best):
                     best = page
             return best
-        if self.rotate:
-            page = self._read_upright(_turn(arr, self.rotate), label)
-            page.rotation = self.rotate
-            return page
-        return self._read_upright(arr, label)
+        page = self._read_turned(arr, label, int(self.rotate))
+        if _mostly_flipped(page):  # every line upside down: the page is, so read it turned (lines in order)
+            page = self._read_turned(arr, label, (int(self.rotate) + 180) % 360)
+        return page
+
+    def _read_turned(self, arr: np.ndarray, label: str, angle: int) -> Page:
+        page = self._read_upright(_turn(arr, angle) if angle else arr, label)
+        page.rotation = angle
+        return page
 
     def _read_upright(self, arr: np.ndarray, label: str) -> Page:
         h, w = arr.shape[:2]
@@ -217,8 +222,15 @@ def _turn(arr: np.ndarray, angle: int) -> np.ndarray:
 
 
 def _score(page: Page) -> float:
-    """Confidently read characters: the sum over lines of confidence × characters (spaces excluded)."""
-    return sum(ln.confidence * len("".join(ln.text.split())) for ln in page.lines)
+    """Confidently read characters: the sum over lines of confidence × characters (spaces excluded); lines
+    that had to be read upside down do not count (the page turned the other way round reads them upright)."""
+    return sum(ln.confidence * len("".join(ln.text.split())) for ln in page.lines if not ln.rotation)
+
+
+def _mostly_flipped(page: Page) -> bool:
+    """More of the page's characters were read upside down than upright."""
+    n = [len("".join(ln.text.split())) for ln in page.lines]
+    return sum(k for k, ln in zip(n, page.lines) if ln.rotation) > sum(n) / 2
 
 
 def _ordered_page(label: str, size: tuple[int, int], lines: list[Line], vertical: list[bool],

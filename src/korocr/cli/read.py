@@ -30,7 +30,9 @@ def run(args: argparse.Namespace) -> int:
         if args.format != "jsonl" or not args.output:
             err("--resume needs --format jsonl and -o FILE (the images already in FILE are skipped)")
             return 2
-        done = _done_images(Path(args.output))
+        from ..batch import done_names
+
+        done = done_names(Path(args.output))
         keep = [i for i, n in enumerate(names) if n not in done]
         err(f"--resume: {len(names) - len(keep)} of {len(names)} image(s) already in {args.output}")
         sources, names = [sources[i] for i in keep], [names[i] for i in keep]
@@ -120,20 +122,6 @@ def run(args: argparse.Namespace) -> int:
         err(f"{failed} of {len(args.images)} image(s) could not be read")
         return 1
     return 0
-
-
-def _done_images(path: Path) -> set[str]:
-    """Image names already in a JSON-lines output (a torn last line from an interrupted run is ignored)."""
-    import json
-
-    done: set[str] = set()
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                done.add(json.loads(line)["image"])
-            except (ValueError, KeyError, TypeError):
-                continue
-    return done
 
 
 def add(sub) -> None:
