@@ -111,3 +111,29 @@ def test_jamo_vocabulary_spells_syllables_and_reads_them_back():
     assert jamo.text_from_tokens(ids) == text
     whole = Vocabulary(64, Charset.resolve("default").chars)
     assert not whole.jamo and len(whole.text_tokens(text)) == len(text)
+
+
+def test_vqvae_training_run_and_continuing_from_its_weights(tmp_path, korean_font):
+    import torch
+
+    from korocr.cli import build_parser
+    from korocr.training.train import run
+    from korocr.training.train_inverse_dalle import load_vqvae
+
+    words = tmp_path / "w.txt"
+    words.write_text("가나\n다라\n", encoding="utf-8")
+
+    def args(*extra):
+        return build_parser().parse_args(
+            ["train", "--arch", "vqvae", "--words", str(words), "--fonts", korean_font.spec.key, "--max-steps", "2",
+             "--batch-size", "2", "--workers", "0", "--codebook-size", "16", "--runs-dir", str(tmp_path / "runs"),
+             "--seed", "1", *extra])
+
+    first = run(args())
+    vq = load_vqvae(first / "vqvae.pt")
+    assert vq.config.codebook_size == 16
+    second = run(args("--init-from", str(first / "vqvae.pt"), "--codebook-size", "64", "--lr", "1e-12"))
+    again = load_vqvae(second / "vqvae.pt")
+    assert again.config.codebook_size == 16  # the weights' architecture wins
+    x = torch.zeros(1, 1, 32, 64)
+    torch.testing.assert_close(again.encoder(x), vq.encoder(x), atol=2e-2, rtol=1e-2)

@@ -167,7 +167,12 @@ def run_vqvae(args: argparse.Namespace) -> Path:
     rec = recipe(args, seed)
     samples = _Samples(args, Charset.resolve(args.charset), seed)
     cfg = VQVAEConfig(downsample=args.downsample, codebook_size=args.codebook_size)
+    init = load_vqvae(args.init_from) if args.init_from else None
+    if init is not None:  # continue from a vqvae.pt (its architecture wins over --downsample/--codebook-size)
+        cfg = init.config
     lit = VQVAELit(cfg.to_dict(), args.lr, args.warmup_steps, args.max_steps)
+    if init is not None:
+        lit.model.load_state_dict(init.state_dict())
     run_dir = new_run_dir(args.runs_dir, args.name or "vqvae")
     write_recipe(run_dir, rec)
     print(f"run directory: {run_dir}", flush=True)
