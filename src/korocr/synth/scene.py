@@ -129,6 +129,8 @@ class ScenePageRenderer:
                 self._vertical_block(rng, draw, size, fg, W, H, free, occupied, regions)
             elif kind < 0.27:
                 self._table(rng, draw, size, fg, W, H, free, occupied, regions)
+            elif kind < 0.39:
+                self._receipt_rows(rng, draw, min(size, 32), fg, W, H, free, occupied, regions)
             else:
                 self._line_block(rng, draw, size, fg, W, H, free, occupied, regions)
 
@@ -211,6 +213,37 @@ class ScenePageRenderer:
             y_lo, y_hi = min(b[1] for b in ys), max(b[3] for b in ys)
             regions.append(SceneText(_rect_quad(x_lo, y_lo, x_hi, y_hi), t, vertical=True))
         occupied[y0:y0 + bh, x0:x0 + bw] = True
+
+    def _receipt_rows(self, rng, draw, size, fg, W, H, free, occupied, regions) -> None:
+        """Receipt or form rows: an item name, a quantity of one or two digits and a right-aligned price, spread
+        over the row with wide gaps, each its own region (a detector must find a lone "6" as well as a line)."""
+        rows = rng.randint(2, 10)
+        bw = int(size * rng.uniform(10, 18))
+        step = int(size * rng.uniform(1.3, 1.8))
+        spot = _place(rng, bw, rows * step, W, H, free)
+        if spot is None:
+            return
+        x0, y0 = spot
+        qty_x = x0 + int(bw * rng.uniform(0.45, 0.65))
+        for r in range(rows):
+            y = y0 + r * step
+            price = f"{rng.randint(1, 999) * 10 ** rng.randint(1, 3):,}" + ("원" if rng.random() < 0.3 else "")
+            cells = [(self._text(rng, 8), x0, "ls"), (str(rng.randint(1, 20 if rng.random() < 0.3 else 9)), qty_x, "ls"),
+                     (price, x0 + bw, "rs")]
+            for t, x, anchor in cells:
+                if not t.strip():
+                    continue
+                font = self._font(t, rng)
+                if font is None:
+                    continue
+                pf = _load_font(font.spec.path, font.spec.index, size)
+                if anchor == "ls" and x + pf.getlength(t) > qty_x - size // 2 and x == x0:
+                    t = t[: max(1, int((qty_x - x0 - size) / size))]
+                draw.text((x, y + size), t, font=pf, fill=fg, anchor=anchor)
+                bx = draw.textbbox((x, y + size), t, font=pf, anchor=anchor)
+                if bx[2] > bx[0] and bx[3] > bx[1] and t.strip():
+                    regions.append(SceneText(_rect_quad(*bx), t))
+        occupied[y0:y0 + rows * step, x0:x0 + bw] = True
 
     def _table(self, rng, draw, size, fg, W, H, free, occupied, regions) -> None:
         size = min(size, 28)
