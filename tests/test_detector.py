@@ -271,3 +271,19 @@ def test_fragments_of_one_line_are_joined_but_rows_and_columns_are_not():
     below = TextRegion.from_box((10, 160, 200, 200))  # the next line
     out = merge_line_fragments([words[2], price, words[0], below, words[1]])
     assert [r.box for r in out] == [(10, 100, 230, 140), (600, 100, 680, 140), (10, 160, 200, 200)]
+
+
+def test_coarse_pass_adds_large_type_and_refuses_blobs_of_small_lines():
+    from korocr.detection.base import TextRegion
+    from korocr.detection.onnx_detector import _add_large
+
+    r = TextRegion.from_box
+    pieces = [r((100, 520, 300, 560)), r((420, 515, 640, 565))]  # two syllable groups of a 200 px title
+    small = [r((60, 100, 900, 114)), r((60, 124, 700, 138))]  # two 14 px lines
+    title = r((80, 450, 1500, 650))
+    blob = r((50, 95, 910, 145))  # the two small lines melted together at coarse scale
+    out = _add_large(pieces + small, [title, blob], min_height=64)
+    assert title in out and blob not in out
+    assert all(p not in out for p in pieces) and all(s in out for s in small)
+    assert _add_large(small, [r((50, 95, 910, 145))], min_height=40) == small  # holds two whole lines
+    assert _add_large(small, [r((950, 100, 1100, 140))], min_height=64) == small  # not large

@@ -32,6 +32,10 @@ class OnnxDetector:
             ``"auto"`` takes the values calibrated for the model (``korocr.postprocess`` metadata, written by
             ``scripts/calibrate_detector.py``), else 0.3, 0.5 and the exact inverse of the training shrink.
         merge_fragments: join pieces of one horizontal line (:func:`~korocr.detection.postprocess.merge_line_fragments`).
+        coarse_scale: a second, cheap pass on the image shrunk by this factor more (0 turns it off) finds type
+            too large for the first pass (the detector was trained on text up to about 120 px high; a 200 px
+            title comes out in pieces or not at all): its boxes that hold no first-pass line, only pieces of
+            one, are added in their place (:func:`_add_large`).
 
     Raises:
         DetectorLoadError: missing file or not a korocr detector.
@@ -42,7 +46,8 @@ class OnnxDetector:
 
     def __init__(self, model_path: str | Path, max_side: int = 1280, threads: int | None = None,
                  bin_thresh: float | str = "auto", box_thresh: float | str = "auto",
-                 unclip_ratio: float | None | str = "auto", merge_fragments: bool = True, device: str = "cpu"):
+                 unclip_ratio: float | None | str = "auto", merge_fragments: bool = True, device: str = "cpu",
+                 coarse_scale: float = 0.4):
         import onnxruntime as ort
 
         path = Path(model_path)
@@ -60,6 +65,7 @@ class OnnxDetector:
         if meta.get("korocr.kind") != "detector":
             raise DetectorLoadError(f"{path}: not a korocr detector (no korocr.kind=detector metadata)")
         self.path, self.max_side, self.merge_fragments = path, max_side, merge_fragments
+        self.coarse_scale = coarse_scale
         calibrated = json.loads(meta.get("korocr.postprocess", "{}"))
         given = dict(bin_thresh=bin_thresh, box_thresh=box_thresh, unclip_ratio=unclip_ratio)
         defaults = dict(bin_thresh=0.3, box_thresh=0.5, unclip_ratio=None)
@@ -68,10 +74,10 @@ class OnnxDetector:
         # (boxes that are already unclipped generously need none), else the class default
         self.crop_pad = float(calibrated.get("crop_pad", type(self).crop_pad))
 
-    def probability_map(self, img: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
+    def probability_map(self, img: np.ndarray, max_side: int | None = None) -> tuple[np.ndarray, tuple[float, float]]:
         """(prob (h, w) at the analysis scale, (sx, sy) factors back to input px)."""
         h, w = img.shape[:2]
-        s = min(1.0, self.max_side / max(h, w))
+        s = min(1.0, (max_side or self.max_side) / max(h, w))
         nh, nw = max(32, int(round(h * s / 32)) * 32), max(32, int(round(w * s / 32)) * 32)
         rgb = img if img.ndim == 3 else np.repeat(img[..., None], 3, 2)
         x = cv2.resize(rgb[..., :3], (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
@@ -81,7 +87,52 @@ class OnnxDetector:
 
     def detect(self, img: np.ndarray) -> list[TextRegion]:
         """Text regions of an RGB image (H, W, 3) uint8, in input px, top to bottom."""
-        prob, scale = self.probability_map(img)
         h, w = img.shape[:2]
+        prob, scale = self.probability_map(img)
         regions = boxes_from_prob(prob, scale=scale, image_size=(w, h), **self.params)
-        return merge_line_fragments(regions) if self.merge_fragments else regions
+        if self.merge_fragments:
+            regions = merge_line_fragments(regions)
+        side = int(min(self.max_side, max(h, w)) * self.coarse_scale)
+        if self.coarse_scale and side >= 128:
+            prob, scale = self.probability_map(img, side)
+            coarse = boxes_from_prob(prob, scale=scale, image_size=(w, h), **self.params)
+            if self.merge_fragments:
+                coarse = merge_line_fragments(coarse)
+            first = min(1.0, self.max_side / max(h, w))  # the first pass's scale
+            regions = _add_large(regions, coarse, min_height=64 / first)
+        return sorted(regions, key=lambda r: (r.box[1], r.box[0]))
+
+
+def _area(b) -> float:
+    return max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1])
+
+
+def _inter(a, b) -> float:
+    return _area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
+
+
+def _add_large(fine: list[TextRegion], coarse: list[TextRegion], min_height: float = 64.0) -> list[TextRegion]:
+    """First-pass regions plus the coarse pass's regions that the first pass missed (see ``coarse_scale`` of
+    :class:`OnnxDetector`). A coarse horizontal region is added when it is at least ``min_height`` px high (type
+    too large for the first pass), cuts through no first-pass region, and the first-pass regions inside it are
+    at most pieces of it (each under half its height, their centres in its middle third): at coarse scale,
+    several small lines melt into one blob, which this refuses. First-pass pieces inside an added region are
+    dropped."""
+    big = []
+    for c in coarse:
+        x0, y0, x1, y1 = c.box
+        hgt = y1 - y0
+        if c.vertical or hgt < min_height:
+            continue
+        touch = [(_inter(f.box, c.box), f) for f in fine]
+        if any(0 < a < 0.7 * _area(f.box) for a, f in touch):
+            continue  # it cuts through a first-pass line
+        inside = [f for a, f in touch if a > 0]
+        if any(f.box[3] - f.box[1] >= hgt / 2 or abs((f.box[1] + f.box[3]) / 2 - (y0 + y1) / 2) > hgt / 6
+               for f in inside):
+            continue
+        big.append(c)
+    if not big:
+        return fine
+    kept = [f for f in fine if not any(_inter(f.box, c.box) >= 0.7 * _area(f.box) for c in big)]
+    return kept + big
