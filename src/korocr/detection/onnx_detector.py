@@ -32,8 +32,8 @@ class OnnxDetector:
             ``"auto"`` takes the values calibrated for the model (``korocr.postprocess`` metadata, written by
             ``scripts/calibrate_detector.py``), else 0.3, 0.5 and the exact inverse of the training shrink.
         merge_fragments: join pieces of one horizontal line (:func:`~korocr.detection.postprocess.merge_line_fragments`).
-        coarse_scale: a second, cheap pass on the image shrunk by this factor more (0 turns it off) finds type
-            too large for the first pass (the detector was trained on text up to about 120 px high; a 200 px
+        coarse_side: a second, cheap pass on the image shrunk to this longer side (px; 0 turns it off) finds
+            type too large for the first pass (the detector was trained on text up to about 120 px high; a 200 px
             title comes out in pieces or not at all): its boxes that hold no first-pass line, only pieces of
             one, are added in their place (:func:`_add_large`).
 
@@ -47,7 +47,7 @@ class OnnxDetector:
     def __init__(self, model_path: str | Path, max_side: int = 1280, threads: int | None = None,
                  bin_thresh: float | str = "auto", box_thresh: float | str = "auto",
                  unclip_ratio: float | None | str = "auto", merge_fragments: bool = True, device: str = "cpu",
-                 coarse_scale: float = 0.4):
+                 coarse_side: int = 512):
         import onnxruntime as ort
 
         path = Path(model_path)
@@ -65,7 +65,7 @@ class OnnxDetector:
         if meta.get("korocr.kind") != "detector":
             raise DetectorLoadError(f"{path}: not a korocr detector (no korocr.kind=detector metadata)")
         self.path, self.max_side, self.merge_fragments = path, max_side, merge_fragments
-        self.coarse_scale = coarse_scale
+        self.coarse_side = coarse_side
         calibrated = json.loads(meta.get("korocr.postprocess", "{}"))
         given = dict(bin_thresh=bin_thresh, box_thresh=box_thresh, unclip_ratio=unclip_ratio)
         defaults = dict(bin_thresh=0.3, box_thresh=0.5, unclip_ratio=None)
@@ -92,8 +92,8 @@ class OnnxDetector:
         regions = boxes_from_prob(prob, scale=scale, image_size=(w, h), **self.params)
         if self.merge_fragments:
             regions = merge_line_fragments(regions)
-        side = int(min(self.max_side, max(h, w)) * self.coarse_scale)
-        if self.coarse_scale and side >= 128:
+        side = int(self.coarse_side)
+        if side and max(h, w) > 1.5 * side:
             prob, scale = self.probability_map(img, side)
             coarse = boxes_from_prob(prob, scale=scale, image_size=(w, h), **self.params)
             if self.merge_fragments:
@@ -112,7 +112,7 @@ def _inter(a, b) -> float:
 
 
 def _add_large(fine: list[TextRegion], coarse: list[TextRegion], min_height: float = 64.0) -> list[TextRegion]:
-    """First-pass regions plus the coarse pass's regions that the first pass missed (see ``coarse_scale`` of
+    """First-pass regions plus the coarse pass's regions that the first pass missed (``coarse_side`` of
     :class:`OnnxDetector`). A coarse horizontal region is added when it is at least ``min_height`` px high (type
     too large for the first pass), cuts through no first-pass region, and the first-pass regions inside it are
     at most pieces of it (each under half its height, their centres in its middle third): at coarse scale,
