@@ -45,7 +45,8 @@ class OnnxRecognizer:
     """
 
     def __init__(self, model_path: str | Path | None = None, threads: int | None = None, batch_size: int = 32,
-                 max_width: int = 2048, pad_tolerance: float = 0.1, chunk_overlap: int = 256, allowlist: str | None = None,
+                 max_width: int = 2048, pad_tolerance: float = 0.1, chunk_overlap: int = 256,
+                 allowlist: str | None = None,
                  blocklist: str | None = None, device: str = "cpu"):
         import onnxruntime as ort
 

@@ -228,8 +228,8 @@ class ScenePageRenderer:
         for r in range(rows):
             y = y0 + r * step
             price = f"{rng.randint(1, 999) * 10 ** rng.randint(1, 3):,}" + ("원" if rng.random() < 0.3 else "")
-            cells = [(self._text(rng, 8), x0, "ls"), (str(rng.randint(1, 20 if rng.random() < 0.3 else 9)), qty_x, "ls"),
-                     (price, x0 + bw, "rs")]
+            qty = str(rng.randint(1, 20 if rng.random() < 0.3 else 9))
+            cells = [(self._text(rng, 8), x0, "ls"), (qty, qty_x, "ls"), (price, x0 + bw, "rs")]
             for t, x, anchor in cells:
                 if not t.strip():
                     continue
