@@ -55,3 +55,17 @@ def test_word_spacing_moves_words_not_letters(korean_font):
     letters = _pieces(text, 4, 6, f.getlength)  # letter spacing: one run per character, spaces not drawn
     assert "".join(r for r, _ in letters[:-1]) == text.replace(" ", "")
     assert all(b[1] > a[1] for a, b in zip(letters[:-2], letters[1:-1]))
+
+
+def test_a_failing_augmentation_keeps_the_line(korean_font):
+    """albumentations' Perspective can divide by zero on a crop a few px high; the line is kept unaugmented."""
+    from korocr.synth.render import LineRenderer
+
+    r = LineRenderer([korean_font], seed=1)
+
+    def boom(image):
+        raise ZeroDivisionError("division by zero")
+
+    r._aug = boom
+    img = r.render("가나다", random.Random(1), korean_font)
+    assert img.ndim == 3 and img.shape[0] > 5 and img.shape[1] > img.shape[0]

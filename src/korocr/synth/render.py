@@ -327,7 +327,12 @@ class LineRenderer:
         if rng.random() < 0.08:  # a bit of blur before down-scaling, like a defocused camera
             arr = cv2.GaussianBlur(arr, (0, 0), rng.uniform(0.5, 1.5))
         if self._aug is not None:
-            arr = self._aug(image=arr)["image"]
+            try:
+                arr = self._aug(image=arr)["image"]
+            except (ZeroDivisionError, ValueError, cv2.error):
+                # albumentations' Perspective divides by the warped height, which can be 0 for a crop a few px
+                # high (session 5 lost a training run to it); such a line is kept without the augmentation
+                pass
         return np.ascontiguousarray(arr)
 
 
