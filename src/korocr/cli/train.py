@@ -58,7 +58,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     t = p.add_argument_group("trocr (--arch trocr)")
     t.add_argument("--encoder", help="image encoder hub name or directory (e.g. facebook/deit-base-distilled-patch16-384);"
                                      " without --encoder/--decoder a small model is built from scratch")
-    t.add_argument("--decoder", help="text decoder hub name or directory (e.g. klue/roberta-base)")
+    t.add_argument("--decoder", help="text decoder hub name or directory (e.g. klue/roberta-base, or a character "
+                                     "language model from scripts/pretrain_trocr_decoder.py)")
+    t.add_argument("--warm-encoder", help="weights of a korocr PP-OCR CTC recogniser (.pt, e.g. "
+                                          "training_state/rec-ppocr-jamo.fp16.pt): a hybrid encoder (its backbone "
+                                          "and CTC head + Transformer layers) warm-started from them")
+    t.add_argument("--freeze-encoder-steps", type=int, default=0,
+                   help="--warm-encoder: keep the pretrained backbone and CTC head frozen for this many steps")
     t.add_argument("--tokenizer", help="tokenizer (default: the decoder's; from scratch: korocr's character "
                                        "tokenizer over --charset)")
     t.add_argument("--scratch-encoder", choices=["vit", "swin"], default="vit",

@@ -71,13 +71,14 @@ class Line:
 
 
 def words_from_alignment(text: str, confidences: Sequence[float], spans: Sequence[tuple[int, int]],
-                         step_px: float, box: Box) -> list[Word]:
+                         step_px: float, box: Box, offset_px: float = 0.0) -> list[Word]:
     """Split a line into words at spaces, with boxes from the characters' CTC time-step spans.
 
     Args:
         spans: [start, end) time steps of each character of ``text``.
         step_px: width of a time step in line-image px (0: boxes fall back to the whole line).
         box: the line's box in the page.
+        offset_px: x (px) in the line image of time step 0.
     """
     x0, y0, x1, y1 = box
     words: list[Word] = []
@@ -89,8 +90,8 @@ def words_from_alignment(text: str, confidences: Sequence[float], spans: Sequenc
         wtext = "".join(text[i] for i in cur)
         conf = sum(confidences[i] for i in cur) / len(cur) if confidences else 0.0
         if step_px > 0 and len(spans) == len(text):
-            wx0 = x0 + int(spans[cur[0]][0] * step_px)
-            wx1 = min(x1, x0 + int(round(spans[cur[-1]][1] * step_px)))
+            wx0 = max(x0, x0 + int(offset_px + spans[cur[0]][0] * step_px))
+            wx1 = min(x1, x0 + int(round(offset_px + spans[cur[-1]][1] * step_px)))
             words.append(Word(wtext, conf, (wx0, y0, max(wx1, wx0 + 1), y1)))
         else:
             words.append(Word(wtext, conf, box))

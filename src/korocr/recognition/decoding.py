@@ -22,6 +22,8 @@ class Decoded:
     spans: list[tuple[int, int]] = field(default_factory=list)
     # width of one time step in px of the input line image (set by the recogniser; 0 = unknown)
     step_px: float = 0.0
+    # x (px) in the input line image of time step 0 (non-zero when preprocessing re-cropped the line)
+    offset_px: float = 0.0
 
 
 def ctc_greedy_decode(probs: np.ndarray, chars: list[str], lengths: np.ndarray | None = None) -> list[Decoded]:

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..errors import ModelLoadError
 from ..hub import DEFAULT_REC_MODEL, execution_providers
-from ..preprocessing.line import pad_batch, resize_line
+from ..preprocessing.line import normalize_margins, pad_batch, resize_line
 from ..text.charsets import nfc
 from .decoding import Decoded, compose_jamo, ctc_greedy_decode, repair_orphan_jamo
 
@@ -39,6 +39,8 @@ class OnnxRecognizer:
             posteriors before decoding (Tesseract's ``tessedit_char_whitelist``, EasyOCR's ``allowlist``). For a
             jamo-output model a syllable allows or blocks its jamo.
         device: ``"cpu"`` or ``"cuda"`` (onnxruntime execution provider; ``korocr.hub.execution_providers``).
+        normalize_margins: re-crop each line so the margins around its ink fall inside the trained range
+            (:func:`korocr.preprocessing.line.normalize_margins`); ``False`` reads crops as given.
 
     Raises:
         ModelLoadError: missing file, or no charset in the model metadata.
@@ -47,7 +49,7 @@ class OnnxRecognizer:
     def __init__(self, model_path: str | Path | None = None, threads: int | None = None, batch_size: int = 32,
                  max_width: int = 2048, pad_tolerance: float = 0.1, chunk_overlap: int = 256,
                  allowlist: str | None = None,
-                 blocklist: str | None = None, device: str = "cpu"):
+                 blocklist: str | None = None, device: str = "cpu", normalize_margins: bool = True):
         import onnxruntime as ort
 
         path = Path(model_path) if model_path else DEFAULT_REC_MODEL
@@ -81,6 +83,7 @@ class OnnxRecognizer:
             raise ValueError(f"chunk_overlap must be in (0, max_width={max_width}), got {chunk_overlap}")
         self.input_name = self.session.get_inputs()[0].name
         self.class_mask = self._class_mask(allowlist, blocklist)
+        self.normalize_margins = normalize_margins
 
     def _class_mask(self, allowlist: str | None, blocklist: str | None) -> np.ndarray | None:
         """(C,) 0/1 over the model's classes (blank always 1), or None when everything is allowed."""
@@ -117,6 +120,11 @@ class OnnxRecognizer:
         """
         if not lines:
             return []
+        shifts = [0] * len(lines)
+        if self.normalize_margins:
+            lines = list(lines)
+            for i, x in enumerate(lines):
+                lines[i], shifts[i] = normalize_margins(x)
         prepared = [resize_line(x, self.height, channels=self.channels, x_scale=self.x_scale)
                     for x in lines]
         pieces: list[tuple[int, int, int]] = []  # (line, start px, width px)
@@ -145,6 +153,7 @@ class OnnxRecognizer:
             d = compose_jamo(repair_orphan_jamo(ctc_greedy_decode(probs[None], self.chars)[0], probs, self.chars))
             d.text = nfc(d.text)
             d.step_px = px_per_frame[ks[0]] * lines[i].shape[1] / prepared[i].shape[1]
+            d.offset_px = float(shifts[i])
             results.append(d)
         return results
 

@@ -38,9 +38,14 @@ class TrOCRRecognizer:
 
         if threads:
             torch.set_num_threads(threads)
+        from ..models.recognition.trocr.cnn_encoder import MODEL_TYPE  # registers the hybrid encoder type
+
         self.path = Path(model) if Path(model).exists() else model
         self.model = VisionEncoderDecoderModel.from_pretrained(str(model)).eval()
-        self.image_processor = AutoImageProcessor.from_pretrained(str(processor or model))
+        ecfg = self.model.config.encoder
+        # the warm hybrid encoder reads lines as korocr's CTC recognisers do (48 px BGR, natural width)
+        self.line_input = (ecfg.img_height, ecfg.x_scale) if ecfg.model_type == MODEL_TYPE else None
+        self.image_processor = None if self.line_input else AutoImageProcessor.from_pretrained(str(processor or model))
         try:
             tok = AutoTokenizer.from_pretrained(str(processor)) if processor else None
         except (OSError, ValueError):
@@ -56,10 +61,22 @@ class TrOCRRecognizer:
         import torch
         from PIL import Image
 
-        out: list[Decoded] = []
+        out: list[Decoded | None] = [None] * len(lines)
+        if self.line_input:  # sorted by width so a batch pads little; BGR, 48 px, natural width
+            from ..preprocessing.line import normalize_margins, pad_batch, resize_line
+
+            h, xs = self.line_input
+            prepared = [resize_line(normalize_margins(x)[0], h, channels=3, x_scale=xs) for x in lines]
+            order = sorted(range(len(lines)), key=lambda i: prepared[i].shape[1])
+        else:
+            order = list(range(len(lines)))
         for start in range(0, len(lines), self.batch_size):
-            chunk = [Image.fromarray(x).convert("RGB") for x in lines[start:start + self.batch_size]]
-            pixel_values = self.image_processor(images=chunk, return_tensors="pt").pixel_values
+            idx = order[start:start + self.batch_size]
+            if self.line_input:
+                pixel_values = torch.from_numpy(pad_batch([prepared[i] for i in idx]))
+            else:
+                chunk = [Image.fromarray(lines[i]).convert("RGB") for i in idx]
+                pixel_values = self.image_processor(images=chunk, return_tensors="pt").pixel_values
             with torch.no_grad():
                 gen = self.model.generate(pixel_values, num_beams=self.num_beams, max_length=self.max_length,
                                           output_scores=True, return_dict_in_generate=True)
@@ -75,7 +92,9 @@ class TrOCRRecognizer:
                 confs = (torch.where(valid, logp, torch.zeros_like(logp)).sum(1) / valid.sum(1).clamp(min=1)).exp()
                 confs = confs.tolist()
                 token_probs = [p[v].tolist() for p, v in zip(probs, valid)]
-            for t, c, tp in zip(texts, confs, token_probs):
+            for i, t, c, tp in zip(idx, texts, confs, token_probs):
                 t = nfc(t)
-                out.append(Decoded(t, float(c), tp[: len(t)] if len(tp) >= len(t) else [float(c)] * len(t)))
-        return out
+                # one token per character (and </s>): per-character probabilities; jamo tokens: the line's for all
+                per_char = tp[: len(t)] if len(tp) in (len(t), len(t) + 1) else [float(c)] * len(t)
+                out[i] = Decoded(t, float(c), per_char)
+        return out  # type: ignore[return-value]

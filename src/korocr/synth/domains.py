@@ -96,8 +96,27 @@ def _number(rng: random.Random) -> str:
     return format_currency(rng.randint(0, 10 ** 7), rng.choice(("KRW", "USD", "EUR", "JPY")), locale="ko")
 
 
+def _times_row(rng: random.Random) -> str:
+    """Quantity times unit price (and total), as receipts, invoices and order forms print it, with the spacing
+    around ``x``/``×``/``*``/``@`` and ``=`` varied."""
+    q = rng.randint(1, 99)
+    unit = rng.randint(1, 999) * rng.choice((10, 100))
+    op = rng.choice(("x", "x", "X", "×", "*", "@"))
+    sp = rng.choice((" ", " ", ""))
+    eq = rng.choice((" = ", " = ", "=", " → "))
+    qty = f"{q}{rng.choice(('', '', '개', '병', 'EA', '팩'))}"
+    out = f"{qty}{sp}{op}{sp}{unit:,}{rng.choice(('', '원'))}"
+    if rng.random() < 0.7:
+        out += f"{eq}{q * unit:,}{rng.choice(('', '', '원'))}"
+    if rng.random() < 0.3:
+        out = f"{rng.choice(ITEMS)} {out}"
+    return out
+
+
 def _receipt_row(rng: random.Random) -> str:
     r = rng.random()
+    if r < 0.2:
+        return _times_row(rng)
     if r < 0.5:
         q = rng.randint(1, 12)
         unit = rng.randint(5, 300) * 100

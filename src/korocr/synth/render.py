@@ -70,7 +70,7 @@ def make_background(rng: random.Random, w: int, h: int, base: tuple[int, int, in
 class RenderConfig:
     """Ranges for the random choices of :class:`LineRenderer` (sizes in px, margins in units of the font size)."""
 
-    font_size: tuple[int, int] = (14, 56)
+    font_size: tuple[int, int] = (14, 72)
     spacing_prob: float = 0.3          # probability of extra letter spacing
     spacing_em: tuple[float, float] = (0.05, 0.8)
     word_spacing_prob: float = 0.3     # probability of a changed word space (fonts' spaces run from 0.2 to 0.5 em)

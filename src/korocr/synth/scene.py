@@ -17,7 +17,7 @@ import numpy as np
 from PIL import ImageDraw
 
 from .fonts import Font
-from .render import _contrasting, _load_font, _rand_color, make_background
+from .render import _contrasting, _load_font, _luma, _rand_color, make_background
 from .text import TextSampler
 
 
@@ -78,7 +78,10 @@ class ScenePageRenderer:
 
     def render_document(self, rng: random.Random) -> tuple[np.ndarray, list[SceneText]]:
         """A dense document page: 1-3 columns of left-aligned prose lines, 10-34 px type set close together,
-        dark on light (sometimes low contrast, sometimes light on dark), then warped and degraded like a scene."""
+        dark on light (sometimes low contrast, sometimes light on dark), then warped and degraded like a scene;
+        one page in four is a slide (:meth:`render_slide`)."""
+        if rng.random() < 0.25:
+            return self.render_slide(rng)
         from .page import render_page
 
         fonts = [f for f in self.fonts if f.covers("가나다 abc 123")] or self.fonts
@@ -102,6 +105,64 @@ class ScenePageRenderer:
                                  text_color=fg, background=bg)
         regions = [SceneText(_rect_quad(*ln.box), ln.text) for ln in lines]
         arr, regions = _warp(np.asarray(img).copy(), regions, rng)
+        return _degrade(arr, rng), regions
+
+    def render_slide(self, rng: random.Random) -> tuple[np.ndarray, list[SceneText]]:
+        """A presentation slide or screenshot: a title of 1-2 lines in large type (36-72 px) over a block of
+        closely set lines (16-34 px, leading 0.1-0.6 em, often bulleted), light or dark text on a gradient,
+        textured or two-panel background (a hard colour edge crossing the lines), then warped and degraded.
+
+        The text is drawn on a plain background first; its coverage (the difference from that background) is
+        then composited in the text colour onto the real background, so anti-aliasing is kept."""
+        from .page import render_page
+
+        fonts = [f for f in self.fonts if f.covers("가나다 abc 123")] or self.fonts
+        W, H = rng.randint(640, 1400), rng.randint(400, 900)
+        dark_bg = rng.random() < 0.6
+        base = _rand_color(rng) if dark_bg else tuple(rng.randint(190, 255) for _ in range(3))
+        fg_c = _contrasting(rng, base, 110)
+        bg_img = np.asarray(make_background(rng, W, H, base), np.float32)
+        if rng.random() < 0.5:  # two panels with a hard edge between them, both in contrast with the text
+            for _ in range(10):
+                alt = tuple(int(np.clip(c + rng.randint(-90, 90), 0, 255)) for c in base)
+                if abs(_luma(alt) - _luma(fg_c)) >= 90:
+                    other = np.asarray(make_background(rng, W, H, alt), np.float32)
+                    cut = rng.randint(W // 4, 3 * W // 4)
+                    bg_img = bg_img.copy()
+                    bg_img[:, cut:] = other[:, cut:]
+                    break
+        fg = np.array(fg_c, np.float32)
+        margin = rng.randint(20, 80)
+        cover = np.zeros((H, W), np.float32)
+        regions: list[SceneText] = []
+        y = margin
+        title_px = rng.randint(36, 72)
+        body_px = rng.randint(16, 34)
+        for part, (px, gap, n) in enumerate(((title_px, rng.uniform(0.1, 0.4), rng.randint(1, 2)),
+                                              (body_px, rng.uniform(0.1, 0.6), rng.randint(3, 12)))):
+            font = rng.choice(fonts)
+            bullet = part == 1 and rng.random() < 0.6
+            indent = int(body_px * 1.5) if bullet else 0
+            h_avail = H - y - margin
+            if h_avail < 2 * px:
+                break
+            img, lines = render_page(self.sampler, font, rng, size=(W - 2 * margin - indent, h_avail), font_px=px,
+                                     margin=0, line_gap=gap, max_lines=n, words_per_line=(2, 14), columns=1,
+                                     text_color=(255, 255, 255), background=(0, 0, 0))
+            block = np.asarray(img, np.float32).max(axis=2) / 255.0
+            cover[y:y + block.shape[0], margin + indent:margin + indent + block.shape[1]] = block
+            for ln in lines:
+                x0, y0, x1, y1 = ln.box
+                regions.append(SceneText(_rect_quad(x0 + margin + indent, y0 + y, x1 + margin + indent, y1 + y),
+                                         ln.text))
+                if bullet:
+                    r = max(2, body_px // 7)
+                    cx, cy = margin + indent // 2, y + (y0 + y1) // 2
+                    cv2.circle(cover, (cx, cy), r, 1.0, -1, lineType=cv2.LINE_AA)
+            y += (max((ln.box[3] for ln in lines), default=0) + int(px * rng.uniform(0.6, 1.5)))
+        a = cover[..., None]
+        arr = np.clip(bg_img * (1 - a) + fg * a, 0, 255).astype(np.uint8)
+        arr, regions = _warp(arr, regions, rng)
         return _degrade(arr, rng), regions
 
     def render_scene(self, rng: random.Random) -> tuple[np.ndarray, list[SceneText]]:

@@ -52,6 +52,8 @@ class DetectorLitModule(L.LightningModule):
         l_th = (torch.abs(out["thresh"] - batch.thresh) * m).sum() / m.sum().clamp(min=1)
         loss = l_prob + l_bin + 10 * l_th
         self.log("train/loss", loss, prog_bar=True, batch_size=batch.images.shape[0])
+        if self._trainer is not None:  # (tests call the step without a Trainer)
+            self.log("lr", self.optimizers().param_groups[0]["lr"], prog_bar=True)
         return loss
 
     def validation_step(self, batch: Any, batch_idx: int) -> None:

@@ -13,6 +13,12 @@ encoder for per-position character evidence from the first steps, against a from
 language-model prior (one constant output, validation CER 0.99, in our first CPU run).  Within 160 k lines it
 did not get our from-scratch models past that prior either (docs/trocr.md).  The head is a training aid only: it lives in this module, not in the saved
 VisionEncoderDecoder, so the exported model and ``korocr read`` are unchanged.
+
+With the warm-started hybrid encoder (:mod:`korocr.models.recognition.trocr.cnn_encoder`) the batches are the
+PP-OCR recogniser's own (N, 3, 48, W) BGR lines at their natural width, passed unchanged, and the CTC branch is
+the encoder's own pretrained head over conjoining jamo (targets spelled with its charset), not a new linear head.
+``freeze_encoder_steps`` keeps that pretrained part (backbone and CTC head) frozen for the first steps while the
+new Transformer layers, cross-attention and decoder adapt.
 """
 
 from __future__ import annotations
@@ -23,24 +29,40 @@ import lightning as L
 import torch
 import torch.nn.functional as F
 
+from ..text.charsets import nfc
 from .common import CERValidation, adamw_warmup_cosine
+
+
+def _units(text: str, charset) -> list[str]:
+    """``text`` as the charset's units (conjoining jamo for a decomposing charset)."""
+    from ..text.charsets import decompose_hangul
+
+    return list(decompose_hangul(text) if charset.decomposes else nfc(text))
 
 
 class TrOCRLitModule(CERValidation, L.LightningModule):
     def __init__(self, model, tokenizer, image_size: tuple[int, int], lr: float = 5e-4, weight_decay: float = 1e-4,
                  warmup_steps: int = 300, max_steps: int = 10000, label_smoothing: float = 0.0,
-                 max_length: int = 64, ctc_weight: float = 0.0):
+                 max_length: int = 64, ctc_weight: float = 0.0, freeze_encoder_steps: int = 0):
         super().__init__()
         self.save_hyperparameters(ignore=["model", "tokenizer"])
         self.model = model
         self.tokenizer = tokenizer
         if not 0.0 <= ctc_weight <= 1.0:
             raise ValueError(f"ctc_weight must be in [0, 1], got {ctc_weight}")
+        from ..models.recognition.trocr.cnn_encoder import MODEL_TYPE
+        from ..text.charsets import Charset
+
+        self.cnn = model.config.encoder.model_type == MODEL_TYPE
+        self.ctc_charset = Charset(list(model.config.encoder.ctc_charset)) if self.cnn else None
         # CTC classes = the tokenizer's ids; the blank is the pad id (padding never occurs inside a target).
-        self.ctc_head = (torch.nn.Linear(model.config.encoder.hidden_size, len(tokenizer)) if ctc_weight > 0
-                         else None)
+        self.ctc_head = (torch.nn.Linear(model.config.encoder.hidden_size, len(tokenizer))
+                         if ctc_weight > 0 and not self.cnn else None)
+        self._frozen: bool | None = None
 
     def pixel_values(self, images: torch.Tensor) -> torch.Tensor:
+        if self.cnn:  # the line batch is already the encoder's input (N, 3, 48, W)
+            return images
         h, w = self.hparams.image_size
         x = F.interpolate(images, size=(h, w), mode="bilinear", align_corners=False)
         return x.expand(-1, 3, -1, -1).contiguous()
@@ -83,9 +105,47 @@ class TrOCRLitModule(CERValidation, L.LightningModule):
         t = torch.full((labels.shape[0],), log_probs.shape[0], dtype=torch.long)
         return F.ctc_loss(log_probs, targets, t, lengths, blank=pad, zero_infinity=True)
 
+    def encoder_ctc_loss(self, ctc_logits: torch.Tensor, texts: list[str]) -> torch.Tensor:
+        """CTC loss of the warm encoder's own head (N, T, C) against ``texts`` spelled in its charset (characters
+        it lacks are dropped from the target)."""
+        cs = self.ctc_charset
+        enc = [[cs.encode(ch)[0] for ch in _units(t, cs) if ch in cs] for t in texts]
+        log_probs = ctc_logits.log_softmax(-1).transpose(0, 1)
+        targets = torch.tensor([i for e in enc for i in e], dtype=torch.long)
+        lengths = torch.tensor([len(e) for e in enc], dtype=torch.long)
+        t = torch.full((len(texts),), log_probs.shape[0], dtype=torch.long)
+        return F.ctc_loss(log_probs, targets, t, lengths, blank=0, zero_infinity=True)
+
+    def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
+        if not self.cnn:
+            return
+        frozen = self.global_step < self.hparams.freeze_encoder_steps
+        if frozen != self._frozen:
+            enc = self.model.encoder
+            for mod in (enc.backbone, enc.ctc_head):
+                if mod is not None:
+                    for p in mod.parameters():
+                        p.requires_grad_(not frozen)
+            self._frozen = frozen
+
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
         labels = self.labels(batch.texts)
         pixels = self.pixel_values(batch.images)
+        if self.cnn:
+            enc = self.model.encoder(pixel_values=pixels)
+            out = self.model(encoder_outputs=enc, labels=labels)
+            loss = out.loss
+            if self.hparams.label_smoothing > 0:
+                loss = F.cross_entropy(out.logits.reshape(-1, out.logits.shape[-1]), labels.reshape(-1),
+                                       ignore_index=-100, label_smoothing=self.hparams.label_smoothing)
+            w = self.hparams.ctc_weight
+            if w > 0:
+                ctc = self.encoder_ctc_loss(enc.ctc_logits, batch.texts)
+                self.log("train/ctc", ctc, batch_size=len(batch.texts))
+                loss = (1 - w) * loss + w * ctc
+            self.log("train/loss", loss, prog_bar=True, batch_size=len(batch.texts))
+            self.log("lr", self.optimizers().param_groups[0]["lr"], prog_bar=True)
+            return loss
         if self.ctc_head is None:
             out = self.model(pixel_values=pixels, labels=labels)
         else:
@@ -107,7 +167,7 @@ class TrOCRLitModule(CERValidation, L.LightningModule):
     @torch.no_grad()
     def decode(self, images: torch.Tensor) -> list[str]:
         ids = self.model.generate(self.pixel_values(images), max_length=self.hparams.max_length, num_beams=1)
-        return self.tokenizer.batch_decode(ids, skip_special_tokens=True)
+        return [nfc(t) for t in self.tokenizer.batch_decode(ids, skip_special_tokens=True)]
 
     def configure_optimizers(self):
         hp = self.hparams

@@ -14,7 +14,7 @@ import torch
 from ..data.lines import line_datamodule
 from ..hub import is_hf_model_dir
 from ..models.recognition.trocr.model import (ScratchConfig, build_from_pretrained, build_from_scratch,
-                                              configure_special_tokens, make_processor)
+                                              build_warm, configure_special_tokens, make_processor)
 from ..models.recognition.trocr.tokenizer import build_char_tokenizer
 from ..text.charsets import Charset
 from .lit_trocr import TrOCRLitModule
@@ -26,18 +26,32 @@ def run_trocr(args: argparse.Namespace) -> Path:
     torch.set_num_threads(args.threads)
     seed = resolve_seed(args)
     rec = recipe(args, seed)
-    dm = line_datamodule(args, Charset.resolve(args.charset), seed)
-    charset = dm.charset
+    from ..models.recognition.trocr.cnn_encoder import MODEL_TYPE
 
     size = (args.image_height, args.image_width)
+    model = tokenizer = None
     if args.init_from and is_hf_model_dir(args.init_from):
         from transformers import AutoTokenizer, VisionEncoderDecoderModel
 
         model = VisionEncoderDecoderModel.from_pretrained(args.init_from)
         tokenizer = AutoTokenizer.from_pretrained(args.tokenizer or args.init_from)
         configure_special_tokens(model, tokenizer, args.max_length)
-        enc_size = model.config.encoder.image_size
-        size = tuple(enc_size) if isinstance(enc_size, (list, tuple)) else (enc_size, enc_size)
+    elif args.warm_encoder:
+        model, tokenizer = build_warm(args.warm_encoder, args.decoder,
+                                      None if args.decoder else build_char_tokenizer(Charset.resolve(args.charset)),
+                                      max_length=args.max_length)
+    # a warm hybrid encoder reads the PP-OCR recogniser's lines (48 px BGR, natural width); the others, fixed sizes
+    ecfg = model.config.encoder if model is not None else None
+    if ecfg is not None and ecfg.model_type == MODEL_TYPE:
+        dm = line_datamodule(args, Charset.resolve(args.charset), seed, ecfg.img_height, 3, ecfg.x_scale)
+        size = (ecfg.img_height, 0)
+    else:
+        dm = line_datamodule(args, Charset.resolve(args.charset), seed)
+    charset = dm.charset
+    if model is not None:
+        if ecfg.model_type != MODEL_TYPE:
+            enc_size = ecfg.image_size
+            size = tuple(enc_size) if isinstance(enc_size, (list, tuple)) else (enc_size, enc_size)
     elif args.encoder and args.decoder:
         model, tokenizer = build_from_pretrained(args.encoder, args.decoder, args.tokenizer, args.max_length)
         enc_size = model.config.encoder.image_size
@@ -48,7 +62,7 @@ def run_trocr(args: argparse.Namespace) -> Path:
             args.scratch_encoder, image_height=size[0], image_width=size[1], max_length=args.max_length))
     lit = TrOCRLitModule(model, tokenizer, size, lr=args.lr, warmup_steps=args.warmup_steps,
                          max_steps=args.max_steps, label_smoothing=args.label_smoothing, max_length=args.max_length,
-                         ctc_weight=args.ctc_weight)
+                         ctc_weight=args.ctc_weight, freeze_encoder_steps=args.freeze_encoder_steps)
     run_dir = new_run_dir(args.runs_dir, args.name or "trocr")
     write_recipe(run_dir, rec)
     print(f"run directory: {run_dir}", flush=True)
@@ -63,9 +77,14 @@ def run_trocr(args: argparse.Namespace) -> Path:
         return run_dir
     hf = run_dir / "hf"
     model.save_pretrained(hf)
-    make_processor(tokenizer, size[0], size[1]).save_pretrained(hf)
+    if lit.cnn:  # no fixed-size image processor: the recogniser scales lines itself (korocr.preprocessing.line)
+        tokenizer.save_pretrained(hf)
+    else:
+        make_processor(tokenizer, size[0], size[1]).save_pretrained(hf)
     print(f"model: {hf}", flush=True)
-    if args.export:
+    if args.export and lit.cnn:
+        print("onnx: not exported (the ONNX export handles fixed-size ViT/Swin encoders only)", flush=True)
+    elif args.export:
         from ..export.trocr_onnx import export_trocr_onnx
 
         print(f"onnx: {export_trocr_onnx(model, run_dir / 'onnx', size)}", flush=True)

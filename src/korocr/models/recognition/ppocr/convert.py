@@ -56,9 +56,10 @@ def find_onnx(name: str) -> Path:
     return path
 
 
-def _stub_torchvision() -> None:
+def _stub_torchvision() -> bool:
+    """Install a stand-in ``torchvision`` for onnx2torch's import when none exists; True if it was installed."""
     if "torchvision" in sys.modules or importlib.util.find_spec("torchvision") is not None:
-        return
+        return False
 
     def _missing(*_a, **_k):
         raise RuntimeError("torchvision is not installed; this graph needs NMS/RoIAlign")
@@ -68,6 +69,7 @@ def _stub_torchvision() -> None:
     ops.nms = ops.box_convert = ops.roi_align = _missing
     tv.ops = ops
     sys.modules["torchvision"], sys.modules["torchvision.ops"] = tv, ops
+    return True
 
 
 def _cut_head(model):
@@ -110,8 +112,10 @@ def load_backbone(name: str = "ppocrv6-tiny") -> tuple[nn.Module, int]:
     """
     try:
         import onnx
-        _stub_torchvision()
+        stubbed = _stub_torchvision()
         from onnx2torch import convert
+        if stubbed:  # onnx2torch holds what it imported; other libraries must not find a fake torchvision
+            del sys.modules["torchvision"], sys.modules["torchvision.ops"]
     except ModuleNotFoundError as e:
         raise ModuleNotFoundError(f"{e.name} is needed to convert PaddleOCR models: "
                                   "pip install onnx && pip install --no-deps onnx2torch") from e

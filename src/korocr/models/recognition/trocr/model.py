@@ -7,7 +7,9 @@ Two ways to build one:
 * :func:`build_from_pretrained` — encoder and decoder from hub names or local directories (e.g. the usual Korean
   pairing ``facebook/deit-base-distilled-patch16-384`` + ``klue/roberta-base``) with their tokenizer;
 * :func:`build_from_scratch` — a small ViT encoder and TrOCR decoder sized for CPU training, with korocr's
-  character tokenizer.
+  character tokenizer;
+* :func:`build_warm` — the hybrid encoder of :mod:`.cnn_encoder` warm-started from a trained PP-OCR CTC
+  recogniser, and a decoder pretrained as a causal language model (``scripts/pretrain_trocr_decoder.py``).
 
 Either way :func:`configure_special_tokens` sets the ids generation and the loss depend on (the classic TrOCR
 fine-tuning pitfalls, each explained where it is set).
@@ -149,3 +151,55 @@ def make_processor(tokenizer, height: int, width: int):
     ip = ImageProcessor(size={"height": height, "width": width}, do_resize=True, do_normalize=True,
                         image_mean=[0.5, 0.5, 0.5], image_std=[0.5, 0.5, 0.5])
     return TrOCRProcessor(image_processor=ip, tokenizer=tokenizer)
+
+
+def build_warm(encoder_weights: str, decoder_dir: str | None = None, tokenizer=None, encoder_layers: int = 2,
+               encoder_hidden: int = 256, decoder_layers: int = 2, max_length: int = 128):
+    """A VisionEncoderDecoder whose encoder starts from a trained CTC recogniser and whose decoder starts from a
+    pretrained character language model.
+
+    Args:
+        encoder_weights: a korocr PP-OCR recogniser's saved weights (e.g. ``training_state/rec-ppocr-jamo.fp16.pt``):
+            its backbone and CTC head become the encoder's (:func:`.cnn_encoder.encoder_from_ctc_weights`).
+        decoder_dir: a ``TrOCRForCausalLM`` directory with its tokenizer (``scripts/pretrain_trocr_decoder.py``);
+            ``None``: a new decoder over ``tokenizer`` (a from-scratch baseline at the same size).
+        tokenizer: the tokenizer when ``decoder_dir`` is ``None``.
+
+    Returns:
+        (model, tokenizer).
+
+    Raises:
+        ValueError: the encoder weights are not a PP-OCR recogniser's, or no tokenizer is given.
+    """
+    from transformers import AutoTokenizer, TrOCRForCausalLM, VisionEncoderDecoderModel
+
+    from .cnn_encoder import encoder_from_ctc_weights
+
+    enc = encoder_from_ctc_weights(encoder_weights, hidden_size=encoder_hidden, num_layers=encoder_layers)
+    if decoder_dir:
+        tok = AutoTokenizer.from_pretrained(decoder_dir)
+        dec = TrOCRForCausalLM.from_pretrained(decoder_dir)
+    else:
+        if tokenizer is None:
+            raise ValueError("build_warm: give decoder_dir or a tokenizer")
+        tok = tokenizer
+        dec = build_char_decoder(tok, layers=decoder_layers, max_length=max_length, cross_hidden=encoder_hidden)
+    model = VisionEncoderDecoderModel(encoder=enc, decoder=dec)
+    configure_special_tokens(model, tok, max_length)
+    return model, tok
+
+
+def build_char_decoder(tokenizer, d_model: int = 256, layers: int = 2, heads: int = 4, max_length: int = 128,
+                       cross_hidden: int = 256):
+    """A ``TrOCRForCausalLM`` over a character tokenizer, with cross-attention layers (unused until it is put in
+    a VisionEncoderDecoder) and tied input/output embeddings; ``max_length`` tokens at most."""
+    from transformers import TrOCRConfig, TrOCRForCausalLM
+
+    cfg = TrOCRConfig(vocab_size=len(tokenizer), d_model=d_model, decoder_layers=layers,
+                      decoder_attention_heads=heads, decoder_ffn_dim=4 * d_model,
+                      max_position_embeddings=max_length + 8, cross_attention_hidden_size=cross_hidden,
+                      use_learned_position_embeddings=True, layernorm_embedding=True,
+                      pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
+                      eos_token_id=tokenizer.eos_token_id, decoder_start_token_id=tokenizer.bos_token_id,
+                      is_decoder=True, add_cross_attention=True, tie_word_embeddings=True)
+    return TrOCRForCausalLM(cfg)

