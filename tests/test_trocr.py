@@ -234,7 +234,15 @@ def test_warm_trocr_learns_lines_and_reads_variable_widths(warm_weights, tmp_pat
     lit.optimizers = lambda: SimpleNamespace(param_groups=[{"lr": 0.0}])
     lit.log = lambda *a, **k: None
     rng = np.random.default_rng(0)
-    lines = [rng.integers(0, 255, (30, w, 3), dtype=np.uint8) for w in (60, 120, 90)]
+
+    def line(w):  # dark blocks on white; margins already inside normalize_margins' range, so it leaves them
+        img = np.full((30, w, 3), 255, np.uint8)
+        for x in range(8, w - 8, 6):
+            y0, y1 = (6, 24) if x in (8, (w - 14) // 6 * 6 + 2) else sorted(rng.integers(6, 25, 2))
+            img[y0:max(y1, y0 + 2), x:x + 4] = rng.integers(0, 60)
+        return img
+
+    lines = [line(w) for w in (60, 120, 90)]
     texts = ["가나", "다가 나", "나다"]
     images = torch.from_numpy(pad_batch([resize_line(x, 48, channels=3, x_scale=1.5) for x in lines]))
     opt = torch.optim.Adam([p for p in lit.parameters()], lr=3e-3)
@@ -253,7 +261,43 @@ def test_warm_trocr_learns_lines_and_reads_variable_widths(warm_weights, tmp_pat
     assert lit.decode(images) == texts
     model.save_pretrained(tmp_path / "hf")
     tok.save_pretrained(tmp_path / "hf")
-    rec = TrOCRRecognizer(tmp_path / "hf", batch_size=2)
-    # margins are left alone here (random pixels have no ink to find); read one by one and batched: same texts
-    got = [d.text for d in rec.recognize(lines)]
-    assert got == [rec.recognize([x])[0].text for x in lines]
+    from korocr.export.trocr_onnx import OnnxTrOCRWithPast, export_trocr_onnx_with_past
+
+    export_trocr_onnx_with_past(model, tmp_path / "onnx", images[:1].numpy())
+    wide = torch.from_numpy(pad_batch([resize_line(x, 48, channels=3, x_scale=1.5) for x in lines[:1]] * 2))
+    with torch.no_grad():
+        for px in (images, wide):  # any width: the hybrid encoder's graph has a dynamic width axis
+            ref = model.generate(px, max_length=12, num_beams=1).numpy()
+            got = OnnxTrOCRWithPast(tmp_path / "onnx").generate(px.numpy(), max_length=12)
+            assert got[:, : ref.shape[1]].tolist() == ref.tolist()
+    from korocr.preprocessing.line import normalize_margins
+
+    assert all(normalize_margins(x)[0] is x for x in lines)
+    # one batch sorted by width (60, 90, 120 px), answers back in input order: the trained texts
+    rec = TrOCRRecognizer(tmp_path / "hf", batch_size=3)
+    assert [d.text for d in rec.recognize(lines)] == texts
+
+
+def test_onnx_with_past_matches_pytorch_generate(tiny_hf, tmp_path):
+    from korocr.export.trocr_onnx import OnnxTrOCRWithPast, export_trocr_onnx_with_past
+
+    _, model, tok = tiny_hf
+    torch.manual_seed(3)
+    px = torch.randn(3, 3, TINY.image_height, TINY.image_width)
+    export_trocr_onnx_with_past(model, tmp_path / "onnx", image_size=(TINY.image_height, TINY.image_width))
+    runner = OnnxTrOCRWithPast(tmp_path / "onnx")
+    with torch.no_grad():
+        ref = model.generate(px, max_length=8, num_beams=1).numpy()
+        # the step graph's logits equal the full decoder's at every position of a forced prefix
+        ids = torch.tensor([[model.config.decoder_start_token_id, 5, 6, 7]] * 3)
+        full = model(pixel_values=px, decoder_input_ids=ids).logits.numpy()
+    got = runner.generate(px.numpy(), max_length=8)
+    assert got[:, : ref.shape[1]].tolist() == ref.tolist()
+    g = runner.gen
+    hs = runner.encoder.run(None, {"pixel_values": px.numpy()})[0]
+    ck, cv = runner.cross.run(None, {"encoder_hidden_states": hs})
+    pk = pv = np.zeros((g["layers"], 3, g["heads"], 0, g["head_dim"]), np.float32)
+    for t in range(ids.shape[1]):
+        logits, pk, pv = runner.step.run(None, {"input_ids": ids[:, t:t + 1].numpy(), "position": np.array([t]),
+                                                "past_k": pk, "past_v": pv, "cross_k": ck, "cross_v": cv})
+        np.testing.assert_allclose(logits, full[:, t], atol=1e-4)

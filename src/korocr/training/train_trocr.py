@@ -72,6 +72,7 @@ def run_trocr(args: argparse.Namespace) -> Path:
     precision = "bf16-mixed" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "32-true"
     trainer = make_trainer(args, run_dir, validate=bool(dm.val_batches), gradient_clip=1.0, accelerator=accelerator,
                            precision=precision)
+    model.train()  # from_pretrained returns modules in eval mode, which Lightning would keep (no dropout, frozen BN)
     trainer.fit(lit, datamodule=dm, ckpt_path=args.resume)
     if not trainer.is_global_zero:  # DDP: rank 0 writes the results
         return run_dir
@@ -83,7 +84,12 @@ def run_trocr(args: argparse.Namespace) -> Path:
         make_processor(tokenizer, size[0], size[1]).save_pretrained(hf)
     print(f"model: {hf}", flush=True)
     if args.export and lit.cnn:
-        print("onnx: not exported (the ONNX export handles fixed-size ViT/Swin encoders only)", flush=True)
+        import numpy as np
+
+        from ..export.trocr_onnx import export_trocr_onnx_with_past
+
+        example = np.zeros((1, 3, size[0], 320), np.float32)
+        print(f"onnx: {export_trocr_onnx_with_past(model, run_dir / 'onnx', example)}", flush=True)
     elif args.export:
         from ..export.trocr_onnx import export_trocr_onnx
 

