@@ -11,8 +11,8 @@ Faker/Babel domain texts; not the reserved sources of DEVELOPERS.md), each as ``
     python scripts/pretrain_trocr_decoder.py --corpus cache/text/corpus.txt --words cache/text/words.txt \\
         --out runs/trocr-decoder-lm --minutes 10
 
-Writes ``OUT/`` (``save_pretrained`` decoder + tokenizer) and ``OUT/metrics.jsonl`` (step, s, loss, bits per
-character on a fixed held-out batch).
+Writes ``OUT/`` (``save_pretrained`` decoder + tokenizer) and ``OUT/metrics.jsonl`` (step, s, loss, bits per token
+on a fixed held-out batch of 256 texts).
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def main() -> None:
             with torch.no_grad():
                 hl = model(input_ids=held[0], labels=held[1]).loss.item()
             rec = {"step": step, "s": round(time.time() - t0, 1), "loss": round(loss.item(), 4),
-                   "heldout_bits_per_char": round(hl / math.log(2), 4)}
+                   "heldout_bits_per_token": round(hl / math.log(2), 4)}
             log.write(json.dumps(rec) + "\n")
             log.flush()
             print(rec, flush=True)

@@ -62,7 +62,8 @@ def export_trocr_onnx(model, out_dir: str | Path, image_size: tuple[int, int], o
     ids = torch.ones(1, 3, dtype=torch.long)
     torch.onnx.export(Dec(model), (ids, hs), str(out / "decoder.onnx"),
                       input_names=["input_ids", "encoder_hidden_states"], output_names=["logits"],
-                      dynamic_axes={"input_ids": {0: "batch", 1: "length"}, "encoder_hidden_states": {0: "batch"},
+                      dynamic_axes={"input_ids": {0: "batch", 1: "length"},
+                                    "encoder_hidden_states": {0: "batch", 1: "source"},
                                     "logits": {0: "batch", 1: "length"}}, opset_version=opset, dynamo=False)
     cfg = model.config
     (out / "generation.json").write_text(json.dumps({

@@ -41,7 +41,8 @@ class TrOCRRecognizer:
         from ..models.recognition.trocr.cnn_encoder import MODEL_TYPE  # registers the hybrid encoder type
 
         self.path = Path(model) if Path(model).exists() else model
-        self.model = VisionEncoderDecoderModel.from_pretrained(str(model)).eval()
+        # .float(): a model saved in fp16 (as korocr ships them) runs in fp32 on CPUs
+        self.model = VisionEncoderDecoderModel.from_pretrained(str(model)).float().eval()
         ecfg = self.model.config.encoder
         # the warm hybrid encoder reads lines as korocr's CTC recognisers do (48 px BGR, natural width)
         self.line_input = (ecfg.img_height, ecfg.x_scale) if ecfg.model_type == MODEL_TYPE else None

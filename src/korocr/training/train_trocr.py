@@ -33,7 +33,7 @@ def run_trocr(args: argparse.Namespace) -> Path:
     if args.init_from and is_hf_model_dir(args.init_from):
         from transformers import AutoTokenizer, VisionEncoderDecoderModel
 
-        model = VisionEncoderDecoderModel.from_pretrained(args.init_from)
+        model = VisionEncoderDecoderModel.from_pretrained(args.init_from).float()  # fp16 exports train in fp32
         tokenizer = AutoTokenizer.from_pretrained(args.tokenizer or args.init_from)
         configure_special_tokens(model, tokenizer, args.max_length)
     elif args.warm_encoder:
