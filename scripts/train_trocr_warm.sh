@@ -9,6 +9,8 @@
 #
 #   bash scripts/train_trocr_warm.sh                                # LM pretraining, then the TrOCR run
 #   INIT=models/trocr-ko bash scripts/train_trocr_warm.sh           # continue from a saved model (hf layout)
+# Set STEPS to what the minutes allow (session 6, 2 shared cores: about 10-15 steps a minute): the cosine
+# schedule decays only towards STEPS, and a run stopped by its minutes long before that ends at a high LR.
 set -euo pipefail
 SHARED=${SHARED:-../shared}
 CACHE=${CACHE:-cache}
