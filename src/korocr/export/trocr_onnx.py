@@ -20,6 +20,21 @@ from pathlib import Path
 import numpy as np
 
 
+def _encoder_graph(model):
+    """The module exported as ``encoder.onnx``: ``pixel_values`` → the encoder's last hidden state."""
+    import torch
+
+    class Enc(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, pixel_values):
+            return self.m.encoder(pixel_values=pixel_values).last_hidden_state
+
+    return Enc(model)
+
+
 def export_trocr_onnx(model, out_dir: str | Path, image_size: tuple[int, int], opset: int = 17) -> Path:
     """Write ``encoder.onnx``, ``decoder.onnx`` and ``generation.json`` (special token ids) to ``out_dir``."""
     import copy
@@ -31,14 +46,6 @@ def export_trocr_onnx(model, out_dir: str | Path, image_size: tuple[int, int], o
     # Tracing a copy: tracing Swin changes state of the traced model (its PyTorch outputs then drift by ~1e-2),
     # so the caller's model must not be the one traced.
     model = copy.deepcopy(model).eval()
-
-    class Enc(torch.nn.Module):
-        def __init__(self, m):
-            super().__init__()
-            self.m = m
-
-        def forward(self, pixel_values):
-            return self.m.encoder(pixel_values=pixel_values).last_hidden_state
 
     class Dec(torch.nn.Module):
         def __init__(self, m):
@@ -54,8 +61,8 @@ def export_trocr_onnx(model, out_dir: str | Path, image_size: tuple[int, int], o
     h, w = image_size
     px = torch.zeros(1, 3, h, w)
     with torch.no_grad():
-        hs = Enc(model)(px)
-    torch.onnx.export(Enc(model), (px,), str(out / "encoder.onnx"), input_names=["pixel_values"],
+        hs = _encoder_graph(model)(px)
+    torch.onnx.export(_encoder_graph(model), (px,), str(out / "encoder.onnx"), input_names=["pixel_values"],
                       output_names=["encoder_hidden_states"], dynamic_axes={"pixel_values": {0: "batch"},
                                                                             "encoder_hidden_states": {0: "batch"}},
                       opset_version=opset, dynamo=False)
@@ -203,20 +210,12 @@ def export_trocr_onnx_with_past(model, out_dir: str | Path, example: "np.ndarray
         example = np.zeros((1, 3, *image_size), np.float32)
     px = torch.from_numpy(np.asarray(example, np.float32))
 
-    class Enc(torch.nn.Module):
-        def __init__(self, m):
-            super().__init__()
-            self.m = m
-
-        def forward(self, pixel_values):
-            return self.m.encoder(pixel_values=pixel_values).last_hidden_state
-
     axes = {0: "batch", 3: "width"} if cnn else {0: "batch"}
     with torch.no_grad():
-        hs = Enc(model)(px)
+        hs = _encoder_graph(model)(px)
         cross = _CrossKV.build(model)
         ck, cv = cross(hs)
-    torch.onnx.export(Enc(model), (px,), str(out / "encoder.onnx"), input_names=["pixel_values"],
+    torch.onnx.export(_encoder_graph(model), (px,), str(out / "encoder.onnx"), input_names=["pixel_values"],
                       output_names=["encoder_hidden_states"],
                       dynamic_axes={"pixel_values": axes, "encoder_hidden_states": {0: "batch", 1: "source"}},
                       opset_version=opset, dynamo=False)

@@ -131,34 +131,20 @@ class TrOCRLitModule(CERValidation, L.LightningModule):
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
         labels = self.labels(batch.texts)
         pixels = self.pixel_values(batch.images)
-        if self.cnn:
+        w = self.hparams.ctc_weight if (self.cnn or self.ctc_head is not None) else 0.0
+        if w > 0:  # the encoder's output is needed twice: for the decoder and for the CTC branch
             enc = self.model.encoder(pixel_values=pixels)
             out = self.model(encoder_outputs=enc, labels=labels)
-            loss = out.loss
-            if self.hparams.label_smoothing > 0:
-                loss = F.cross_entropy(out.logits.reshape(-1, out.logits.shape[-1]), labels.reshape(-1),
-                                       ignore_index=-100, label_smoothing=self.hparams.label_smoothing)
-            w = self.hparams.ctc_weight
-            if w > 0:
-                ctc = self.encoder_ctc_loss(enc.ctc_logits, batch.texts)
-                self.log("train/ctc", ctc, batch_size=len(batch.texts))
-                loss = (1 - w) * loss + w * ctc
-            self.log("train/loss", loss, prog_bar=True, batch_size=len(batch.texts))
-            self.log("lr", self.optimizers().param_groups[0]["lr"], prog_bar=True)
-            return loss
-        if self.ctc_head is None:
-            out = self.model(pixel_values=pixels, labels=labels)
         else:
-            enc = self.model.encoder(pixel_values=pixels)
-            out = self.model(encoder_outputs=enc, labels=labels)
+            out = self.model(pixel_values=pixels, labels=labels)
         loss = out.loss
         if self.hparams.label_smoothing > 0:
             loss = F.cross_entropy(out.logits.reshape(-1, out.logits.shape[-1]), labels.reshape(-1),
                                    ignore_index=-100, label_smoothing=self.hparams.label_smoothing)
-        if self.ctc_head is not None:
-            ctc = self.ctc_loss(enc.last_hidden_state, labels)
+        if w > 0:
+            ctc = (self.encoder_ctc_loss(enc.ctc_logits, batch.texts) if self.cnn
+                   else self.ctc_loss(enc.last_hidden_state, labels))
             self.log("train/ctc", ctc, batch_size=len(batch.texts))
-            w = self.hparams.ctc_weight
             loss = (1 - w) * loss + w * ctc
         self.log("train/loss", loss, prog_bar=True, batch_size=len(batch.texts))
         self.log("lr", self.optimizers().param_groups[0]["lr"], prog_bar=True)
