@@ -16,7 +16,10 @@ corpora, Debian's Korean gettext catalogs, ../shared/data/real.
 Sets: clean (dark on light, 18-40 px), degraded (the same kind of lines with blur, down-scaling, JPEG, noise, low
 contrast, slight rotation), vertical (``writing-mode: vertical-rl``, upright syllables), digits (prices, dates,
 phone numbers), margins (the clean lines' first N re-cropped at margins 0/0.1/0.2/0.35/0.5 em and tight to the
-ink) and sizes (one set of lines at 16/24/32/48/64 px).
+ink) and sizes (one set of lines at 16/24/32/48/64 px). With ``--hanja-texts`` (the ``hanja_heldout.txt`` that
+scripts/build_corpus.py writes: NSMC reviews with Hanja, kept out of the training corpus), also hanja: those lines
+(up to 60 characters) in the held-out fonts that have their glyphs; training renders Hanja only in
+korocr.synth.domains.hanja_text's random compounds, never these texts.
 
 Each engine reads the same PNG crops in one run: korocr models (``--rec-model``, repeatable; default: the bundled
 one) and Tesseract 5 ``kor+eng --psm 7`` (``kor_vert --psm 5`` for vertical). Reported per set: CER with and without
@@ -355,10 +358,60 @@ def build(out: Path, font_dir: str | None, n: int, seed: int = 7) -> None:
     (out / "DONE").write_text(json.dumps({"n": n, "seed": seed}))
 
 
+def build_hanja(out: Path, font_dir: str | None, texts_file: Path, n: int, seed: int = 7) -> None:
+    """Render the ``hanja`` set into ``out/hanja``: lines of ``texts_file`` with at least one basic Hanja, cut to
+    60 characters at a space, in the held-out fonts that cover them (dark on light, 18-40 px)."""
+    import cv2
+
+    from korocr.text.charsets import Charset, nfc
+
+    rng = random.Random(seed + 1)
+    charset = Charset.default_jamo_hanja()
+    fonts = held_out_fonts(font_dir)
+    lines = []
+    for t in texts_file.read_text(encoding="utf-8").splitlines():
+        t = nfc(" ".join(t.split()))
+        while len(t) > 60:
+            cut = t.rfind(" ", 20, 60)
+            t = t[:cut if cut > 0 else 60].strip()
+        if (len(t) >= 2 and not charset.missing(t) and any("\u4e00" <= c <= "\u9fff" for c in t)
+                and any(f.covers(t) for f in fonts)):
+            lines.append(t)
+    rng.shuffle(lines)
+    lines = lines[:n]
+    css, fams = _face_css(fonts)
+    items = []
+    for t in lines:
+        fi = rng.choice([i for i, f in enumerate(fonts) if f.covers(t)])
+        items.append({"text": t, "family": fams[fi], "font": fonts[fi].spec.key, "size": rng.randint(18, 40),
+                      "color": rng.choice(["#000000", "#222222", "#1a237e"]),
+                      "bg": rng.choice(["#ffffff", "#f7f7f2", "#eef2f7"]), "vertical": False,
+                      "weight": rng.choice([400, 400, 700]), "spacing": 0})
+    work = Path(tempfile.mkdtemp(prefix="bench-general-hanja-"))
+    driver = _driver()
+    try:
+        rendered = []
+        for k in range(0, len(items), 60):
+            rendered += render_items(driver, items[k:k + 60], css, work)
+    finally:
+        driver.quit()
+    d = out / "hanja"
+    d.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for i, ((cell, box), it) in enumerate(zip(rendered, items)):
+        fn = f"{i:04d}.png"
+        cv2.imwrite(str(d / fn), crop(cell, box, it["size"], STD_MARGIN)[..., ::-1])
+        rows.append(f"{fn}\t{it['text']}\t{it['font']}\t{it['size']}\t")
+    (d / "labels.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    print(f"rendered hanja: {len(rows)} (of {len(lines)} lines from {texts_file})", flush=True)
+
+
 # --- scoring --------------------------------------------------------------------------------------------------
 def char_class(c: str) -> str:
     if "\uac00" <= c <= "\ud7a3" or "\u3131" <= c <= "\u318e":
         return "hangul"
+    if "\u4e00" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff":
+        return "hanja"
     if c.isdigit():
         return "digit"
     if c.isascii() and c.isalpha():
@@ -432,7 +485,7 @@ def run_engine(name: str, rows, vertical: bool, engine) -> tuple[list[str], floa
     return texts, dt
 
 
-ALL_SETS = ("clean", "degraded", "vertical", "digits", "margins", "sizes")
+ALL_SETS = ("clean", "degraded", "vertical", "digits", "margins", "sizes", "hanja")
 
 
 def evaluate(out: Path, models: list[str], with_tesseract: bool, log_dir: Path | None,
@@ -442,6 +495,9 @@ def evaluate(out: Path, models: list[str], with_tesseract: bool, log_dir: Path |
         engines["tesseract"] = None
     results: dict = {}
     for set_name in sets:
+        if not (out / set_name / "labels.tsv").exists():
+            print(f"{set_name}: not rendered, skipped", flush=True)
+            continue
         rows = read_set(out / set_name)
         vertical = set_name == "vertical"
         for ename, eng in engines.items():
@@ -496,6 +552,8 @@ def main() -> None:
     ap.add_argument("--no-tesseract", action="store_true")
     ap.add_argument("--rerender", action="store_true", help="render the sets again")
     ap.add_argument("--render-only", action="store_true")
+    ap.add_argument("--hanja-texts", type=Path, default=None,
+                    help="held-out lines with Hanja (hanja_heldout.txt of scripts/build_corpus.py): adds the hanja set")
     ap.add_argument("--sets", nargs="+", choices=ALL_SETS, default=list(ALL_SETS), help="sets to score")
     ap.add_argument("--results", default="results", help="name of the results files (.json, .md) in --out")
     args = ap.parse_args()
@@ -503,6 +561,8 @@ def main() -> None:
     done = out / "DONE"
     if args.rerender or not done.exists() or json.loads(done.read_text()).get("n") != args.n:
         build(out, args.font_dir, args.n)
+    if args.hanja_texts and (args.rerender or not (out / "hanja" / "labels.tsv").exists()):
+        build_hanja(out, args.font_dir, args.hanja_texts, args.n)
     if args.render_only:
         return
     results = evaluate(out, args.rec_model or ["default"], not args.no_tesseract, out / "logs", tuple(args.sets))

@@ -3,7 +3,10 @@
 
 Writes ``corpus.txt`` (NSMC reviews and chatbot questions/answers, one per line, NFC, whitespace collapsed) and
 ``words.txt`` (Tesseract's kor.wordlist + hunspell-ko stems).  Every line that equals a label of an evaluation
-set in ../shared/data/real is dropped, so no evaluation transcript is rendered in training.
+set in ../shared/data/real is dropped, so no evaluation transcript is rendered in training. Lines with CJK
+ideographs (Hanja; about 400 NSMC reviews) go to ``hanja_heldout.txt`` instead of the corpus: they are the
+texts of bench/bench_general.py's ``hanja`` set, so the Hanja that training renders come only from
+korocr.synth.domains.hanja_text.
 
     python scripts/build_corpus.py --shared ../shared --out cache/text
 """
@@ -48,7 +51,7 @@ def main() -> None:
             n_in += 2
             lines += [norm(row["Q"]), norm(row["A"])]
     seen: set[str] = set()
-    kept = []
+    kept, hanja = [], []
     dropped_eval = 0
     for s in lines:
         if not s or s in seen:
@@ -57,16 +60,17 @@ def main() -> None:
             dropped_eval += 1
             continue
         seen.add(s)
-        kept.append(s)
+        (hanja if any("\u4e00" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" for c in s) else kept).append(s)
     (out / "corpus.txt").write_text("\n".join(kept) + "\n", encoding="utf-8")
+    (out / "hanja_heldout.txt").write_text("\n".join(hanja) + "\n", encoding="utf-8")
 
     words: list[str] = []
     for f in (corp / "tesseract_langdata_kor" / "kor.wordlist", corp / "hunspell_ko" / "ko_stems_nfc.txt"):
         words += [norm(w) for w in f.read_text(encoding="utf-8").splitlines()]
     words = sorted({w for w in words if w and w not in held_out})
     (out / "words.txt").write_text("\n".join(words) + "\n", encoding="utf-8")
-    print(f"corpus: read {n_in} rows, wrote {len(kept)} unique lines, dropped {dropped_eval} equal to eval labels "
-          f"(rest were empty or duplicates); words: {len(words)}")
+    print(f"corpus: read {n_in} rows, wrote {len(kept)} unique lines, {len(hanja)} lines with Hanja held out, "
+          f"dropped {dropped_eval} equal to eval labels (rest were empty or duplicates); words: {len(words)}")
 
 
 if __name__ == "__main__":

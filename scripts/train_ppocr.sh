@@ -7,6 +7,8 @@
 #
 #   bash scripts/train_ppocr.sh                                    # from the pretrained backbone
 #   INIT=training_state/rec-ppocr-jamo.fp16.pt bash scripts/train_ppocr.sh   # continue from committed weights
+#   CHARSET=default-jamo-hanja TEXT_WEIGHTS="0.34 0.11 0.10 0.17 0.18 0.10" INIT=... bash scripts/train_ppocr.sh
+#       # grow the head by the 1,800 basic Hanja (new rows start at zero) and draw 10 % of lines with Hanja
 #
 # Fonts held out of training (generalization and held-out benches): UnDotum*, UnGraphic*, NanumSquareRound*,
 # NanumBarunpen*, IBMPlexSansKR*, GowunBatang*, GowunDodum*, SongMyung*, Sunflower*, Orbit*, D2Coding*.
@@ -23,6 +25,6 @@ korocr train --arch ppocr --pretrained ppocrv6-tiny --charset "${CHARSET:-defaul
   --corpus "$CACHE/text/corpus.txt" --words "$CACHE/text/words.txt" --font-dir "$CACHE/fonts/npm" \
   --exclude-fonts 'UnDotum*' 'UnGraphic*' 'NanumSquareRound*' 'NanumBarunpen*' 'IBMPlexSansKR*' 'GowunBatang*' \
                   'GowunDodum*' 'SongMyung*' 'Sunflower*' 'Orbit*' 'D2Coding*' \
-  --max-chars 40 --max-width 3000 --pixel-budget 20480 --x-scale "${XSCALE:-1.5}" --text-weights 0.38 0.12 0.12 0.18 0.20 \
+  --max-chars 40 --max-width 3000 --pixel-budget 20480 --x-scale "${XSCALE:-1.5}" --text-weights ${TEXT_WEIGHTS:-0.38 0.12 0.12 0.18 0.20} \
   --max-steps "$STEPS" --max-minutes "$MINUTES" --val-every 250 --val-size 256 --lr "${LR:-1e-3}" \
   --runs-dir "${RUNS:-runs}" --name "${NAME:-rec-ppocr-jamo}" --export --workers 1 --seed "${SEED:-1}" "${extra[@]}"

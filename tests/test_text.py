@@ -65,3 +65,50 @@ def test_jamo_roundtrip_all_syllables():
     assert to_jamo("한글 A") == "ㅎㅏㄴㄱㅡㄹ A"
     with pytest.raises(ValueError):
         decompose("A")
+
+
+def test_basic_hanja_list_and_charset():
+    from korocr.text.charsets import basic_hanja, hanja_readings
+
+    h = basic_hanja()
+    assert len(h) == 1800 and len(set(h)) == 1800
+    assert all(unicodedata.normalize("NFC", c) == c and unicodedata.name(c).startswith("CJK") for c in h)
+    table = hanja_readings()
+    assert table["學"] == "학" and table["國"] == "국" and table["一"] == "일"
+    cs = Charset.resolve("default-jamo-hanja")
+    base = Charset.resolve("default-jamo")
+    assert cs.chars[: len(base)] == base.chars  # a head grown from default-jamo keeps its rows
+    assert len(cs) == len(base) + 1800
+    text = "대한민국(大韓民國) 第3條"
+    assert not cs.missing(text) and base.missing(text) == set("大韓民國第條")
+    assert cs.decode(cs.encode(text)) == text
+
+
+def test_hanja_text_uses_basic_hanja_and_readings():
+    import random
+
+    from korocr.synth.domains import hanja_text
+    from korocr.synth.text import TextSampler
+    from korocr.text.charsets import hanja_readings
+
+    table = hanja_readings()
+    rng = random.Random(3)
+    outs = [hanja_text(rng, "오늘 본 영화 정말 좋았다") for _ in range(300)]
+    hanja = [c for s in outs for c in s if unicodedata.name(c, "").startswith("CJK")]
+    assert len(hanja) > 300 and set(hanja) <= set(table)
+    # "reading(漢字)" pairs spell the reading of each character
+    pairs = [s for s in outs if s.endswith(")") and "(" in s]
+    assert pairs
+    for s in pairs:
+        inner = s[s.rindex("(") + 1:-1]
+        outer = s[:s.rindex("(")].split()[-1]
+        if all(c in table for c in inner):
+            assert outer == "".join(table[c] for c in inner)
+    # the sixth sampler source draws Hanja only when the charset has them
+    with_h = TextSampler(corpus=["가나 다라 마바"], charset=Charset.resolve("default-jamo-hanja"), max_chars=30,
+                         weights=(0, 0, 0, 0, 0, 1))
+    without = TextSampler(corpus=["가나 다라 마바"], charset=Charset.resolve("default-jamo"), max_chars=30,
+                          weights=(0, 0, 0, 0, 0, 1))
+    r = random.Random(0)
+    assert any(any("\u4e00" <= c <= "\u9fff" for c in with_h.sample(r)) for _ in range(20))
+    assert not any(any("\u4e00" <= c <= "\u9fff" for c in without.sample(r)) for _ in range(20))

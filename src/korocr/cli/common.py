@@ -41,7 +41,8 @@ def add_texts(p: argparse.ArgumentParser) -> None:
 def add_charset(p: argparse.ArgumentParser, flag: str = "--charset", default: str | None = "default",
                 help: str = "") -> None:
     p.add_argument(flag, default=default, help=help or "'default' (space, ASCII, symbols, jamo, 11,172 syllables), "
-                   "'default-jamo' (syllables as conjoining jamo) or a charset file (JSON list or one per line)")
+                   "'default-jamo' (syllables as conjoining jamo), 'default-jamo-hanja' (plus the 1,800 basic Hanja) "
+                   "or a charset file (JSON list or one per line)")
 
 
 def add_threads(p: argparse.ArgumentParser) -> None:

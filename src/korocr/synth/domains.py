@@ -161,3 +161,43 @@ def domain_text(rng: random.Random) -> str:
     if rng.random() < 0.1:
         s = s.lower() if rng.random() < 0.5 else s
     return " ".join(s.split())
+
+
+HANJA_PARTICLES = ("", "", "", "의", "은", "는", "을", "를", "이", "에", "과", "와", "로", "에서", "하다", "한", "적")
+HANJA_NUMBERED = ("年", "月", "日", "時", "分", "第", "條", "項", "號", "回", "個", "名", "萬", "億", "元", "金")
+
+
+def _hanja_word(rng: random.Random, n: int | None = None) -> tuple[str, str]:
+    """A random compound of 1-4 basic Hanja and its Hangul reading (first reading of each character)."""
+    from ..text.charsets import hanja_readings
+
+    table = hanja_readings()
+    chars = rng.choices(list(table), k=n or rng.choice((1, 2, 2, 2, 3, 4)))
+    return "".join(chars), "".join(table[c] for c in chars)
+
+
+def hanja_text(rng: random.Random, korean: str = "") -> str:
+    """Korean text with Hanja mixed in the ways print mixes them: ``reading(漢字)``, Hanja words inside a Korean
+    phrase (``korean``, for instance a corpus fragment), headline-style Hanja runs and numbered forms
+    (``2024年 3月``, ``第3條``). Characters come from the 1,800 basic Hanja; compounds are random, so the
+    text teaches shapes, not vocabulary."""
+    r = rng.random()
+    if r < 0.3:
+        h, reading = _hanja_word(rng, rng.choice((2, 2, 3, 4)))
+        s = f"{reading}({h})" if rng.random() < 0.8 else f"{h}({reading})"
+        return f"{korean} {s}" if korean and rng.random() < 0.5 else s
+    if r < 0.65 and korean:
+        toks = korean.split()
+        for _ in range(rng.randint(1, max(1, len(toks) // 2))):
+            i = rng.randrange(len(toks))
+            toks[i] = _hanja_word(rng)[0] + rng.choice(HANJA_PARTICLES)
+        return " ".join(toks)
+    if r < 0.85:
+        return " ".join(_hanja_word(rng)[0] for _ in range(rng.randint(1, 4)))
+    k = rng.random()
+    if k < 0.4:
+        return f"{rng.randint(1900, 2030)}年 {rng.randint(1, 12)}月 {rng.randint(1, 31)}日"
+    if k < 0.7:
+        return f"第{rng.randint(1, 120)}{rng.choice(('條', '項', '號', '回', '章'))}" + \
+            (f" {_hanja_word(rng)[0]}" if rng.random() < 0.5 else "")
+    return f"{rng.choice(('金', '一金'))} {rng.randint(1, 999) * 1000:,}{rng.choice(('원', '元', '圓', ''))}"

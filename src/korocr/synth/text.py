@@ -45,7 +45,8 @@ class TextSampler:
         weights: probabilities of the sources (corpus, words, random syllables, mixed/numeric and, as an
             optional fifth entry, domain text: Faker ``ko_KR`` names/addresses/companies/phones/e-mails/URLs,
             Babel/CLDR Korean dates, numbers, currency and place/language names, prices, quoted and bulleted
-            phrases; see :mod:`korocr.synth.domains`).
+            phrases; see :mod:`korocr.synth.domains`) and, as an optional sixth, Korean with basic Hanja mixed
+            in (:func:`korocr.synth.domains.hanja_text`; needs a charset with Hanja, else corpus text).
 
     Line lengths: half the lines take a random budget of 1..``max_chars`` characters, skewed short (1-12 twice
     as often as longer), the other half fill ``max_chars``; corpus lines join several sentences to get there.
@@ -155,6 +156,14 @@ class TextSampler:
             out += rng.choice((" ", " ", ", ", " · ", " | ")) + domain_text(rng)
         return out
 
+    def _hanja(self, rng: random.Random) -> str:
+        from .domains import hanja_text
+
+        if self.charset is not None and self.charset.missing("一"):
+            return self._from_corpus(rng) if self.corpus else self._random_syllables(rng)
+        korean = self._from_corpus(rng) if self.corpus and rng.random() < 0.8 else ""
+        return hanja_text(rng, korean)
+
     # --- public -----------------------------------------------------------------------------------
     def sample(self, rng: random.Random) -> str:
         """One line of NFC text, 1..``max_chars`` characters, within the charset (if one is set)."""
@@ -174,6 +183,8 @@ class TextSampler:
                 s = self._mixed(rng)
             elif src == 4:
                 s = self._domain(rng)
+            elif src == 5:
+                s = self._hanja(rng)
             else:
                 s = self._random_syllables(rng)
             s = nfc(" ".join(s.split()))[: self.max_chars].strip()

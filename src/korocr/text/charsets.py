@@ -7,6 +7,8 @@ Every class of characters is defined by a rule or a data file, never by literals
 * :func:`compat_jamo` — the 51 modern Hangul compatibility jamo (U+3131–U+3163).
 * :func:`ascii_printable` — the 94 printable ASCII characters without space (U+0021–U+007E).
 * :func:`korean_symbols` — symbols common in Korean text (₩ · … ① → ※ 「」 …), from ``data/symbols.txt``.
+* :func:`basic_hanja` — the 1,800 basic Hanja taught in Korean schools (한문 교육용 기초 한자), from
+  ``data/hanja_basic.tsv`` (Unihan ``kHangul`` source E; ``scripts/build_hanja_list.py``).
 
 A :class:`Charset` is an ordered list of characters; class index 0 is reserved for the CTC blank, so
 character ``charset[i]`` has class ``i + 1``.
@@ -87,6 +89,25 @@ def korean_symbols() -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=None)
+def hanja_readings() -> dict[str, str]:
+    """The 1,800 basic Hanja (한문 교육용 기초 한자) → their first Hangul reading (Unihan ``kHangul``), in
+    code-point order, from the packaged ``hanja_basic.tsv``."""
+    raw = resources.files("korocr.text").joinpath("data/hanja_basic.tsv").read_text(encoding="utf-8")
+    out: dict[str, str] = {}
+    for line in raw.splitlines():
+        if line and not line.startswith("#"):
+            ch, reading = line.split("\t")[:2]
+            out[ch] = reading
+    return out
+
+
+@lru_cache(maxsize=None)
+def basic_hanja() -> str:
+    """The 1,800 basic Hanja taught in Korean schools (한문 교육용 기초 한자), in code-point order."""
+    return "".join(hanja_readings())
+
+
 CHARSET_CLASSES = {
     "hangul": hangul_syllables,
     "ksx1001": ksx1001_hangul,
@@ -94,6 +115,7 @@ CHARSET_CLASSES = {
     "conjoining": conjoining_jamo,
     "ascii": ascii_printable,
     "symbols": korean_symbols,
+    "hanja": basic_hanja,
 }
 
 
@@ -150,12 +172,19 @@ class Charset:
         return cls.from_classes(["ascii", "symbols", "jamo", "conjoining"])
 
     @classmethod
+    def default_jamo_hanja(cls) -> "Charset":
+        """:meth:`default_jamo` followed by the 1,800 basic Hanja (:func:`basic_hanja`): 2,160 characters."""
+        return cls.from_classes(["ascii", "symbols", "jamo", "conjoining", "hanja"])
+
+    @classmethod
     def resolve(cls, spec: str) -> "Charset":
-        """``"default"``, ``"default-jamo"`` or a charset file (see :meth:`load`)."""
+        """``"default"``, ``"default-jamo"``, ``"default-jamo-hanja"`` or a charset file (see :meth:`load`)."""
         if spec == "default":
             return cls.default()
         if spec == "default-jamo":
             return cls.default_jamo()
+        if spec == "default-jamo-hanja":
+            return cls.default_jamo_hanja()
         return cls.load(spec)
 
     @classmethod
