@@ -71,6 +71,26 @@ def test_a_failing_augmentation_keeps_the_line(korean_font):
     assert img.ndim == 3 and img.shape[0] > 5 and img.shape[1] > img.shape[0]
 
 
+def test_neighbour_lines_show_in_loose_crops_but_do_not_move_the_box(korean_font):
+    """Lines above/below reach into a loose crop's margin; the crop box itself still follows the main line."""
+    from korocr.synth.render import LineRenderer, RenderConfig
+
+    def heights(neighbour_prob, tight):
+        cfg = RenderConfig(neighbour_prob=neighbour_prob, tight_prob=1.0 if tight else 0.0, shared_margin_prob=0.0,
+                           margin_em=(0.5, 0.5), loose_margin_prob=0.0, augment=False, effect_prob=0.0,
+                           bitmap_prob=0.0, thermal_prob=0.0, skia_prob=0.0, font_size=(32, 32))
+        r = LineRenderer([korean_font], cfg, seed=1)
+        rng = random.Random(2)
+        return [r.render("가나다라 마바사", rng, korean_font) for _ in range(6)]
+
+    for a, b in zip(heights(0.0, True), heights(1.0, True)):  # tight crops: the same height with neighbours
+        assert abs(a.shape[0] - b.shape[0]) <= 2
+    # loose crops (0.5 em each side): with neighbours, ink reaches the crop's top or bottom rows
+    plain = [img[:2].std() + img[-2:].std() for img in heights(0.0, False)]
+    crowded = [img[:2].std() + img[-2:].std() for img in heights(1.0, False)]
+    assert sum(crowded) > 2 * sum(plain)
+
+
 def _ink_box(img):
     ink = img < 128
     rows, cols = np.nonzero(ink.any(1))[0], np.nonzero(ink.any(0))[0]

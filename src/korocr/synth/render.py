@@ -85,6 +85,8 @@ class RenderConfig:
     skia_prob: float = 0.4             # rasterise with Skia (other hinting, gamma, sub-pixel AA) instead of FreeType/Pillow
     bitmap_prob: float = 0.06          # drawn small without anti-aliasing and scaled up (terminals, receipts)
     thermal_prob: float = 0.06         # dot-matrix / thermal-printer look: dotted, faded, streaked strokes
+    neighbour_prob: float = 0.15       # lines of the same paragraph above and/or below, 0.05-0.5 em away, whose
+                                       # ink the crop's margin can cut into (loose detector boxes, tight leading)
     augment: bool = True
     min_contrast: float = 70.0
 
@@ -264,6 +266,18 @@ class LineRenderer:
             sw = max(1, int(draw_size * rng.uniform(0.02, 0.08)))
             stroke = _mask_pil(text, font, draw_size, spacing, canvas, origin, False, stroke=sw,
                                word_spacing=word_spacing)
+        main = fill
+        if not bitmap and rng.random() < cfg.neighbour_prob:
+            fill = fill.copy()
+            lh = ascent + descent
+            sides = [s for s in (-1, 1) if rng.random() < 0.6] or [rng.choice((-1, 1))]
+            for side in sides:
+                other = "".join(rng.sample(text, len(text))) if len(text) > 1 else text
+                dy = int(round(side * lh * (1 + rng.uniform(0.05, 0.5))))
+                dx = 0 if rng.random() < 0.7 else rng.randint(-draw_size, draw_size)
+                nb = _mask_pil(other, font, draw_size, spacing, canvas, (origin[0] + dx, origin[1] + dy), False,
+                               word_spacing=word_spacing)
+                fill = np.maximum(fill, nb)
         if rng.random() < cfg.effect_prob * 0.5:  # underline or line-through
             lw = max(1, draw_size // 18)
             yl = origin[1] + (descent // 2 if rng.random() < 0.5 else -ascent // 3)
@@ -298,7 +312,9 @@ class LineRenderer:
             alpha = np.maximum(alpha, stroke)
         out = _composite(out, fill, fg)
 
-        # crop: ink or line box, with an independent margin on each side
+        # crop: ink or line box, with an independent margin on each side (neighbouring lines do not count)
+        if main is not fill and main.shape == alpha.shape:
+            alpha = main if stroke is None or stroke.shape != main.shape else np.maximum(main, stroke)
         ys, xs = np.nonzero(alpha > 0.25)
         if len(xs) == 0:
             ys, xs = np.array([pad, pad + ascent + descent - 1]), np.array([pad, w - pad - 1])
