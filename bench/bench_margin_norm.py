@@ -15,9 +15,11 @@ its own photo-like crops to study that without touching the reserved real photos
 What is shared with training: the Pillow/skia renderer and the scene layout code. So this bench is for comparing
 preprocessing variants against each other, not for claims against other engines.
 
-Variants: ``off`` (crops as given), ``on`` (the default normalisation) and ``guard T`` (normalise only when the
-crop's Otsu separability, between-class over total grey variance, is at least T: a clean two-tone crop scores
-about 0.9, a crop whose "ink" is texture far less).
+Variants: ``off`` (crops as given), ``pad`` (the normalisation of session 6: margins clamped to 0.15-0.4 ink
+heights, padded where smaller), ``cut`` (margins above 0.4 trimmed, nothing padded) and ``auto`` (the recogniser's
+default: lines that ``pad`` pads are read both ways and the reading with the higher mean character confidence is
+kept). ``--guards`` adds ``guard T``: ``pad`` only when the crop's Otsu separability (between-class over total grey
+variance) is at least T.
 
     python bench/bench_margin_norm.py --font-dir cache/fonts/npm --pages 40 [--rec-model X.onnx]
 """
@@ -87,7 +89,7 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=40)
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--rec-model", default=None, help="an .onnx recogniser (default: the bundled one)")
-    ap.add_argument("--guards", type=float, nargs="*", default=[0.6, 0.7, 0.8])
+    ap.add_argument("--guards", type=float, nargs="*", default=[])
     ap.add_argument("--out", type=Path, default=None, help="write the results as JSON here")
     args = ap.parse_args()
 
@@ -98,14 +100,17 @@ def main() -> None:
     crops = make_crops(args.font_dir, args.pages, args.seed)
     print(f"{len(crops)} line crops from {args.pages} pages", flush=True)
     rec = OnnxRecognizer(args.rec_model, threads=2, normalize_margins=False)
+    auto = OnnxRecognizer(args.rec_model, threads=2, normalize_margins="auto")
     sep = [otsu_separability(to_gray(c)) for c, _, _ in crops]
-    normed = [normalize_margins(c)[0] for c, _, _ in crops]
-    variants = {"off": [c for c, _, _ in crops], "on": normed}
+    padded = [normalize_margins(c)[0] for c, _, _ in crops]
+    variants = {"off": [c for c, _, _ in crops], "pad": padded,
+                "cut": [normalize_margins(c, top_bottom=(0.0, 0.4), sides=0.0)[0] for c, _, _ in crops],
+                "auto": None}
     for t in args.guards:
-        variants[f"guard {t}"] = [n if s >= t else c for (c, _, _), n, s in zip(crops, normed, sep)]
+        variants[f"guard {t}"] = [n if s >= t else c for (c, _, _), n, s in zip(crops, padded, sep)]
     results = {}
     for name, imgs in variants.items():
-        preds = [d.text for d in rec.recognize(imgs)]
+        preds = [d.text for d in (auto.recognize([c for c, _, _ in crops]) if imgs is None else rec.recognize(imgs))]
         accs: dict[str, CERAccumulator] = {}
         for (_, text, kind), p in zip(crops, preds):
             for k in ("all", kind):

@@ -85,3 +85,35 @@ def test_batches_hold_lines_of_similar_width(tiny_onnx):
     assert wide._batches(list(range(7)), widths) == [list(range(7))]
     with pytest.raises(ValueError):
         OnnxRecognizer(tiny_onnx, pad_tolerance=-1)
+
+
+def test_auto_margins_keep_the_more_confident_of_padded_and_cut_readings(tiny_onnx, monkeypatch):
+    from korocr.recognition.decoding import Decoded
+
+    with pytest.raises(ValueError, match="normalize_margins"):
+        OnnxRecognizer(tiny_onnx, normalize_margins="sometimes")
+    rec = OnnxRecognizer(tiny_onnx, normalize_margins=True)
+    assert rec.normalize_margins == "auto"
+
+    def line(top, bottom):  # 20 px of ink between blank margins
+        img = np.full((top + 20 + bottom, 120), 255, np.uint8)
+        img[top:top + 20, 30:90] = 0
+        return img
+
+    tight, roomy = line(0, 0), line(5, 5)  # the tight one gets padded, the roomy one is left alone
+    calls = []
+
+    def fake_read(lines, shifts):
+        calls.append([x.shape for x in lines])
+        padded_pass = len(calls) == 1
+        # the first pass (padded) is confident about the roomy line only; the second pass holds the cut re-crop
+        return [Decoded("pad", 0.5, [0.9 if (padded_pass and x.shape[0] > 25 and i == 1) else 0.4])
+                if padded_pass else Decoded("cut", 0.5, [0.8]) for i, x in enumerate(lines)]
+
+    monkeypatch.setattr(rec, "_read", fake_read)
+    out = rec.recognize([tight, roomy])
+    assert len(calls) == 2 and len(calls[1]) == 1  # only the line the padding changed is read again
+    assert [d.text for d in out] == ["cut", "pad"]
+    rec.normalize_margins = "pad"
+    calls.clear()
+    assert [d.text for d in rec.recognize([tight, roomy])] == ["pad", "pad"] and len(calls) == 1

@@ -17,6 +17,10 @@ from .decoding import Decoded, compose_jamo, ctc_greedy_decode, repair_orphan_ja
 
 
 
+def _mean_confidence(d: Decoded) -> float:
+    return float(np.mean(d.char_confidences)) if len(d.char_confidences) else float(d.confidence)
+
+
 class OnnxRecognizer:
     """Recognises text-line images with an exported CTC recogniser (CRNN family or PP-OCR backbone); the input
     height and channels (grayscale or BGR) come from the model's ``korocr.config`` metadata.
@@ -40,7 +44,12 @@ class OnnxRecognizer:
             jamo-output model a syllable allows or blocks its jamo.
         device: ``"cpu"`` or ``"cuda"`` (onnxruntime execution provider; ``korocr.hub.execution_providers``).
         normalize_margins: re-crop each line so the margins around its ink fall inside the trained range
-            (:func:`korocr.preprocessing.line.normalize_margins`); ``False`` reads crops as given.
+            (:func:`korocr.preprocessing.line.normalize_margins`). ``"auto"`` (or ``True``, the default): a line
+            whose margins that re-crop pads is read twice, padded and only cut (margins above 0.4 ink heights
+            trimmed, nothing added), and the reading with the higher mean character confidence is kept; padding
+            rescues crops tight to the ink but shrinks lines whose ink box is swollen by neighbouring lines or
+            clutter (``bench/bench_margin_norm.py``). ``"pad"``: always the padded re-crop. ``False``: crops as
+            given.
 
     Raises:
         ModelLoadError: missing file, or no charset in the model metadata.
@@ -49,7 +58,7 @@ class OnnxRecognizer:
     def __init__(self, model_path: str | Path | None = None, threads: int | None = None, batch_size: int = 32,
                  max_width: int = 2048, pad_tolerance: float = 0.1, chunk_overlap: int = 256,
                  allowlist: str | None = None,
-                 blocklist: str | None = None, device: str = "cpu", normalize_margins: bool = True):
+                 blocklist: str | None = None, device: str = "cpu", normalize_margins: bool | str = "auto"):
         import onnxruntime as ort
 
         path = Path(model_path) if model_path else DEFAULT_REC_MODEL
@@ -83,7 +92,11 @@ class OnnxRecognizer:
             raise ValueError(f"chunk_overlap must be in (0, max_width={max_width}), got {chunk_overlap}")
         self.input_name = self.session.get_inputs()[0].name
         self.class_mask = self._class_mask(allowlist, blocklist)
-        self.normalize_margins = normalize_margins
+        if normalize_margins is True:
+            normalize_margins = "auto"
+        if normalize_margins not in (False, None, "auto", "pad"):
+            raise ValueError(f"normalize_margins must be 'auto', 'pad' or False, got {normalize_margins!r}")
+        self.normalize_margins = normalize_margins or False
 
     def _class_mask(self, allowlist: str | None, blocklist: str | None) -> np.ndarray | None:
         """(C,) 0/1 over the model's classes (blank always 1), or None when everything is allowed."""
@@ -120,11 +133,24 @@ class OnnxRecognizer:
         """
         if not lines:
             return []
-        shifts = [0] * len(lines)
-        if self.normalize_margins:
-            lines = list(lines)
-            for i, x in enumerate(lines):
-                lines[i], shifts[i] = normalize_margins(x)
+        if not self.normalize_margins:
+            return self._read(list(lines), [0] * len(lines))
+        padded = [normalize_margins(x) for x in lines]
+        results = self._read([p[0] for p in padded], [p[1] for p in padded])
+        if self.normalize_margins == "pad":
+            return results
+        cut = {i: normalize_margins(x, top_bottom=(0.0, 0.4), sides=0.0) for i, x in enumerate(lines)}
+        differ = [i for i in cut if cut[i][0].shape != padded[i][0].shape]
+        if differ:
+            alt = self._read([cut[i][0] for i in differ], [cut[i][1] for i in differ])
+            for i, d in zip(differ, alt):
+                if _mean_confidence(d) > _mean_confidence(results[i]):
+                    results[i] = d
+        return results
+
+    def _read(self, lines: list[np.ndarray], shifts: list[int]) -> list[Decoded]:
+        """:meth:`recognize` on lines already re-cropped; ``shifts``: x (px) in the caller's crop of each line's
+        column 0."""
         prepared = [resize_line(x, self.height, channels=self.channels, x_scale=self.x_scale)
                     for x in lines]
         pieces: list[tuple[int, int, int]] = []  # (line, start px, width px)
