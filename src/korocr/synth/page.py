@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from .fonts import Font
-from .render import _load_font
+from .render import _load_font, _pieces
 from .text import TextSampler
 
 DEGRADATIONS = ("blur", "jpeg", "low_contrast", "small_text")
@@ -26,14 +26,16 @@ class PageLine:
 def render_page(sampler: TextSampler, font: Font, rng: random.Random, size: tuple[int, int] = (1240, 1754),
                 font_px: int = 28, margin: int = 100, line_gap: float = 0.8, max_lines: int = 40,
                 words_per_line: tuple[int, int] = (3, 9), columns: int = 1, gutter: int = 60,
-                text_color: tuple[int, int, int] = (20, 20, 20), background: tuple[int, int, int] = (255, 255, 255)
-                ) -> tuple[np.ndarray, list[PageLine]]:
+                text_color: tuple[int, int, int] = (20, 20, 20), background: tuple[int, int, int] = (255, 255, 255),
+                letter_spacing: float = 0.0) -> tuple[np.ndarray, list[PageLine]]:
     """Render a plain page (A4 at 150 dpi by default: 1240×1754 px), text left-aligned in ``columns`` columns.
 
     Args:
         font_px: font size (px).
         margin, gutter: page margin and space between columns (px).
         max_lines: most lines on the page (all columns together).
+        letter_spacing: extra space after every character, in em (CSS ``letter-spacing``; slides, headings and
+            receipts spread their letters, and a detector must still find one line, not one box per letter).
 
     Returns:
         (RGB image (H, W, 3) uint8, lines in reading order (column by column, top to bottom) with their boxes).
@@ -44,6 +46,10 @@ def render_page(sampler: TextSampler, font: Font, rng: random.Random, size: tupl
     pil_font = _load_font(font.spec.path, font.spec.index, font_px)
     ascent, descent = pil_font.getmetrics()
     col_w = (w - 2 * margin - (columns - 1) * gutter) // columns
+    spacing = int(round(letter_spacing * font_px))
+
+    def measure(t: str) -> float:
+        return _pieces(t, spacing, 0, pil_font.getlength)[-1][1] if spacing else pil_font.getlength(t)
     lines: list[PageLine] = []
     for col in range(columns):
         x0 = margin + col * (col_w + gutter)
@@ -58,13 +64,16 @@ def render_page(sampler: TextSampler, font: Font, rng: random.Random, size: tupl
             text = ""
             for wd in words:
                 cand = (text + " " + wd).strip()
-                if pil_font.getlength(cand) > col_w:
+                if measure(cand) > col_w:
                     break
                 text = cand
             if not text:
                 continue
-            draw.text((x0, y + ascent), text, font=pil_font, fill=text_color, anchor="ls")
-            bx = draw.textbbox((x0, y + ascent), text, font=pil_font, anchor="ls")
+            boxes = []
+            for run, dx in _pieces(text, spacing, 0, pil_font.getlength)[:-1]:
+                draw.text((x0 + dx, y + ascent), run, font=pil_font, fill=text_color, anchor="ls")
+                boxes.append(draw.textbbox((x0 + dx, y + ascent), run, font=pil_font, anchor="ls"))
+            bx = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
             lines.append(PageLine(text, (int(bx[0]), int(bx[1]), int(bx[2]), int(bx[3]))))
             y += int((ascent + descent) * (1 + line_gap))
     return np.asarray(img), lines

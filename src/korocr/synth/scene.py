@@ -36,6 +36,20 @@ class SceneText:
         return int(x0), int(y0), int(x1), int(y1)
 
 
+MONOSPACE = ("coding", "mono", "d2coding", "gothiccoding")
+
+
+def _pick_font(fonts: Sequence[Font], rng: random.Random) -> Font:
+    """A font for a page block; one block in four is set in a monospace face when there is one."""
+    mono = [f for f in fonts if any(k in f.spec.key.lower() for k in MONOSPACE)]
+    return rng.choice(mono) if mono and rng.random() < 0.25 else rng.choice(fonts)
+
+
+def _letter_spacing(rng: random.Random) -> float:
+    """Extra letter spacing (em) of a page block: none for most, 0.05-0.5 em for one in four."""
+    return rng.uniform(0.05, 0.5) if rng.random() < 0.25 else 0.0
+
+
 def _rect_quad(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
     return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32)
 
@@ -85,7 +99,7 @@ class ScenePageRenderer:
         from .page import render_page
 
         fonts = [f for f in self.fonts if f.covers("가나다 abc 123")] or self.fonts
-        font = rng.choice(fonts)
+        font = _pick_font(fonts, rng)
         font_px = rng.choice([rng.randint(10, 16), rng.randint(14, 24), rng.randint(20, 34)])
         look = rng.random()
         if look < 0.65:
@@ -102,7 +116,7 @@ class ScenePageRenderer:
                                  margin=rng.randint(8, 60), line_gap=rng.uniform(0.15, 1.0), max_lines=90,
                                  words_per_line=(1, 12), columns=columns,
                                  gutter=rng.randint(max(8, font_px), max(9, 4 * font_px)),
-                                 text_color=fg, background=bg)
+                                 text_color=fg, background=bg, letter_spacing=_letter_spacing(rng))
         regions = [SceneText(_rect_quad(*ln.box), ln.text) for ln in lines]
         arr, regions = _warp(np.asarray(img).copy(), regions, rng)
         return _degrade(arr, rng), regions
@@ -140,7 +154,7 @@ class ScenePageRenderer:
         body_px = rng.randint(16, 34)
         for part, (px, gap, n) in enumerate(((title_px, rng.uniform(0.1, 0.4), rng.randint(1, 2)),
                                               (body_px, rng.uniform(0.1, 0.6), rng.randint(3, 12)))):
-            font = rng.choice(fonts)
+            font = _pick_font(fonts, rng)
             bullet = part == 1 and rng.random() < 0.6
             indent = int(body_px * 1.5) if bullet else 0
             h_avail = H - y - margin
@@ -148,7 +162,8 @@ class ScenePageRenderer:
                 break
             img, lines = render_page(self.sampler, font, rng, size=(W - 2 * margin - indent, h_avail), font_px=px,
                                      margin=0, line_gap=gap, max_lines=n, words_per_line=(2, 14), columns=1,
-                                     text_color=(255, 255, 255), background=(0, 0, 0))
+                                     text_color=(255, 255, 255), background=(0, 0, 0),
+                                     letter_spacing=_letter_spacing(rng))
             block = np.asarray(img, np.float32).max(axis=2) / 255.0
             cover[y:y + block.shape[0], margin + indent:margin + indent + block.shape[1]] = block
             for ln in lines:
