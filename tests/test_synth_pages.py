@@ -61,7 +61,8 @@ def test_document_pages_for_the_detector_are_dense_and_boxed(sampler, korean_fon
     for _ in range(3):
         img, regions = r.render(rng)
         h, w = img.shape[:2]
-        assert len(regions) >= 5 and all(not g.vertical and g.text.strip() for g in regions)
+        # prose pages hold many lines; one in four is a slide: a title and at least 3 body lines
+        assert len(regions) >= 4 and all(not g.vertical and g.text.strip() for g in regions)
         for g in regions:  # every quad lies on the page (give or take the warp) and holds ink
             assert g.quad[:, 0].min() >= -4 and g.quad[:, 0].max() <= w + 4
             assert g.quad[:, 1].min() >= -4 and g.quad[:, 1].max() <= h + 4
