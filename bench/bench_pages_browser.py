@@ -324,6 +324,50 @@ def evaluate(out: Path, rec_model: str, det_model: str = "default", tesseract: b
     return table
 
 
+def evaluate_rotations(out: Path, rec_model: str, det_model: str, kinds: list[str] | None,
+                       angles: list[int]) -> dict:
+    """Page CER (no spaces) of each kind read upright and turned clockwise by each of ``angles`` with
+    ``Reader(rotate="auto")``, and how often the detected rotation was the right one."""
+    import cv2
+
+    from korocr.evaluation.metrics import CERAccumulator
+    from korocr.io.image import load_image
+    from korocr.reader import Reader
+
+    turn = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+    index = json.loads((out / "pages.json").read_text(encoding="utf-8"))
+    reader = Reader(rec_model, det_model=det_model, threads=2, rotate="auto")
+    res: dict = {}
+    for item in index:
+        if kinds and item["kind"] not in kinds:
+            continue
+        img = load_image(out / item["image"])
+        ref = "\n".join(ln["text"] for ln in item["lines"])
+        for angle in (0, *angles):
+            arr = img if angle == 0 else cv2.rotate(img, turn[angle])
+            t = time.perf_counter()
+            page = reader.read(arr, name=item["image"])
+            r = res.setdefault(item["kind"], {}).setdefault(str(angle), {"cer": CERAccumulator(), "right": 0,
+                                                                         "n": 0, "s": 0.0})
+            r["s"] += time.perf_counter() - t
+            r["cer"].update(page.text, ref)
+            # a page turned clockwise by `angle` is read upright after turning it counter-clockwise by `angle`
+            r["right"] += int(page.rotation == angle)
+            r["n"] += 1
+    return {kind: {a: {"pages": r["n"], "cer_nospace": round(r["cer"].cer_nospace, 4),
+                       "rotation_found": r["right"], "s_per_page": round(r["s"] / r["n"], 2)}
+                   for a, r in by.items()} for kind, by in res.items()}
+
+
+def rotations_markdown(table: dict) -> str:
+    lines = ["| kind | turned by | pages | page CER (no spaces) | rotation found | s/page |", "|---|---|---|---|---|---|"]
+    for kind, by in table.items():
+        for a, r in by.items():
+            lines.append(f"| {kind} | {a}° | {r['pages']} | {r['cer_nospace']:.3f} | {r['rotation_found']} | "
+                         f"{r['s_per_page']} |")
+    return "\n".join(lines) + "\n"
+
+
 def to_markdown(table: dict) -> str:
     lines = ["| kind | engine | pages | page CER (no spaces) | P | R | H-mean (IoU 0.5) | empty | s/page |",
              "|---|---|---|---|---|---|---|---|---|"]
@@ -350,11 +394,21 @@ def main() -> None:
     ap.add_argument("--no-tesseract", action="store_true")
     ap.add_argument("--results", default="results")
     ap.add_argument("--kinds", nargs="+", default=None, help="evaluate only these kinds (all are rendered)")
+    ap.add_argument("--rotations", type=int, nargs="+", choices=(90, 180, 270), default=None,
+                    help="instead of the main table: read each page upright and turned by these angles with "
+                         "korocr's --rotate auto, and compare page CER")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.rerender or not (out / "pages.json").exists():
         build(out, args.font_dir, args.pages_per_kind)
+    if args.rotations:
+        table = evaluate_rotations(out, args.rec_model, args.det_model, args.kinds, args.rotations)
+        (out / f"{args.results}.json").write_text(json.dumps(table, indent=1))
+        md = rotations_markdown(table)
+        (out / f"{args.results}.md").write_text(md)
+        print(md)
+        return
     table = evaluate(out, args.rec_model, args.det_model, not args.no_tesseract, kinds=args.kinds)
     (out / f"{args.results}.json").write_text(json.dumps(table, indent=1))
     md = to_markdown(table)
