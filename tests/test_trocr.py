@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import unicodedata
 
 import numpy as np
 import pytest
@@ -62,6 +63,10 @@ def test_korocr_read_runs_a_saved_hf_model(tiny_hf, tmp_path):
 
     row = json.loads(r.stdout)
     assert 0.0 <= row["confidence"] <= 1.0 and set(row["text"]) <= set(" 가나다라마바사")
+    from korocr.recognition.trocr_recognizer import TrOCRRecognizer
+
+    with pytest.raises(ValueError, match="CTC head"):  # a ViT encoder has none
+        TrOCRRecognizer(d, ctc_weight=0.5)
 
 
 def test_generation_stops_at_eos_and_respects_max_length(tiny_hf):
@@ -276,6 +281,12 @@ def test_warm_trocr_learns_lines_and_reads_variable_widths(warm_weights, tmp_pat
     # one batch sorted by width (60, 90, 120 px), answers back in input order: the trained texts
     rec = TrOCRRecognizer(tmp_path / "hf", batch_size=3)
     assert [d.text for d in rec.recognize(lines)] == texts
+    # joint CTC/attention beam search runs on the hybrid encoder's CTC head (its search is tested on its own in
+    # test_joint_decoding.py; this tiny head, 150 steps, does not read yet)
+    joint = TrOCRRecognizer(tmp_path / "hf", num_beams=3, ctc_weight=0.5)
+    got = joint.recognize(lines)
+    allowed = set("가나다 ") | set(unicodedata.normalize("NFD", "가나다"))  # an orphan jamo may come out
+    assert len(got) == 3 and all(set(d.text) <= allowed and 0 <= d.confidence <= 1 for d in got)
 
 
 def test_onnx_with_past_matches_pytorch_generate(tiny_hf, tmp_path):

@@ -44,7 +44,8 @@ class Reader:
             mean page CER was 0.120 / 0.094 / 0.084 / 0.109 for 0.25 / 0.35 / 0.5 / 0.7.
         min_confidence: in page mode, recognised lines with a lower confidence are dropped (most are detections
             on pictures, not text); 0.5 is PaddleOCR's ``drop_score``.  Line mode (``line=True``) keeps all.
-        rec_options: extra arguments of a TrOCR recogniser (``processor``, ``num_beams``, ``max_length``).
+        rec_options: extra arguments of a TrOCR recogniser (``processor``, ``num_beams``, ``max_length``,
+            ``ctc_weight``).
         rotate: page orientation: ``0`` (as loaded, after EXIF), ``90``/``180``/``270`` (turn the page
             counter-clockwise by that many degrees before reading), or ``"auto"``: when the upright reading is
             weak (no line, or page confidence below ``auto_rotate_below``) the page is also read turned by 90,

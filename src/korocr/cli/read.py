@@ -18,7 +18,7 @@ def run(args: argparse.Namespace) -> int:
 
     rec_options = {k: v for k, v in (("processor", args.processor), ("num_beams", args.num_beams),
                                       ("max_length", args.max_length), ("allowlist", args.allowlist),
-                                      ("blocklist", args.blocklist)) if v is not None}
+                                      ("blocklist", args.blocklist), ("ctc_weight", args.ctc_weight)) if v is not None}
     from ..io.inputs import expand_inputs
     from ..io.pdf import parse_pages
 
@@ -154,6 +154,9 @@ def add(sub) -> None:
     p.add_argument("--processor", help="TrOCR: image processor source if not the model's "
                                        "(e.g. microsoft/trocr-base-handwritten)")
     p.add_argument("--num-beams", type=int, default=None, help="TrOCR: beam search width (1 = greedy)")
+    p.add_argument("--ctc-weight", type=float, default=None,
+                   help="TrOCR with a CTC head on its encoder (korocr's hybrid): joint CTC/attention beam search "
+                        "with this weight on CTC (e.g. 0.8; default: attention only)")
     p.add_argument("--max-length", type=int, default=None, help="TrOCR: longest output in tokens")
     p.add_argument("--detect-model", default="default",
                    help="text detector: .onnx from korocr train --task det --export, 'default' (the bundled "

@@ -25,6 +25,11 @@ def make_recognizer(rec_model: str | Path | None = None, threads: int | None = N
                                      or onnx_only.get("device", "cpu") != "cpu"):
         raise ModelLoadError(f"{rec_model}: --allowlist, --blocklist and --device work with exported CTC models "
                              f"(.onnx), not {ref.family}")
+    if ref.family != "trocr" and options.get("ctc_weight"):
+        raise ModelLoadError(f"{rec_model}: --ctc-weight (joint CTC/attention decoding) works with korocr's hybrid "
+                             f"TrOCR models, not {ref.family}")
+    if ref.family != "trocr":
+        options.pop("ctc_weight", None)
     if ref.family == "inverse-dalle":
         for mod in ("torch", "transformers", "vector_quantize_pytorch"):
             require(mod, "train", "an Inverse DALL-E recogniser")

@@ -2,7 +2,9 @@
 
 Needs torch and transformers (``pip install korocr[train]``).  Decoding is greedy (``num_beams=1``) or beam
 search, bounded by ``max_length`` tokens; a line's confidence is the geometric mean of its tokens'
-probabilities (greedy: from the per-step scores; beam: exp of the length-normalised sequence score).
+probabilities (greedy: from the per-step scores; beam: exp of the length-normalised sequence score). A model
+whose encoder has a CTC head (korocr's hybrid CNN encoder) can also be decoded with joint CTC/attention beam
+search (``ctc_weight`` > 0, :mod:`korocr.recognition.joint_decoding`).
 """
 
 from __future__ import annotations
@@ -26,13 +28,17 @@ class TrOCRRecognizer:
             ``daekeun-ml/ko-trocr-base-nsmc-news-chatbot``, whose processor is ``microsoft/trocr-base-handwritten``.
         num_beams: 1 = greedy decoding.
         max_length: longest output in tokens (default: the model's generation config, else 64).
+        ctc_weight: > 0: joint CTC/attention beam search (``num_beams`` hypotheses, at least 2) with this weight
+            on the encoder's CTC head; needs a korocr hybrid encoder with a CTC head.
 
     Raises:
         OSError: the model or processor cannot be found.
+        ValueError: ``ctc_weight`` > 0 for a model without an encoder CTC head.
     """
 
     def __init__(self, model: str | Path, processor: str | Path | None = None, num_beams: int = 1,
-                 max_length: int | None = None, batch_size: int = 16, threads: int | None = None):
+                 max_length: int | None = None, batch_size: int = 16, threads: int | None = None,
+                 ctc_weight: float = 0.0):
         import torch
         from transformers import AutoImageProcessor, AutoTokenizer, VisionEncoderDecoderModel
 
@@ -56,6 +62,15 @@ class TrOCRRecognizer:
         self.tokenizer = tok
         self.max_length = max_length or getattr(self.model.generation_config, "max_length", None) or 64
         self.num_beams, self.batch_size = num_beams, batch_size
+        self.ctc_weight = float(ctc_weight)
+        if self.ctc_weight > 0:
+            from .joint_decoding import token_to_ctc_map
+
+            ctc_chars = list(getattr(ecfg, "ctc_charset", []) or [])
+            if not self.line_input or not ctc_chars:
+                raise ValueError(f"{model}: joint CTC/attention decoding needs an encoder with a CTC head")
+            vocab = self.tokenizer.convert_ids_to_tokens(list(range(self.model.config.decoder.vocab_size)))
+            self.tok2ctc = token_to_ctc_map(vocab, ctc_chars)
 
     def recognize(self, lines: Sequence[np.ndarray]) -> list[Decoded]:
         """Recognise RGB/gray uint8 line images; one :class:`Decoded` per input, in order."""
@@ -71,6 +86,10 @@ class TrOCRRecognizer:
             order = sorted(range(len(lines)), key=lambda i: prepared[i].shape[1])
         else:
             order = list(range(len(lines)))
+        if self.ctc_weight > 0:
+            for i in order:
+                out[i] = self._joint(prepared[i])
+            return out  # type: ignore[return-value]
         for start in range(0, len(lines), self.batch_size):
             idx = order[start:start + self.batch_size]
             if self.line_input:
@@ -99,3 +118,40 @@ class TrOCRRecognizer:
                 per_char = tp[: len(t)] if len(tp) in (len(t), len(t) + 1) else [float(c)] * len(t)
                 out[i] = Decoded(t, float(c), per_char)
         return out  # type: ignore[return-value]
+
+    def _joint(self, line: np.ndarray) -> Decoded:
+        """Joint CTC/attention beam search of one prepared line (48 px BGR float)."""
+        import torch
+
+        from ..preprocessing.line import pad_batch
+        from .joint_decoding import joint_beam_search
+
+        cfg = self.model.config
+        with torch.no_grad():
+            enc = self.model.encoder(pixel_values=torch.from_numpy(pad_batch([line])))
+            hs = enc.last_hidden_state
+            if getattr(self.model, "enc_to_dec_proj", None) is not None and \
+                    cfg.encoder.hidden_size != cfg.decoder.hidden_size:
+                hs = self.model.enc_to_dec_proj(hs)
+            ctc = enc.ctc_logits[0].log_softmax(-1).numpy().astype(np.float64)
+
+            state: dict = {}
+
+            def step(token_lists: list[list[int]], parents: list[int] | None) -> np.ndarray:
+                # the decoder's key/value cache (self- and cross-attention) follows the surviving hypotheses
+                ids = torch.tensor(token_lists)
+                past = state.get("past")
+                if past is not None:
+                    past.reorder_cache(torch.tensor(parents))
+                    ids = ids[:, -1:]
+                out = self.model.decoder(input_ids=ids, encoder_hidden_states=hs.expand(len(token_lists), -1, -1),
+                                         past_key_values=past, use_cache=True)
+                state["past"] = out.past_key_values
+                return out.logits[:, -1].log_softmax(-1).numpy().astype(np.float64)
+
+            tokens, score, tok_logp = joint_beam_search(
+                step, ctc, self.tok2ctc, cfg.decoder_start_token_id, cfg.eos_token_id, beam=max(2, self.num_beams),
+                ctc_weight=self.ctc_weight, max_length=self.max_length)
+        text = nfc(self.tokenizer.decode(tokens, skip_special_tokens=True))
+        conf = float(np.exp(np.mean(tok_logp))) if tok_logp else 0.0
+        return Decoded(text, conf, [conf] * len(text))
