@@ -464,10 +464,12 @@ def tesseract(paths: list[Path], psm: int, lang: str) -> tuple[list[str], float]
     return tesseract_lines(paths, psm, lang)
 
 
-def korocr_reader(model: str):
+def korocr_reader(model: str, rec_options: dict | None = None):
+    from korocr.hub import resolve_rec_model
     from korocr.reader import Reader
 
-    return Reader(rec_model=None if model == "default" else model, threads=2)
+    opts = rec_options if rec_options and model != "default" and resolve_rec_model(model).family == "trocr" else None
+    return Reader(rec_model=None if model == "default" else model, threads=2, rec_options=opts)
 
 
 def run_engine(name: str, rows, vertical: bool, engine) -> tuple[list[str], float]:
@@ -489,8 +491,8 @@ ALL_SETS = ("clean", "degraded", "vertical", "digits", "margins", "sizes", "hanj
 
 
 def evaluate(out: Path, models: list[str], with_tesseract: bool, log_dir: Path | None,
-             sets: tuple[str, ...] = ALL_SETS) -> dict:
-    engines = {f"korocr:{m}": korocr_reader(m) for m in models}
+             sets: tuple[str, ...] = ALL_SETS, rec_options: dict | None = None) -> dict:
+    engines = {f"korocr:{m}": korocr_reader(m, rec_options) for m in models}
     if with_tesseract:
         engines["tesseract"] = None
     results: dict = {}
@@ -552,6 +554,9 @@ def main() -> None:
     ap.add_argument("--no-tesseract", action="store_true")
     ap.add_argument("--rerender", action="store_true", help="render the sets again")
     ap.add_argument("--render-only", action="store_true")
+    ap.add_argument("--num-beams", type=int, default=None, help="TrOCR models: beam width")
+    ap.add_argument("--ctc-weight", type=float, default=None,
+                    help="TrOCR models with an encoder CTC head: joint CTC/attention decoding weight")
     ap.add_argument("--hanja-texts", type=Path, default=None,
                     help="held-out lines with Hanja (hanja_heldout.txt of scripts/build_corpus.py): adds the hanja set")
     ap.add_argument("--sets", nargs="+", choices=ALL_SETS, default=list(ALL_SETS), help="sets to score")
@@ -565,7 +570,9 @@ def main() -> None:
         build_hanja(out, args.font_dir, args.hanja_texts, args.n)
     if args.render_only:
         return
-    results = evaluate(out, args.rec_model or ["default"], not args.no_tesseract, out / "logs", tuple(args.sets))
+    trocr = {k: v for k, v in (("num_beams", args.num_beams), ("ctc_weight", args.ctc_weight)) if v is not None}
+    results = evaluate(out, args.rec_model or ["default"], not args.no_tesseract, out / "logs", tuple(args.sets),
+                       trocr)
     (out / f"{args.results}.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
     md = to_markdown(results)
     (out / f"{args.results}.md").write_text(md, encoding="utf-8")
