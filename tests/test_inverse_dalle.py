@@ -137,3 +137,22 @@ def test_vqvae_training_run_and_continuing_from_its_weights(tmp_path, korean_fon
     assert again.config.codebook_size == 16  # the weights' architecture wins
     x = torch.zeros(1, 1, 32, 64)
     torch.testing.assert_close(again.encoder(x), vq.encoder(x), atol=2e-2, rtol=1e-2)
+
+
+def test_vqvae_ink_weight_counts_errors_on_strokes_more():
+    from korocr.models.recognition.inverse_dalle.vqvae import VQVAE, VQVAEConfig
+
+    torch.manual_seed(0)
+    img = torch.ones(2, 1, 16, 64)
+    img[:, :, 6:10, 8:56] = -1.0  # a dark stroke on white: 192 of 1,024 pixels
+    plain = VQVAE(VQVAEConfig(downsample=8, codebook_size=8, code_dim=8, hidden=16, res_blocks=0))
+    inked = VQVAE(VQVAEConfig(downsample=8, codebook_size=8, code_dim=8, hidden=16, res_blocks=0, ink_weight=9.0))
+    inked.load_state_dict(plain.state_dict())
+    white = torch.ones_like(img)  # a reconstruction that loses the stroke entirely
+    for m in (plain, inked):
+        m.forward = lambda images: (white, torch.zeros(2, 2, 8, dtype=torch.long), torch.tensor(0.0))
+    lp, mp = plain.loss(img)
+    li, mi = inked.loss(img)
+    assert mp["l1"] == mi["l1"] and abs(lp.item() - mp["l1"]) < 1e-6  # plain: the loss is the L1
+    f = 192 / 1024  # weighted: errors (2.0 each) on the stroke pixels count 10 times
+    assert abs(li.item() - 2 * f * 10 / ((1 - f) + f * 10)) < 1e-5 and li > 3 * lp

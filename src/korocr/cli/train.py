@@ -79,6 +79,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     d = p.add_argument_group("inverse dall-e (--arch vqvae, inverse-dalle)")
     d.add_argument("--downsample", type=int, default=8, help="vqvae: px per code side (a power of 2)")
     d.add_argument("--codebook-size", type=int, default=512, help="vqvae: codes in the codebook")
+    d.add_argument("--ink-weight", type=float, default=0.0,
+                   help="vqvae: extra weight of reconstruction errors on ink pixels (0: plain L1)")
     d.add_argument("--vqvae", help="inverse-dalle: the vqvae.pt of a --arch vqvae run (frozen)")
     d.add_argument("--image-budget", type=int, default=96, help="inverse-dalle: image tokens (rows x (cols + 1))")
     d.add_argument("--sequence-length", type=int, default=160, help="inverse-dalle: tokens per sequence in all")

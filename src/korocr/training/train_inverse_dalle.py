@@ -166,10 +166,12 @@ def run_vqvae(args: argparse.Namespace) -> Path:
     seed = resolve_seed(args)
     rec = recipe(args, seed)
     samples = _Samples(args, Charset.resolve(args.charset), seed)
-    cfg = VQVAEConfig(downsample=args.downsample, codebook_size=args.codebook_size)
+    ink = float(getattr(args, "ink_weight", 0.0) or 0.0)
+    cfg = VQVAEConfig(downsample=args.downsample, codebook_size=args.codebook_size, ink_weight=ink)
     init = load_vqvae(args.init_from) if args.init_from else None
     if init is not None:  # continue from a vqvae.pt (its architecture wins over --downsample/--codebook-size)
         cfg = init.config
+        cfg.ink_weight = ink  # a loss setting, not architecture
     lit = VQVAELit(cfg.to_dict(), args.lr, args.warmup_steps, args.max_steps)
     if init is not None:
         lit.model.load_state_dict(init.state_dict())
