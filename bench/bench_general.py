@@ -491,7 +491,7 @@ ALL_SETS = ("clean", "degraded", "vertical", "digits", "margins", "sizes", "hanj
 
 
 def evaluate(out: Path, models: list[str], with_tesseract: bool, log_dir: Path | None,
-             sets: tuple[str, ...] = ALL_SETS, rec_options: dict | None = None) -> dict:
+             sets: tuple[str, ...] = ALL_SETS, rec_options: dict | None = None, max_lines: int | None = None) -> dict:
     engines = {f"korocr:{m}": korocr_reader(m, rec_options) for m in models}
     if with_tesseract:
         engines["tesseract"] = None
@@ -500,7 +500,7 @@ def evaluate(out: Path, models: list[str], with_tesseract: bool, log_dir: Path |
         if not (out / set_name / "labels.tsv").exists():
             print(f"{set_name}: not rendered, skipped", flush=True)
             continue
-        rows = read_set(out / set_name)
+        rows = read_set(out / set_name)[:max_lines]
         vertical = set_name == "vertical"
         for ename, eng in engines.items():
             preds, dt = run_engine("tesseract" if eng is None else ename, rows, vertical, eng)
@@ -555,6 +555,7 @@ def main() -> None:
     ap.add_argument("--rerender", action="store_true", help="render the sets again")
     ap.add_argument("--render-only", action="store_true")
     ap.add_argument("--num-beams", type=int, default=None, help="TrOCR models: beam width")
+    ap.add_argument("--max-lines", type=int, default=None, help="score only the first N lines of each set")
     ap.add_argument("--ctc-weight", type=float, default=None,
                     help="TrOCR models with an encoder CTC head: joint CTC/attention decoding weight")
     ap.add_argument("--hanja-texts", type=Path, default=None,
@@ -572,7 +573,7 @@ def main() -> None:
         return
     trocr = {k: v for k, v in (("num_beams", args.num_beams), ("ctc_weight", args.ctc_weight)) if v is not None}
     results = evaluate(out, args.rec_model or ["default"], not args.no_tesseract, out / "logs", tuple(args.sets),
-                       trocr)
+                       trocr, args.max_lines)
     (out / f"{args.results}.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
     md = to_markdown(results)
     (out / f"{args.results}.md").write_text(md, encoding="utf-8")
