@@ -37,10 +37,6 @@ class _Hyp:
     parent: int = 0                 # index of the hypothesis it extends in the previous step's list
 
 
-def _logaddexp(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.logaddexp(a, b)
-
-
 def ctc_prefix_extend(x: np.ndarray, r_n: np.ndarray, r_b: np.ndarray, last: np.ndarray, classes: np.ndarray,
                       empty: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Extend K prefixes by one CTC class each (Watanabe et al. 2017, Algorithm 2), all in one pass over the frames.

@@ -53,10 +53,9 @@ class OnnxRecognizer:
             (:func:`korocr.preprocessing.line.normalize_margins`). ``"auto"`` (or ``True``, the default): a line
             whose margins that re-crop pads is read twice, padded and only cut (margins above 0.4 ink heights
             trimmed, nothing added), and the cut reading is kept when its mean character confidence is higher by
-            :data:`AUTO_MARGIN_PREFERENCE`; padding
-            rescues crops tight to the ink but shrinks lines whose ink box is swollen by neighbouring lines or
-            clutter (``bench/bench_margin_norm.py``). ``"pad"``: always the padded re-crop. ``False``: crops as
-            given.
+            :data:`AUTO_MARGIN_PREFERENCE`; padding rescues crops tight to the ink but shrinks lines whose ink box
+            is swollen by neighbouring lines or clutter (``bench/bench_margin_norm.py``). ``"pad"``: always the
+            padded re-crop. ``False``: crops as given.
 
     Raises:
         ModelLoadError: missing file, or no charset in the model metadata.

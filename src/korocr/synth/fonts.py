@@ -47,6 +47,12 @@ class Font:
     def covers(self, text: str) -> bool:
         return all(ch in self.coverage or ch == " " for ch in text)
 
+    @property
+    def monospace(self) -> bool:
+        """A fixed-width face, by its file name (NanumGothicCoding, D2Coding, Noto Sans Mono, ...)."""
+        key = self.spec.key.lower()
+        return "coding" in key or "mono" in key
+
 
 def _fc_list() -> list[FontSpec]:
     if shutil.which("fc-list") is None:

@@ -227,7 +227,7 @@ class LineRenderer:
         in fixed-width faces, whose wide commas and full-cell gaps must not read as spaces."""
         candidates = [f for f in self.fonts if f.covers(text)]
         if candidates and sum(c.isdigit() for c in text) * 3 >= len(text) and rng.random() < 1 / 3:
-            mono = [f for f in candidates if any(k in f.spec.key.lower() for k in ("coding", "mono"))]
+            mono = [f for f in candidates if f.monospace]
             if mono:
                 return rng.choice(mono)
         return rng.choice(candidates) if candidates else None
@@ -273,8 +273,8 @@ class LineRenderer:
             sw = max(1, int(draw_size * rng.uniform(0.02, 0.08)))
             stroke = _mask_pil(text, font, draw_size, spacing, canvas, origin, False, stroke=sw,
                                word_spacing=word_spacing)
-        main = fill
-        if not bitmap and rng.random() < cfg.neighbour_prob:
+        main, neighbours = fill, not bitmap and rng.random() < cfg.neighbour_prob
+        if neighbours:
             fill = fill.copy()
             lh = ascent + descent
             sides = [s for s in (-1, 1) if rng.random() < 0.6] or [rng.choice((-1, 1))]
@@ -320,8 +320,8 @@ class LineRenderer:
         out = _composite(out, fill, fg)
 
         # crop: ink or line box, with an independent margin on each side (neighbouring lines do not count)
-        if main is not fill and main.shape == alpha.shape:
-            alpha = main if stroke is None or stroke.shape != main.shape else np.maximum(main, stroke)
+        if neighbours:
+            alpha = main if stroke is None else np.maximum(main, stroke)
         ys, xs = np.nonzero(alpha > 0.25)
         if len(xs) == 0:
             ys, xs = np.array([pad, pad + ascent + descent - 1]), np.array([pad, w - pad - 1])

@@ -36,12 +36,9 @@ class SceneText:
         return int(x0), int(y0), int(x1), int(y1)
 
 
-MONOSPACE = ("coding", "mono", "d2coding", "gothiccoding")
-
-
 def _pick_font(fonts: Sequence[Font], rng: random.Random) -> Font:
     """A font for a page block; one block in four is set in a monospace face when there is one."""
-    mono = [f for f in fonts if any(k in f.spec.key.lower() for k in MONOSPACE)]
+    mono = [f for f in fonts if f.monospace]
     return rng.choice(mono) if mono and rng.random() < 0.25 else rng.choice(fonts)
 
 
