@@ -15,8 +15,9 @@ corpora, Debian's Korean gettext catalogs, ../shared/data/real.
 
 Sets: clean (dark on light, 18-40 px), degraded (the same kind of lines with blur, down-scaling, JPEG, noise, low
 contrast, slight rotation), vertical (``writing-mode: vertical-rl``, upright syllables), digits (prices, dates,
-phone numbers), margins (the clean lines' first N re-cropped at margins 0/0.1/0.2/0.35/0.5 em and tight to the
-ink) and sizes (one set of lines at 16/24/32/48/64 px). With ``--hanja-texts`` (the ``hanja_heldout.txt`` that
+phone numbers), margins (the clean lines' first ``--sweep-n`` re-cropped at margins 0/0.1/0.2/0.35/0.5 em and
+tight to the ink) and sizes (``--sweep-n`` lines, each in one font, weight and colour, at 16/24/32/48/64 px). The
+two sweeps report worst / best CER with a 95 % paired bootstrap interval over lines. With ``--hanja-texts`` (the ``hanja_heldout.txt`` that
 scripts/build_corpus.py writes: NSMC reviews with Hanja, kept out of the training corpus), also hanja: those lines
 (up to 60 characters) in the held-out fonts that have their glyphs; training renders Hanja only in
 korocr.synth.domains.hanja_text's random compounds, never these texts.
@@ -264,13 +265,17 @@ def degrade(img: np.ndarray, rng: random.Random) -> np.ndarray:
     return np.ascontiguousarray(out)
 
 
-def build(out: Path, font_dir: str | None, n: int, seed: int = 7) -> None:
-    """Render every set into ``out/<set>/NNNN.png`` + ``out/<set>/labels.tsv`` (file, text, font, size)."""
+def build(out: Path, font_dir: str | None, n: int, seed: int = 7, only: tuple[str, ...] = (),
+          sweep_n: int | None = None) -> None:
+    """Render every set (or those in ``only``; the others' files are left as they are, and all sets' texts, fonts and
+    degradations are drawn as in a full render) into ``out/<set>/NNNN.png`` + ``out/<set>/labels.tsv`` (file, text,
+    font, size). The margins and sizes sweeps take ``sweep_n`` lines (default ``n // 3``)."""
     import cv2
 
     from korocr.text.charsets import Charset
 
     rng = random.Random(seed)
+    sweep_n = min(sweep_n or n // 3, n)
     charset = Charset.default()
     texts = held_out_texts(charset, seed)
     fonts = held_out_fonts(font_dir)
@@ -279,27 +284,27 @@ def build(out: Path, font_dir: str | None, n: int, seed: int = 7) -> None:
     print(f"held-out texts: {len(texts)} lines; fonts: {len(fonts)} ({', '.join(keys)})", flush=True)
     pool = iter(texts)
 
-    def pick_font(text: str) -> int:
+    def pick_font(text: str, r: random.Random) -> int:
         cands = [i for i, f in enumerate(fonts) if f.covers(text)]
-        return rng.choice(cands)
+        return r.choice(cands)
 
-    def light() -> tuple[str, str]:
-        bg = rng.choice(["#ffffff", "#ffffff", "#f7f7f2", "#fdf6e3", "#eef2f7", "#f0f0f0"])
-        fg = rng.choice(["#000000", "#111111", "#222222", "#333333", "#1a237e", "#3e2723"])
+    def light(r: random.Random) -> tuple[str, str]:
+        bg = r.choice(["#ffffff", "#ffffff", "#f7f7f2", "#fdf6e3", "#eef2f7", "#f0f0f0"])
+        fg = r.choice(["#000000", "#111111", "#222222", "#333333", "#1a237e", "#3e2723"])
         return fg, bg
 
-    def items_for(lines, sizes, vertical=False, low_contrast=False):
+    def items_for(lines, sizes, vertical=False, low_contrast=False, r=rng):
         items = []
         for t, s in zip(lines, sizes):
-            fi = pick_font(t)
-            fg, bg = light()
+            fi = pick_font(t, r)
+            fg, bg = light(r)
             if low_contrast:
-                v = rng.randint(90, 140)
+                v = r.randint(90, 140)
                 fg = f"rgb({v},{v},{v})"
-                bg = f"rgb({v + rng.randint(60, 100)},{v + rng.randint(60, 100)},{v + rng.randint(60, 100)})"
+                bg = f"rgb({v + r.randint(60, 100)},{v + r.randint(60, 100)},{v + r.randint(60, 100)})"
             items.append({"text": t, "family": fams[fi], "font": keys[fi], "size": s, "color": fg, "bg": bg,
-                          "vertical": vertical, "weight": rng.choice([400, 400, 400, 700]),
-                          "spacing": rng.choice([0, 0, 0, 0, 0.05, 0.15])})
+                          "vertical": vertical, "weight": r.choice([400, 400, 400, 700]),
+                          "spacing": r.choice([0, 0, 0, 0, 0.05, 0.15])})
         return items
 
     sets: dict[str, list[dict]] = {}
@@ -320,23 +325,31 @@ def build(out: Path, font_dir: str | None, n: int, seed: int = 7) -> None:
     digits = digit_lines(rng, n // 2)
     sets["digits"] = items_for(digits, [rng.randint(18, 40) for _ in digits])
     size_lines = [next(pool) for _ in range(n // 3)]
-    sets["sizes"] = [dict(it, size=s) for s in SIZES for it in items_for(size_lines, [s] * len(size_lines))]
+    # The sweep holds everything but the size fixed: each line keeps one font, weight, spacing and colours at every
+    # size. (Until session 8 every size drew its own; the draws are still made so the other sets render unchanged.)
+    # ``sweep_n`` lines in all: the first n // 3 as drawn before, the rest from a separate generator.
+    drawn = [items_for(size_lines, [s] * len(size_lines)) for s in SIZES]
+    more = [next(pool) for _ in range(max(0, sweep_n - len(size_lines)))]
+    sweep = (drawn[0] + items_for(more, [SIZES[0]] * len(more), r=random.Random(seed + 3)))[:sweep_n]
+    sets["sizes"] = [dict(it, size=s) for s in SIZES for it in sweep]
 
     work = Path(tempfile.mkdtemp(prefix="bench-general-"))
     driver = _driver()
     try:
         for name, items in sets.items():
+            if only and name not in only:
+                continue
             d = out / name
             d.mkdir(parents=True, exist_ok=True)
             rows = []
             rendered = []
             for k in range(0, len(items), 60):
                 rendered += render_items(driver, items[k:k + 60], css, work)
-            if name == "clean":  # margins: the first n // 3 clean lines at every margin and tight to the ink
+            if name == "clean":  # margins: the first sweep_n clean lines at every margin and tight to the ink
                 md = out / "margins"
                 md.mkdir(parents=True, exist_ok=True)
                 mrows = []
-                for i, ((cell, box), it) in enumerate(list(zip(rendered, items))[: n // 3]):
+                for i, ((cell, box), it) in enumerate(list(zip(rendered, items))[:sweep_n]):
                     for m in (*MARGINS, None):
                         tag = "ink" if m is None else f"m{m:.2f}"
                         fn = f"{i:04d}_{tag}.png"
@@ -355,7 +368,7 @@ def build(out: Path, font_dir: str | None, n: int, seed: int = 7) -> None:
             print(f"rendered {name}: {len(rows)}", flush=True)
     finally:
         driver.quit()
-    (out / "DONE").write_text(json.dumps({"n": n, "seed": seed}))
+    (out / "DONE").write_text(json.dumps({"n": n, "seed": seed, "sweep_n": sweep_n}))
 
 
 def build_hanja(out: Path, font_dir: str | None, texts_file: Path, n: int, seed: int = 7) -> None:
@@ -509,6 +522,8 @@ def evaluate(out: Path, models: list[str], with_tesseract: bool, log_dir: Path |
                 key = r[4] if set_name in ("margins", "sizes") else "all"
                 groups.setdefault(key, Score()).add(p, r[1])
             res = {k: v.row() for k, v in groups.items()}
+            if set_name in ("margins", "sizes"):
+                res["spread"] = sweep_spread(rows, preds)
             res["lines_per_s"] = round(len(rows) / max(dt, 1e-9), 1)
             results.setdefault(set_name, {})[ename] = res
             if log_dir is not None:
@@ -524,11 +539,46 @@ def evaluate(out: Path, models: list[str], with_tesseract: bool, log_dir: Path |
     return results
 
 
+def sweep_spread(rows, preds, n_boot: int = 2000, seed: int = 0) -> dict:
+    """Worst / best CER over a sweep's conditions (margins or sizes), with a 95 % paired bootstrap interval.
+
+    The same lines (keyed by text and font) appear under every condition; each bootstrap sample redraws lines with
+    replacement and keeps all their conditions, so the interval shows how much of the ratio is the luck of which
+    lines were drawn. CER here is edit distance over reference length, spaces collapsed to one.
+    """
+    from rapidfuzz.distance import Levenshtein
+
+    from korocr.text.charsets import nfc
+
+    per: dict[str, dict[tuple[str, str], tuple[int, int]]] = {}
+    for r, p in zip(rows, preds):
+        ref, hyp = " ".join(nfc(r[1]).split()), " ".join(nfc(p).split())
+        per.setdefault(r[4], {})[(r[1], r[2])] = (Levenshtein.distance(hyp, ref), max(len(ref), 1))
+    tags = sorted(per)
+    keys = sorted(set.intersection(*(set(v) for v in per.values())))
+    if len(tags) < 2 or not keys:
+        return {}
+    err = np.array([[per[t][k][0] for t in tags] for k in keys], float)
+    ln = np.array([[per[t][k][1] for t in tags] for k in keys], float)
+
+    def ratio(idx):
+        cer = err[idx].sum(0) / ln[idx].sum(0)
+        return cer.max() / max(cer.min(), 1e-9), cer
+
+    r0, cer0 = ratio(np.arange(len(keys)))
+    g = np.random.default_rng(seed)
+    boots = [ratio(g.integers(0, len(keys), len(keys)))[0] for _ in range(n_boot)]
+    lo, hi = np.percentile(boots, [2.5, 97.5])
+    return {"worst": tags[int(cer0.argmax())], "best": tags[int(cer0.argmin())], "ratio": round(float(r0), 2),
+            "ci95": [round(float(lo), 2), round(float(hi), 2)], "errors": {t: int(e) for t, e in zip(tags, err.sum(0))},
+            "lines": len(keys)}
+
+
 def to_markdown(results: dict) -> str:
     lines = []
     for set_name, engines in results.items():
         lines.append(f"\n### {set_name}\n")
-        keys = sorted({k for e in engines.values() for k in e if k != "lines_per_s"},
+        keys = sorted({k for e in engines.values() for k in e if k not in ("lines_per_s", "spread")},
                       key=lambda k: (k != "all", [float(x) if x.replace('.', '', 1).isdigit() else x
                                                   for x in re.findall(r"[\d.]+|\D+", k)]))
         lines.append("| engine | subset | CER | CER (no spaces) | exact lines | errors by class | lines/s |")
@@ -541,6 +591,12 @@ def to_markdown(results: dict) -> str:
                 bc = ", ".join(f"{c} {v:.3f}" for c, v in r["by_class"].items())
                 lines.append(f"| {ename} | {k} | {r['cer']:.3f} | {r['cer_nospace']:.3f} | {r['accuracy']:.3f} | "
                              f"{bc} | {res['lines_per_s']} |")
+        for ename, res in engines.items():
+            sp = res.get("spread")
+            if sp:
+                lines.append(f"\n{ename}: worst / best = {sp['worst']} / {sp['best']} = {sp['ratio']}× (95 % bootstrap "
+                             f"over {sp['lines']} lines: {sp['ci95'][0]}-{sp['ci95'][1]}×; errors "
+                             + ", ".join(f"{t} {e}" for t, e in sp["errors"].items()) + ")")
     return "\n".join(lines) + "\n"
 
 
@@ -553,6 +609,10 @@ def main() -> None:
                     help="korocr recogniser(s) to score: 'default' or an .onnx (repeatable)")
     ap.add_argument("--no-tesseract", action="store_true")
     ap.add_argument("--rerender", action="store_true", help="render the sets again")
+    ap.add_argument("--sweep-n", type=int, default=None,
+                    help="lines in the margins and sizes sweeps (default n // 3; at most n)")
+    ap.add_argument("--rerender-sets", nargs="+", choices=("clean", "degraded", "vertical", "digits", "sizes"),
+                    default=None, help="render only these sets again, the others stay as rendered (clean includes margins)")
     ap.add_argument("--render-only", action="store_true")
     ap.add_argument("--num-beams", type=int, default=None, help="TrOCR models: beam width")
     ap.add_argument("--max-lines", type=int, default=None, help="score only the first N lines of each set")
@@ -566,7 +626,9 @@ def main() -> None:
     out = Path(args.out)
     done = out / "DONE"
     if args.rerender or not done.exists() or json.loads(done.read_text()).get("n") != args.n:
-        build(out, args.font_dir, args.n)
+        build(out, args.font_dir, args.n, sweep_n=args.sweep_n)
+    elif args.rerender_sets:
+        build(out, args.font_dir, args.n, only=tuple(args.rerender_sets), sweep_n=args.sweep_n)
     if args.hanja_texts and (args.rerender or not (out / "hanja" / "labels.tsv").exists()):
         build_hanja(out, args.font_dir, args.hanja_texts, args.n)
     if args.render_only:

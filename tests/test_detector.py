@@ -55,6 +55,40 @@ def test_postprocess_scale_and_score_filter():
     assert unclip_rect(w - 2 * d, h - 2 * d) == pytest.approx((w, h), rel=1e-6)
 
 
+def test_postprocess_splits_lines_joined_by_a_bullet_column():
+    """Two lines whose starts touch a faint column (list bullets) are one connected region at bin_thresh; the
+    region fills little of its rectangle, so it is split around the lines' cores into two lines."""
+    prob = np.zeros((80, 300), np.float32)
+    prob[10:22, 20:280] = 0.9
+    prob[40:52, 20:200] = 0.9
+    prob[8:54, 12:20] = 0.35  # the bridge
+    split = boxes_from_prob(prob, bin_thresh=0.2, box_thresh=0.5)
+    assert len(split) == 2
+    from korocr.evaluation.detection import iou_matrix
+
+    alone = []  # each line's box when it is drawn without the other and without the bridge
+    for rows in (slice(10, 22), slice(40, 52)):
+        p = np.zeros_like(prob)
+        p[rows] = prob[rows]
+        p[:, 12:20] = 0
+        alone += [r.box for r in boxes_from_prob(p, bin_thresh=0.2, box_thresh=0.5)]
+    ious = iou_matrix([r.box for r in split], alone)
+    assert (ious.max(1) > 0.7).all() and sorted(ious.argmax(1)) == [0, 1]
+    assert iou_matrix([r.box for r in boxes_from_prob(prob, bin_thresh=0.2, box_thresh=0.5, split_fill=0)],
+                      alone).max() < 0.5
+
+
+def test_merge_hysteresis_keeps_weak_pieces_of_a_confident_line():
+    from korocr.detection.postprocess import TextRegion, merge_line_fragments
+
+    strong = TextRegion.from_box((10, 10, 200, 30), 0.9)
+    weak = TextRegion.from_box((210, 10, 300, 30), 0.6)  # the same line, a weaker word
+    alone = TextRegion.from_box((10, 80, 120, 100), 0.6)  # a weak region on its own
+    out = merge_line_fragments([strong, weak, alone], min_score=0.7)
+    assert [r.box for r in out] == [(10, 10, 300, 30)]
+    assert len(merge_line_fragments([strong, weak, alone])) == 2
+
+
 def test_crop_region_rectifies():
     img = np.zeros((100, 200, 3), np.uint8)
     img[20:40, 50:150] = 255

@@ -16,7 +16,7 @@ from .detection.base import TextRegion
 from .detection.postprocess import crop_region
 from .io.elements import Block, Line, Page, words_from_alignment
 from .io.image import ImageLoadError, ImageSource, load_image
-from .layout.reading_order import reading_order
+from .layout.reading_order import deskewed_boxes, page_skew, reading_order
 from .layout.rules import horizontal_rules
 from .preprocessing.line import unstack_vertical
 from .recognition import make_recognizer
@@ -186,16 +186,17 @@ class Reader:
                          else c)
         decoded = self.recognizer.recognize(crops)
         flipped = self._flipped_lines(crops, regions, decoded)
-        lines, vertical = [], []
+        lines, vertical, quads = [], [], []
         for k, (r, d) in enumerate(zip(regions, decoded)):
             if k in flipped:
                 d = flipped[k]
             if not d.text.strip() or d.confidence < self.min_confidence:
                 continue
             vertical.append(r.vertical)
+            quads.append(r.quad)
             lines.append(_line(d, r.box, r.vertical, flipped=k in flipped))
         rules = horizontal_rules(arr) if len(lines) > 2 else []
-        return _ordered_page(label, (w, h), lines, vertical, rules)
+        return _ordered_page(label, (w, h), lines, vertical, rules, quads)
 
 
     def _flipped_lines(self, crops: list[np.ndarray], regions: list[TextRegion], decoded: list) -> dict:
@@ -235,11 +236,34 @@ def _mostly_flipped(page: Page) -> bool:
 
 
 def _ordered_page(label: str, size: tuple[int, int], lines: list[Line], vertical: list[bool],
-                  rules: Sequence[tuple[float, float, float]] = ()) -> Page:
-    """Lines in reading order (recursive XY-cut; ruling lines separate table rows) grouped into blocks."""
-    order, blocks = reading_order([ln.box for ln in lines], vertical, rules=rules)
+                  rules: Sequence[tuple[float, float, float]] = (), quads: Sequence[np.ndarray] = ()) -> Page:
+    """Lines in reading order (recursive XY-cut; ruling lines separate table rows) grouped into blocks. On a
+    skewed page (``quads``: the lines' detected corners; :func:`~korocr.layout.reading_order.page_skew` at least
+    0.3 degrees) the order is found on the boxes the lines would have on the page turned straight, so that a
+    receipt's item and price, whose boxes no longer share a row, still read as one row."""
+    boxes = [ln.box for ln in lines]
+    skew = page_skew(quads, vertical) if len(quads) == len(lines) else 0.0
+    if abs(skew) >= 0.3:
+        center = (size[0] / 2, size[1] / 2)
+        boxes = deskewed_boxes(quads, skew, center)
+        rules = [_deskew_rule(r, skew, center) for r in rules]
+    order, blocks = reading_order(boxes, vertical, rules=rules)
     ordered = [lines[i] for i in order]
-    return Page(label, size, ordered, [Block([ordered[k] for k in b.lines], b.box) for b in blocks])
+    return Page(label, size, ordered, [Block([ordered[k] for k in b.lines], _union([ordered[k].box for k in b.lines]))
+                                       for b in blocks])
+
+
+def _deskew_rule(rule: tuple[float, float, float], angle: float, center: tuple[float, float]
+                 ) -> tuple[float, float, float]:
+    """A horizontal ruling line (y, x0, x1) px in the frame of :func:`deskewed_boxes`."""
+    y, x0, x1 = rule
+    quad = np.array([[x0, y], [x1, y], [x1, y], [x0, y]], np.float64)
+    bx0, by0, bx1, by1 = deskewed_boxes([quad], angle, center)[0]
+    return ((by0 + by1) / 2, bx0, bx1)
+
+
+def _union(boxes: Sequence[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def _line(d, box: tuple[int, int, int, int], vertical: bool = False, flipped: bool = False) -> Line:

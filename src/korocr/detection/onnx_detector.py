@@ -31,6 +31,9 @@ class OnnxDetector:
         bin_thresh, box_thresh, unclip_ratio: DB post-processing (:func:`~korocr.detection.postprocess.boxes_from_prob`);
             ``"auto"`` takes the values calibrated for the model (``korocr.postprocess`` metadata, written by
             ``scripts/calibrate_detector.py``), else 0.3, 0.5 and the exact inverse of the training shrink.
+        weak_thresh: pieces of a line scoring from ``weak_thresh`` up to ``box_thresh`` are kept when they join a
+            piece scoring ``box_thresh`` or more (hysteresis; :func:`~korocr.detection.postprocess.merge_line_fragments`);
+            ``"auto"``: the calibrated value, else ``box_thresh`` (no hysteresis). Needs ``merge_fragments``.
         merge_fragments: join pieces of one horizontal line (:func:`~korocr.detection.postprocess.merge_line_fragments`).
         coarse_side: a second, cheap pass on the image shrunk to this longer side (px; 0 turns it off) finds
             type too large for the first pass (the detector was trained on text up to about 120 px high; a 200 px
@@ -47,7 +50,7 @@ class OnnxDetector:
     def __init__(self, model_path: str | Path, max_side: int = 1280, threads: int | None = None,
                  bin_thresh: float | str = "auto", box_thresh: float | str = "auto",
                  unclip_ratio: float | None | str = "auto", merge_fragments: bool = True, device: str = "cpu",
-                 coarse_side: int = 512):
+                 coarse_side: int = 512, weak_thresh: float | str = "auto"):
         import onnxruntime as ort
 
         path = Path(model_path)
@@ -70,6 +73,8 @@ class OnnxDetector:
         given = dict(bin_thresh=bin_thresh, box_thresh=box_thresh, unclip_ratio=unclip_ratio)
         defaults = dict(bin_thresh=0.3, box_thresh=0.5, unclip_ratio=None)
         self.params = {k: (calibrated.get(k, defaults[k]) if v == "auto" else v) for k, v in given.items()}
+        self.weak_thresh = float(calibrated.get("weak_thresh", self.params["box_thresh"]) if weak_thresh == "auto"
+                                 else weak_thresh)
         # margin the reader adds around a region, as a fraction of its height: the model's own when it says
         # (boxes that are already unclipped generously need none), else the class default
         self.crop_pad = float(calibrated.get("crop_pad", type(self).crop_pad))
@@ -89,18 +94,27 @@ class OnnxDetector:
         """Text regions of an RGB image (H, W, 3) uint8, in input px, top to bottom."""
         h, w = img.shape[:2]
         prob, scale = self.probability_map(img)
-        regions = boxes_from_prob(prob, scale=scale, image_size=(w, h), **self.params)
-        if self.merge_fragments:
-            regions = merge_line_fragments(regions)
+        regions = self.regions_from_prob(prob, scale, (w, h))
         side = int(self.coarse_side)
         if side and max(h, w) > 1.5 * side:
             prob, scale = self.probability_map(img, side)
-            coarse = boxes_from_prob(prob, scale=scale, image_size=(w, h), **self.params)
-            if self.merge_fragments:
-                coarse = merge_line_fragments(coarse)
+            coarse = self.regions_from_prob(prob, scale, (w, h))
             first = min(1.0, self.max_side / max(h, w))  # the first pass's scale
             regions = _add_large(regions, coarse, min_height=64 / first)
         return sorted(regions, key=lambda r: (r.box[1], r.box[0]))
+
+    def regions_from_prob(self, prob: np.ndarray, scale: tuple[float, float], image_size: tuple[int, int],
+                          **overrides) -> list[TextRegion]:
+        """The post-processing of :meth:`detect` on one probability map: DB boxes, then line fragments joined
+        with the box threshold as a hysteresis. ``overrides`` replace ``bin_thresh``, ``box_thresh``,
+        ``unclip_ratio`` or ``weak_thresh`` (for calibration)."""
+        params = {**self.params, "weak_thresh": self.weak_thresh, **overrides}
+        weak = min(params.pop("weak_thresh"), params["box_thresh"]) if self.merge_fragments else params["box_thresh"]
+        box_thresh = params.pop("box_thresh")
+        regions = boxes_from_prob(prob, scale=scale, image_size=image_size, box_thresh=weak, **params)
+        if self.merge_fragments:
+            regions = merge_line_fragments(regions, min_score=box_thresh)
+        return regions
 
 
 def _area(b) -> float:

@@ -1,7 +1,8 @@
 """From a text probability map to boxes (DBNet post-processing, Liao et al. AAAI 2020), numpy + OpenCV.
 
 1. binarise the probability map at ``bin_thresh``;
-2. each connected region → its minimum-area rectangle; regions whose mean probability is below
+2. each connected region → its minimum-area rectangle; a region that fills too little of it (lines joined by a
+   faint bridge) is first split around its high-probability cores; regions whose mean probability is below
    ``box_thresh`` or whose short side is below ``min_size`` px are dropped;
 3. the rectangle, which covers a *shrunk* text region, is expanded ("unclipped") back: by default the exact
    inverse of the training shrink (see :func:`unclip_rect`), or DB's D = A · r / L with r = ``unclip_ratio``.
@@ -48,13 +49,17 @@ def unclip_rect(w: float, h: float, ratio: float | None = None, shrink_ratio: fl
 def boxes_from_prob(prob: np.ndarray, bin_thresh: float = 0.3, box_thresh: float = 0.5,
                     unclip_ratio: float | None = None,
                     min_size: float = 3.0, scale: tuple[float, float] = (1.0, 1.0), max_regions: int = 1000,
-                    image_size: tuple[int, int] | None = None) -> list[TextRegion]:
+                    image_size: tuple[int, int] | None = None, split_fill: float = 0.5) -> list[TextRegion]:
     """Text regions from a probability map.
 
     Args:
         prob: (H, W) float probabilities.
         scale: (sx, sy) multiplying map coordinates into input-image px.
         image_size: (width, height) px to clip boxes to.
+        split_fill: a connected region that fills less than this share of its minimum-area rectangle is not one
+            line but several joined by a faint bridge (a column of list bullets touching every line's start, a
+            descender reaching the next line): it is split (:func:`split_region`) before scoring. 0 turns
+            splitting off.
 
     Returns:
         Regions sorted top to bottom.
@@ -68,37 +73,118 @@ def boxes_from_prob(prob: np.ndarray, bin_thresh: float = 0.3, box_thresh: float
         if min(w, h) < 2:
             continue
         comp = labels[y:y + h, x:x + w] == k
-        score = float(prob[y:y + h, x:x + w][comp].mean())
-        if score < box_thresh:
-            continue
-        ys, xs = np.nonzero(comp)
-        pts = np.stack([xs + x, ys + y], 1).astype(np.float32)
-        (cx, cy), (rw, rh), angle = cv2.minAreaRect(pts)
-        rw, rh = rw + 1, rh + 1  # pixel extents
-        if min(rw, rh) < min_size / max(sx, sy):
-            continue
-        rw, rh = unclip_rect(rw, rh, unclip_ratio)
-        quad = cv2.boxPoints(((cx, cy), (rw, rh), angle))
-        quad[:, 0] *= sx
-        quad[:, 1] *= sy
-        quad = order_quad(quad)
-        x0, y0 = np.floor(quad.min(0)).astype(int)
-        x1, y1 = np.ceil(quad.max(0)).astype(int)
-        if image_size is not None:
-            W, H = image_size
-            x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
-        if x1 <= x0 or y1 <= y0:
-            continue
-        side_w = float(np.linalg.norm(quad[1] - quad[0]))
-        side_h = float(np.linalg.norm(quad[3] - quad[0]))
-        vertical = side_h > 1.5 * side_w
-        regions.append(TextRegion(quad, (int(x0), int(y0), int(x1), int(y1)), score, vertical))
+        sub = prob[y:y + h, x:x + w]
+        parts = split_region(sub, comp, bin_thresh, split_fill) if split_fill > 0 else [comp]
+        for part in parts:
+            score = float(sub[part].mean())
+            if score < box_thresh:
+                continue
+            ys, xs = np.nonzero(part)
+            if len(xs) < 4:
+                continue
+            pts = np.stack([xs + x, ys + y], 1).astype(np.float32)
+            region = _region(pts, score, unclip_ratio, min_size, scale, image_size)
+            if region is not None:
+                regions.append(region)
     regions.sort(key=lambda r: (r.box[1], r.box[0]))
     return regions
 
 
+def _fill(comp: np.ndarray) -> float:
+    """Share of a region's minimum-area rectangle that its pixels cover."""
+    ys, xs = np.nonzero(comp)
+    (_, _), (rw, rh), _ = cv2.minAreaRect(np.stack([xs, ys], 1).astype(np.float32))
+    return len(xs) / max((rw + 1) * (rh + 1), 1.0)
+
+
+def split_region(prob: np.ndarray, comp: np.ndarray, bin_thresh: float, min_fill: float = 0.5,
+                 depth: int = 2) -> list[np.ndarray]:
+    """Split a connected region of the binarised map that is several lines joined by a faint bridge.
+
+    A line's shrunk region is close to a rectangle; a region filling less than ``min_fill`` of its minimum-area
+    rectangle (an L, a comb) is cut: its cores above a higher threshold (``bin_thresh`` + 0.2, then + 0.4) are
+    seeds, and every pixel of the region near a seed goes to the nearest one (a seeded region growing, as in
+    watershed segmentation). Only lines stacked one above the other are cut apart: a region stays whole unless
+    two of its cores are line-like (twice as wide as high) and vertically apart, so large type breaking into
+    glyph blobs and vertical columns of syllables keep their one region. Each part is checked again, ``depth``
+    levels deep.
+
+    Args:
+        prob: (h, w) probabilities of the region's bounding box.
+        comp: (h, w) bool, the region's pixels.
+
+    Returns:
+        Boolean masks (h, w), one per part.
+    """
+    if depth <= 0 or comp.sum() < 16 or _fill(comp) >= min_fill:
+        return [comp]
+    for t in (bin_thresh + 0.2, bin_thresh + 0.4):
+        if t >= 0.95:
+            break
+        seeds = (comp & (prob > t)).astype(np.uint8)
+        n, lab, st, _ = cv2.connectedComponentsWithStats(seeds, connectivity=4)
+        min_area = max(4.0, 0.02 * comp.sum())  # specks at a region's edge are not lines
+        keep = [i for i in range(1, n) if st[i, cv2.CC_STAT_AREA] >= min_area]
+        if len(keep) < 2:
+            continue
+        if not _stacked_lines(st[keep]):
+            return [comp]  # pieces side by side (large type) or a column of syllables: one region
+        seeds = np.isin(lab, keep)
+        dist, nearest = cv2.distanceTransformWithLabels((~seeds).astype(np.uint8), cv2.DIST_L2, 3,
+                                                        labelType=cv2.DIST_LABEL_CCOMP)
+        parts = []
+        for v in np.unique(nearest[seeds]):
+            core = seeds & (nearest == v)
+            ys, xs = np.nonzero(core)
+            short = min(cv2.minAreaRect(np.stack([xs, ys], 1).astype(np.float32))[1]) + 1
+            # grow back to the region's edge, but not along the bridge: as far as the threshold step shrank it
+            part = comp & (nearest == v) & (dist <= max(1.5, 0.2 * short))
+            if part.any():
+                parts += split_region(prob, part, t, min_fill, depth - 1)
+        return parts
+    return [comp]
+
+
+def _stacked_lines(stats: np.ndarray) -> bool:
+    """Whether connected-component stats (x, y, w, h, area rows) hold two line-like cores (at least twice as wide
+    as high) one above the other (overlapping vertically by less than half the lower one's height)."""
+    lines = [(y, y + h) for x, y, w, h, _ in stats if w >= 2 * h]
+    for i, (a0, a1) in enumerate(lines):
+        for b0, b1 in lines[i + 1:]:
+            if min(a1, b1) - max(a0, b0) < 0.5 * min(a1 - a0, b1 - b0):
+                return True
+    return False
+
+
+def _region(pts: np.ndarray, score: float, unclip_ratio: float | None, min_size: float,
+            scale: tuple[float, float], image_size: tuple[int, int] | None) -> TextRegion | None:
+    """The unclipped minimum-area rectangle of map points (N, 2) as a region in input px, or None if too small."""
+    sx, sy = scale
+    (cx, cy), (rw, rh), angle = cv2.minAreaRect(pts)
+    rw, rh = rw + 1, rh + 1  # pixel extents
+    if min(rw, rh) < min_size / max(sx, sy):
+        return None
+    rw, rh = unclip_rect(rw, rh, unclip_ratio)
+    quad = cv2.boxPoints(((cx, cy), (rw, rh), angle))
+    quad[:, 0] *= sx
+    quad[:, 1] *= sy
+    quad = order_quad(quad)
+    x0, y0 = np.floor(quad.min(0)).astype(int)
+    x1, y1 = np.ceil(quad.max(0)).astype(int)
+    if image_size is not None:
+        W, H = image_size
+        x0, y0, x1, y1 = max(0, x0), max(0, y0), min(W, x1), min(H, y1)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    side_w = float(np.linalg.norm(quad[1] - quad[0]))
+    side_h = float(np.linalg.norm(quad[3] - quad[0]))
+    vertical = side_h > 1.5 * side_w
+    return TextRegion(quad, (int(x0), int(y0), int(x1), int(y1)), score, vertical)
+
+
 def merge_line_fragments(regions: list[TextRegion], max_gap: float = 1.0, min_overlap: float = 0.6,
-                         max_height_ratio: float = 1.6, max_tilt: float = 8.0) -> list[TextRegion]:
+                         max_height_ratio: float = 1.6, max_tilt: float = 8.0,
+                         min_score: float = 0.0) -> list[TextRegion]:
     """Join horizontal regions that are pieces of one line: letter-spaced or monospace text, and large type,
     often come out of DB post-processing as one region per word or syllable, each then read without context.
 
@@ -106,6 +192,10 @@ def merge_line_fragments(regions: list[TextRegion], max_gap: float = 1.0, min_ov
     differ by less than ``max_height_ratio``, they overlap vertically by at least ``min_overlap`` of the lower
     one, and the horizontal gap between them is below ``max_gap`` × that height. The joined region is the
     minimum-area rectangle around the pieces; its score is their mean.
+
+    ``min_score`` makes the box threshold a hysteresis (as in Canny's edge linking): a joined region is kept
+    only if one of its pieces scores at least ``min_score``, so weaker pieces (an unfamiliar letter-spaced face,
+    a faint word) survive when they continue a confident line and are dropped when alone.
     """
     def tilt(r: TextRegion) -> float:
         d = r.quad[1] - r.quad[0]
@@ -122,25 +212,25 @@ def merge_line_fragments(regions: list[TextRegion], max_gap: float = 1.0, min_ov
         gap = max(a.box[0], b.box[0]) - min(a.box[2], b.box[2])
         return overlap >= min_overlap * lo and gap < max_gap * lo
 
-    items = sorted(regions, key=lambda r: r.box[0])
+    items = sorted(((r, r.score) for r in regions), key=lambda it: it[0].box[0])  # (region, best piece score)
     merged = True
     while merged:
         merged = False
-        out: list[TextRegion] = []
-        for r in items:
-            for k, o in enumerate(out):
+        out: list[tuple[TextRegion, float]] = []
+        for r, rbest in items:
+            for k, (o, obest) in enumerate(out):
                 if joinable(o, r):
                     pts = np.concatenate([o.quad, r.quad]).astype(np.float32)
                     quad = order_quad(cv2.boxPoints(cv2.minAreaRect(pts)))
                     box = (min(o.box[0], r.box[0]), min(o.box[1], r.box[1]), max(o.box[2], r.box[2]),
                            max(o.box[3], r.box[3]))
-                    out[k] = TextRegion(quad, box, (o.score + r.score) / 2, False)
+                    out[k] = (TextRegion(quad, box, (o.score + r.score) / 2, False), max(obest, rbest))
                     merged = True
                     break
             else:
-                out.append(r)
-        items = sorted(out, key=lambda r: r.box[0])
-    return sorted(items, key=lambda r: (r.box[1], r.box[0]))
+                out.append((r, rbest))
+        items = sorted(out, key=lambda it: it[0].box[0])
+    return sorted((r for r, best in items if best >= min_score), key=lambda r: (r.box[1], r.box[0]))
 
 
 def crop_region(img: np.ndarray, region: TextRegion, pad: float = 0.0,

@@ -143,6 +143,42 @@ def _leaf_order(idx: list[int], boxes: np.ndarray, vertical: bool) -> list[int]:
     return sorted(idx, key=lambda i: (boxes[i, 1], boxes[i, 0]))
 
 
+def page_skew(quads: Sequence[np.ndarray], vertical: Sequence[bool] | None = None, min_lines: int = 3) -> float:
+    """The page's skew (degrees, positive when lines fall to the right, i.e. clockwise in image coordinates):
+    the width-weighted median tilt of its long horizontal lines (at least 3 times as wide as high), 0 with
+    fewer than ``min_lines`` of them. ``quads``: (4, 2) corners px, clockwise from top-left."""
+    tilts, weights = [], []
+    for k, q in enumerate(quads):
+        if vertical is not None and vertical[k]:
+            continue
+        q = np.asarray(q, np.float64).reshape(4, 2)
+        top, side = q[1] - q[0], q[3] - q[0]
+        w, h = float(np.hypot(*top)), float(np.hypot(*side))
+        if w < 3 * h or w <= 0:
+            continue
+        tilts.append(float(np.degrees(np.arctan2(top[1], top[0]))))
+        weights.append(w)
+    if len(tilts) < min_lines:
+        return 0.0
+    order = np.argsort(tilts)
+    cum = np.cumsum(np.asarray(weights)[order])
+    return float(np.asarray(tilts)[order][np.searchsorted(cum, cum[-1] / 2)])
+
+
+def deskewed_boxes(quads: Sequence[np.ndarray], angle: float, center: tuple[float, float]) -> list[Box]:
+    """Axis-aligned boxes (x0, y0, x1, y1) of ``quads`` turned by ``-angle`` degrees about ``center`` (px): the
+    boxes the lines would have on the page scanned straight."""
+    t = np.radians(-angle)
+    c, s = np.cos(t), np.sin(t)
+    cx, cy = center
+    out = []
+    for q in quads:
+        q = np.asarray(q, np.float64).reshape(4, 2) - (cx, cy)
+        r = np.stack([q[:, 0] * c - q[:, 1] * s, q[:, 0] * s + q[:, 1] * c], 1) + (cx, cy)
+        out.append((float(r[:, 0].min()), float(r[:, 1].min()), float(r[:, 0].max()), float(r[:, 1].max())))
+    return out
+
+
 def reading_order(boxes: Sequence[Box], vertical: Sequence[bool] | None = None, para_gap: float = 1.2,
                   rules: Sequence[tuple[float, float, float]] = ()) -> tuple[list[int], list[LayoutBlock]]:
     """Order lines and group them into blocks.
