@@ -14,7 +14,11 @@ a line's box is the union of its characters' rects and its text their concatenat
 order of the page: columns one after the other, tables row by row).
 
 Reported per kind and engine: page CER without spaces (lines joined in reading order), line detection
-precision / recall / H-mean at IoU 0.5, pages that came back empty, and s/page.
+precision / recall / H-mean at IoU 0.5, pages that came back empty, and s/page. The layout engine's boxes are
+the fonts' content areas (ascent to descent, about 1.5 em for Korean faces), twice the height of the ink of a
+line of Hangul, so a detector that boxes the ink (as ICDAR-style ground truth does) matches them at IoU near 0.5
+by chance. The H-mean is therefore also reported against the same boxes tightened to the ink inside them
+(:func:`ink_box`; "H ink").
 
     python bench/bench_pages_browser.py --out cache/bench_pages_browser [--pages-per-kind 6]
 """
@@ -249,6 +253,22 @@ def build(out: Path, font_dir: str, per_kind: int, seed: int = 11) -> None:
     (out / "pages.json").write_text(json.dumps(index, ensure_ascii=False))
 
 
+def ink_box(gray: np.ndarray, box, min_contrast: float = 40.0) -> tuple[int, int, int, int]:
+    """``box`` (x0, y0, x1, y1) px tightened to the ink inside it: pixels differing from the box's median (its
+    background) by more than ``min_contrast`` grey levels, in rows and columns with at least 2 of them. A box
+    with no ink stays as it is."""
+    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    x0, y0 = max(0, x0), max(0, y0)
+    win = gray[y0:y1, x0:x1].astype(np.float32)
+    if win.size == 0:
+        return (x0, y0, x1, y1)
+    ink = np.abs(win - np.median(win)) > min_contrast
+    rows, cols = np.nonzero(ink.sum(1) >= 2)[0], np.nonzero(ink.sum(0) >= 2)[0]
+    if not len(rows) or not len(cols):
+        return (x0, y0, x1, y1)
+    return (x0 + int(cols[0]), y0 + int(rows[0]), x0 + int(cols[-1]) + 1, y0 + int(rows[-1]) + 1)
+
+
 def tesseract_page(path: Path) -> tuple[str, list[tuple[int, int, int, int]], float]:
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
     t = time.perf_counter()
@@ -287,6 +307,8 @@ def evaluate(out: Path, rec_model: str, det_model: str = "default", tesseract: b
         img = load_image(out / item["image"])
         ref = "\n".join(ln["text"] for ln in item["lines"])
         gt = [tuple(ln["box"]) for ln in item["lines"]]
+        gray = img.mean(2) if img.ndim == 3 else img
+        gt_ink = [ink_box(gray, b) for b in gt]
         t = time.perf_counter()
         page = reader.read(img, name=item["image"])
         dt_k = time.perf_counter() - t
@@ -297,7 +319,8 @@ def evaluate(out: Path, rec_model: str, det_model: str = "default", tesseract: b
             engines.append(("tesseract psm3", t_text, t_boxes, dt_t))
         for eng, text, boxes, dt in engines:
             r = res.setdefault(item["kind"], {}).setdefault(eng, {"cer": CERAccumulator(), "det": DetectionCounts(),
-                                                                   "empty": 0, "s": 0.0, "n": 0})
+                                                                   "det_ink": DetectionCounts(), "empty": 0,
+                                                                   "s": 0.0, "n": 0})
             r["cer"].update(text, ref)
             if item["kind"] == "sizes" and boxes:  # recall per ground-truth line height
                 ious = iou_matrix([tuple(b) for b in gt], [tuple(b) for b in boxes])
@@ -308,6 +331,9 @@ def evaluate(out: Path, rec_model: str, det_model: str = "default", tesseract: b
                     hit[1] += 1
             c = match_boxes(boxes, gt)
             r["det"].tp, r["det"].det, r["det"].gt = r["det"].tp + c.tp, r["det"].det + c.det, r["det"].gt + c.gt
+            c = match_boxes(boxes, gt_ink)
+            d_ink = r["det_ink"]
+            d_ink.tp, d_ink.det, d_ink.gt = d_ink.tp + c.tp, d_ink.det + c.det, d_ink.gt + c.gt
             r["empty"] += not text.strip()
             r["s"] += dt
             r["n"] += 1
@@ -317,7 +343,8 @@ def evaluate(out: Path, rec_model: str, det_model: str = "default", tesseract: b
             d = r["det"].as_dict()
             table.setdefault(kind, {})[eng] = {
                 "pages": r["n"], "cer_nospace": round(r["cer"].cer_nospace, 4), "precision": round(d["precision"], 3),
-                "recall": round(d["recall"], 3), "hmean": round(d["hmean"], 3), "empty": r["empty"],
+                "recall": round(d["recall"], 3), "hmean": round(d["hmean"], 3),
+                "hmean_ink": round(r["det_ink"].as_dict()["hmean"], 3), "empty": r["empty"],
                 "s_per_page": round(r["s"] / r["n"], 2)}
             if "by_height" in r:  # line box height (px) -> [found, lines]
                 table[kind][eng]["found_by_line_height"] = dict(sorted(r["by_height"].items(), key=lambda kv: int(kv[0])))
@@ -369,12 +396,13 @@ def rotations_markdown(table: dict) -> str:
 
 
 def to_markdown(table: dict) -> str:
-    lines = ["| kind | engine | pages | page CER (no spaces) | P | R | H-mean (IoU 0.5) | empty | s/page |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| kind | engine | pages | page CER (no spaces) | P | R | H-mean (IoU 0.5) | H ink | empty | s/page |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for kind, engines in table.items():
         for eng, r in engines.items():
             lines.append(f"| {kind} | {eng} | {r['pages']} | {r['cer_nospace']:.3f} | {r['precision']:.3f} | "
-                         f"{r['recall']:.3f} | {r['hmean']:.3f} | {r['empty']} | {r['s_per_page']} |")
+                         f"{r['recall']:.3f} | {r['hmean']:.3f} | {r.get('hmean_ink', float('nan')):.3f} | "
+                         f"{r['empty']} | {r['s_per_page']} |")
     sweep = [(eng, r["found_by_line_height"]) for eng, r in table.get("sizes", {}).items() if "found_by_line_height" in r]
     if sweep:
         lines += ["", "Size sweep: lines found (IoU 0.5) / lines, by line box height (px)", ""]
@@ -390,6 +418,7 @@ def main() -> None:
     ap.add_argument("--pages-per-kind", type=int, default=6)
     ap.add_argument("--rec-model", default="default")
     ap.add_argument("--rerender", action="store_true")
+    ap.add_argument("--seed", type=int, default=11, help="page generator seed (another seed: a fresh set of pages)")
     ap.add_argument("--det-model", default="default")
     ap.add_argument("--no-tesseract", action="store_true")
     ap.add_argument("--results", default="results")
@@ -401,7 +430,7 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.rerender or not (out / "pages.json").exists():
-        build(out, args.font_dir, args.pages_per_kind)
+        build(out, args.font_dir, args.pages_per_kind, seed=args.seed)
     if args.rotations:
         table = evaluate_rotations(out, args.rec_model, args.det_model, args.kinds, args.rotations)
         (out / f"{args.results}.json").write_text(json.dumps(table, indent=1))

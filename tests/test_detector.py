@@ -89,6 +89,21 @@ def test_merge_hysteresis_keeps_weak_pieces_of_a_confident_line():
     assert len(merge_line_fragments([strong, weak, alone])) == 2
 
 
+def test_column_pieces_join_but_a_column_of_squares_does_not():
+    from korocr.detection.postprocess import TextRegion, merge_column_fragments
+
+    col = TextRegion.from_box((100, 50, 130, 200), 0.9)
+    col.vertical = True
+    above = TextRegion.from_box((101, 20, 129, 46), 0.6)  # one syllable just above the column
+    below = TextRegion.from_box((99, 205, 131, 232), 0.7)
+    qty = [TextRegion.from_box((300, 20 + 30 * i, 320, 40 + 30 * i)) for i in range(4)]  # receipt quantities
+    line = TextRegion.from_box((90, 240, 400, 270))  # a horizontal line under the column
+    out = merge_column_fragments([col, above, below, *qty, line])
+    cols = [r for r in out if r.vertical]
+    assert len(cols) == 1 and cols[0].box == (99, 20, 131, 232) and cols[0].score == 0.9
+    assert sorted(r.box for r in out if not r.vertical) == sorted([*(q.box for q in qty), line.box])
+
+
 def test_crop_region_rectifies():
     img = np.zeros((100, 200, 3), np.uint8)
     img[20:40, 50:150] = 255

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..errors import ModelLoadError
 from ..hub import execution_providers
-from .postprocess import TextRegion, boxes_from_prob, merge_line_fragments
+from .postprocess import TextRegion, boxes_from_prob, merge_column_fragments, merge_line_fragments
 
 """The detector shipped with korocr (trained by us on synthetic pages; see docs/model_card.md)."""
 
@@ -105,15 +105,15 @@ class OnnxDetector:
 
     def regions_from_prob(self, prob: np.ndarray, scale: tuple[float, float], image_size: tuple[int, int],
                           **overrides) -> list[TextRegion]:
-        """The post-processing of :meth:`detect` on one probability map: DB boxes, then line fragments joined
-        with the box threshold as a hysteresis. ``overrides`` replace ``bin_thresh``, ``box_thresh``,
+        """The post-processing of :meth:`detect` on one probability map: DB boxes, then pieces of vertical
+        columns joined, then line fragments joined with the box threshold as a hysteresis. ``overrides`` replace ``bin_thresh``, ``box_thresh``,
         ``unclip_ratio`` or ``weak_thresh`` (for calibration)."""
         params = {**self.params, "weak_thresh": self.weak_thresh, **overrides}
         weak = min(params.pop("weak_thresh"), params["box_thresh"]) if self.merge_fragments else params["box_thresh"]
         box_thresh = params.pop("box_thresh")
         regions = boxes_from_prob(prob, scale=scale, image_size=image_size, box_thresh=weak, **params)
         if self.merge_fragments:
-            regions = merge_line_fragments(regions, min_score=box_thresh)
+            regions = merge_line_fragments(merge_column_fragments(regions), min_score=box_thresh)
         return regions
 
 

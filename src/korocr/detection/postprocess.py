@@ -104,10 +104,11 @@ def split_region(prob: np.ndarray, comp: np.ndarray, bin_thresh: float, min_fill
     A line's shrunk region is close to a rectangle; a region filling less than ``min_fill`` of its minimum-area
     rectangle (an L, a comb) is cut: its cores above a higher threshold (``bin_thresh`` + 0.2, then + 0.4) are
     seeds, and every pixel of the region near a seed goes to the nearest one (a seeded region growing, as in
-    watershed segmentation). Only lines stacked one above the other are cut apart: a region stays whole unless
-    two of its cores are line-like (twice as wide as high) and vertically apart, so large type breaking into
-    glyph blobs and vertical columns of syllables keep their one region. Each part is checked again, ``depth``
-    levels deep.
+    watershed segmentation); the bridge itself, far from every seed, is left out. Only lines stacked one above
+    the other are cut apart: a region stays whole unless two of its cores are line-like (twice as wide as high)
+    and vertically apart, so large type breaking into glyph blobs and vertical columns of syllables keep their
+    one region. Each part is checked again, ``depth`` levels deep, and a threshold at which the cores are not
+    yet apart gives way to the next.
 
     Args:
         prob: (h, w) probabilities of the region's bounding box.
@@ -125,10 +126,8 @@ def split_region(prob: np.ndarray, comp: np.ndarray, bin_thresh: float, min_fill
         n, lab, st, _ = cv2.connectedComponentsWithStats(seeds, connectivity=4)
         min_area = max(4.0, 0.02 * comp.sum())  # specks at a region's edge are not lines
         keep = [i for i in range(1, n) if st[i, cv2.CC_STAT_AREA] >= min_area]
-        if len(keep) < 2:
-            continue
-        if not _stacked_lines(st[keep]):
-            return [comp]  # pieces side by side (large type) or a column of syllables: one region
+        if len(keep) < 2 or not _stacked_lines(st[keep]):
+            continue  # pieces side by side (large type) or a column of syllables: not (yet) lines apart
         seeds = np.isin(lab, keep)
         dist, nearest = cv2.distanceTransformWithLabels((~seeds).astype(np.uint8), cv2.DIST_L2, 3,
                                                         labelType=cv2.DIST_LABEL_CCOMP)
@@ -231,6 +230,48 @@ def merge_line_fragments(regions: list[TextRegion], max_gap: float = 1.0, min_ov
                 out.append((r, rbest))
         items = sorted(out, key=lambda it: it[0].box[0])
     return sorted((r for r, best in items if best >= min_score), key=lambda r: (r.box[1], r.box[0]))
+
+
+def merge_column_fragments(regions: list[TextRegion], max_gap: float = 0.6, min_overlap: float = 0.6,
+                           max_width_ratio: float = 1.5) -> list[TextRegion]:
+    """Join the pieces of a vertical column: a column of Korean syllables often comes out of DB post-processing
+    as a tall region plus single syllables (or shorter runs) above and below it.
+
+    A vertical region at least twice as tall as wide absorbs a region above or below it that is no wider than
+    ``max_width_ratio`` times its own
+    width (a syllable or another piece of column, not a horizontal line), overlaps it horizontally by at least
+    ``min_overlap`` of the narrower width, and is less than ``max_gap`` column widths away. Only vertical
+    regions absorb: square pieces alone (a receipt's quantity column, one-syllable labels) stay as they are.
+    The joined region is the union box, vertical, with the best score of its pieces.
+    """
+    items = sorted(regions, key=lambda r: (r.box[0], r.box[1]))
+    merged = True
+    while merged:
+        merged = False
+        for i, a in enumerate(items):
+            wa = a.box[2] - a.box[0]
+            if not a.vertical or a.box[3] - a.box[1] < 2 * wa:
+                continue  # a column holds two syllables or more (a single tall digit is not one)
+            for j, b in enumerate(items):
+                if j == i:
+                    continue
+                wb, hb = b.box[2] - b.box[0], b.box[3] - b.box[1]
+                if wb > max_width_ratio * wa or wa > max_width_ratio * wb or (not b.vertical and wb > 1.5 * hb):
+                    continue
+                overlap = min(a.box[2], b.box[2]) - max(a.box[0], b.box[0])
+                gap = max(a.box[1], b.box[1]) - min(a.box[3], b.box[3])
+                if overlap < min_overlap * min(wa, wb) or gap >= max_gap * wa:
+                    continue
+                box = (min(a.box[0], b.box[0]), min(a.box[1], b.box[1]), max(a.box[2], b.box[2]),
+                       max(a.box[3], b.box[3]))
+                joined = TextRegion.from_box(box, max(a.score, b.score))
+                joined.vertical = True
+                items = [r for k, r in enumerate(items) if k not in (i, j)] + [joined]
+                merged = True
+                break
+            if merged:
+                break
+    return sorted(items, key=lambda r: (r.box[1], r.box[0]))
 
 
 def crop_region(img: np.ndarray, region: TextRegion, pad: float = 0.0,
