@@ -48,9 +48,10 @@ class Reader:
             ``ctc_weight``).
         rotate: page orientation: ``0`` (as loaded, after EXIF), ``90``/``180``/``270`` (turn the page
             counter-clockwise by that many degrees before reading), or ``"auto"``: when the upright reading is
-            weak (no line, or page confidence below ``auto_rotate_below``) the page is also read turned by 90,
-            180 and 270 degrees and the reading with the most confidently read characters (sum of line
-            confidence × characters) is kept; boxes are then in the turned page's pixels and
+            weak (no line, or page confidence below ``auto_rotate_below``) the page is also read turned: by 90
+            and 270 degrees first when most of what was found is taller than wide (a page on its side), else by
+            180 first, and the other turns only when those gave no confident reading; of those read, the one
+            with the most confidently read characters (sum of line confidence × characters) is kept; boxes are then in the turned page's pixels and
             :attr:`Page.rotation` says by how much it was turned. Whatever the setting, a page on which more
             characters had to be read upside down (see ``flip_below``) than upright is read turned by a further
             180 degrees, so its lines come in reading order.
@@ -155,27 +156,41 @@ class Reader:
 
     def _read_page(self, arr: np.ndarray, label: str) -> Page:
         if self.rotate == "auto":
-            best = self._read_turned(arr, label, 0)
-            if best.lines and best.confidence >= self.auto_rotate_below and not _mostly_flipped(best):
+            found: list[TextRegion] = []
+            best = self._read_turned(arr, label, 0, found)
+            if self._confident(best):
                 return best
-            for angle in (180, 90, 270):
-                page = self._read_turned(arr, label, angle)
-                if _score(page) > _score(best):
-                    best = page
+            # a page on its side shows mostly tall regions (its lines), one upside down mostly wide ones: try the
+            # likelier turns first and stop when they give a confident reading. 90 and 270 are always read
+            # together: a page turned the wrong way by 180 degrees can still read with some confidence.
+            groups = ((90, 270), (180,)) if _mostly_tall([r.box for r in found]) else ((180,), (90, 270))
+            for group in groups:
+                for angle in group:
+                    page = self._read_turned(arr, label, angle)
+                    if _score(page) > _score(best):
+                        best = page
+                if self._confident(best):
+                    break
             return best
         page = self._read_turned(arr, label, int(self.rotate))
         if _mostly_flipped(page):  # every line upside down: the page is, so read it turned (lines in order)
             page = self._read_turned(arr, label, (int(self.rotate) + 180) % 360)
         return page
 
-    def _read_turned(self, arr: np.ndarray, label: str, angle: int) -> Page:
-        page = self._read_upright(_turn(arr, angle) if angle else arr, label)
+    def _confident(self, page: Page) -> bool:
+        return bool(page.lines) and page.confidence >= self.auto_rotate_below and not _mostly_flipped(page)
+
+    def _read_turned(self, arr: np.ndarray, label: str, angle: int, found: list | None = None) -> Page:
+        page = self._read_upright(_turn(arr, angle) if angle else arr, label, found)
         page.rotation = angle
         return page
 
-    def _read_upright(self, arr: np.ndarray, label: str) -> Page:
+    def _read_upright(self, arr: np.ndarray, label: str, found: list | None = None) -> Page:
+        """Detect, recognise and order one upright page; the detected regions are also appended to ``found``."""
         h, w = arr.shape[:2]
         regions = self.detector.detect(arr)
+        if found is not None:
+            found.extend(regions)
         if not regions and (self.detector.whole_image_fallback or _line_like(w, h)):
             regions = [TextRegion.from_box((0, 0, w, h))]  # a crop of one line (or column) the detector missed
             regions[0].vertical = h > 2 * w
@@ -227,6 +242,18 @@ def _score(page: Page) -> float:
     """Confidently read characters: the sum over lines of confidence × characters (spaces excluded); lines
     that had to be read upside down do not count (the page turned the other way round reads them upright)."""
     return sum(ln.confidence * len("".join(ln.text.split())) for ln in page.lines if not ln.rotation)
+
+
+def _mostly_tall(boxes: Sequence[tuple[int, int, int, int]]) -> bool:
+    """More of the boxes' area is in boxes taller than wide (a page on its side, or vertical columns)."""
+    tall = wide = 0
+    for b in boxes:
+        w, h = b[2] - b[0], b[3] - b[1]
+        if h > w:
+            tall += w * h
+        else:
+            wide += w * h
+    return tall > wide
 
 
 def _mostly_flipped(page: Page) -> bool:

@@ -60,7 +60,10 @@ def ctc_prefix_extend(x: np.ndarray, r_n: np.ndarray, r_b: np.ndarray, last: np.
         new_n[0] = xs[0]
     psi = new_n[0].copy()
     blank = x[:, 0]
-    for t in range(1, T):
+    # before the first frame at which any of the prefixes can be complete, every forward variable stays NEG
+    live = np.nonzero((phi > NEG / 2).any(1))[0]
+    start = 1 if empty or not len(live) else max(1, int(live[0]) + 1)
+    for t in range(start, T):
         new_n[t] = np.logaddexp(new_n[t - 1], phi[t - 1]) + xs[t]
         new_b[t] = np.logaddexp(new_b[t - 1], new_n[t - 1]) + blank[t]
     # psi: the new character ends at some frame t and nothing decided after it
@@ -69,8 +72,8 @@ def ctc_prefix_extend(x: np.ndarray, r_n: np.ndarray, r_b: np.ndarray, last: np.
 
 
 def joint_beam_search(step_logp, ctc_logp: np.ndarray, tok2ctc: np.ndarray, start_id: int, eos_id: int,
-                      beam: int = 4, ctc_weight: float = 0.5, pre_beam: int = 8, max_length: int = 128
-                      ) -> tuple[list[int], float, list[float]]:
+                      beam: int = 4, ctc_weight: float = 0.5, pre_beam: int = 8, max_length: int = 128,
+                      ctc_window: int | None = 3) -> tuple[list[int], float, list[float]]:
     """Joint CTC/attention beam search for one line.
 
     Args:
@@ -83,6 +86,9 @@ def joint_beam_search(step_logp, ctc_logp: np.ndarray, tok2ctc: np.ndarray, star
         beam: hypotheses kept per step; pre_beam: decoder proposals scored by CTC per hypothesis.
         ctc_weight: λ in [0, 1] (0: attention only; 1: CTC only, the decoder still proposes).
         max_length: most tokens.
+        ctc_window: CTC's own proposals for a hypothesis of n tokens are the characters n - ctc_window to
+            n + ctc_window - 1 of CTC's greedy reading (those it may be about to read, allowing for a few dropped
+            or inserted); ``None``: every character CTC reads best at some frame, for every hypothesis.
 
     Returns:
         (token ids without the start and end tokens, joint score per token, attention log-probability of each
@@ -90,11 +96,20 @@ def joint_beam_search(step_logp, ctc_logp: np.ndarray, tok2ctc: np.ndarray, star
     """
     T = ctc_logp.shape[0]
     r_b0 = np.cumsum(ctc_logp[:, 0])
-    # tokens CTC itself proposes: those whose class is the best non-blank at some frame (the decoder's top
-    # pre_beam are added per hypothesis)
+    # tokens CTC itself proposes: the characters of its greedy reading (best non-blank class of each run of
+    # frames), those near the hypothesis's own position in it (the decoder's top pre_beam are added too)
     ctc2tok = {int(k): t for t, k in enumerate(tok2ctc) if k >= 0}
-    seen = np.unique(ctc_logp[:, 1:].argmax(1) + 1)
-    ctc_tokens = [ctc2tok[int(k)] for k in seen if int(k) in ctc2tok]
+    best = ctc_logp.argmax(1)
+    runs = [int(k) for i, k in enumerate(best) if k != 0 and (i == 0 or best[i - 1] != k)]
+    greedy = [ctc2tok[k] for k in runs if k in ctc2tok]
+    # runs the blank wins can still hide a character: the best non-blank class of every frame, as a fallback
+    seen = [ctc2tok[int(k)] for k in np.unique(ctc_logp[:, 1:].argmax(1) + 1) if int(k) in ctc2tok]
+
+    def ctc_tokens(n: int) -> list[int]:
+        if ctc_window is None:
+            return seen
+        near = greedy[max(0, n - ctc_window):n + ctc_window]
+        return near if near else seen
     hyps = [_Hyp([start_id], 0.0, 0.0, np.full(T, NEG), r_b0, -1)]
     ended: list[tuple[float, _Hyp]] = []
     lam = float(ctc_weight)
@@ -103,7 +118,7 @@ def joint_beam_search(step_logp, ctc_logp: np.ndarray, tok2ctc: np.ndarray, star
         cands: list[tuple[float, _Hyp]] = []
         ext: list[tuple[int, int]] = []                             # (hypothesis, token) to score with CTC
         for b, h in enumerate(hyps):
-            top = dict.fromkeys([*np.argsort(-logp[b])[:pre_beam].tolist(), *ctc_tokens])
+            top = dict.fromkeys([*np.argsort(-logp[b])[:pre_beam].tolist(), *ctc_tokens(len(h.tokens) - 1)])
             for c in top:
                 c = int(c)
                 if c == eos_id:
