@@ -158,7 +158,8 @@ class Reader:
         if self.rotate == "auto":
             found: list[TextRegion] = []
             best = self._read_turned(arr, label, 0, found)
-            if self._confident(best):
+            best_found = len(found)
+            if self._confident(best, best_found):
                 return best
             # a page on its side shows mostly tall regions (its lines), one upside down mostly wide ones: try the
             # likelier turns first and stop when they give a confident reading. 90 and 270 are always read
@@ -166,10 +167,11 @@ class Reader:
             groups = ((90, 270), (180,)) if _mostly_tall([r.box for r in found]) else ((180,), (90, 270))
             for group in groups:
                 for angle in group:
-                    page = self._read_turned(arr, label, angle)
+                    regions: list[TextRegion] = []
+                    page = self._read_turned(arr, label, angle, regions)
                     if _score(page) > _score(best):
-                        best = page
-                if self._confident(best):
+                        best, best_found = page, len(regions)
+                if self._confident(best, best_found):
                     break
             return best
         page = self._read_turned(arr, label, int(self.rotate))
@@ -177,8 +179,12 @@ class Reader:
             page = self._read_turned(arr, label, (int(self.rotate) + 180) % 360)
         return page
 
-    def _confident(self, page: Page) -> bool:
-        return bool(page.lines) and page.confidence >= self.auto_rotate_below and not _mostly_flipped(page)
+    def _confident(self, page: Page, regions: int) -> bool:
+        """A reading to settle for: confident, not mostly upside down, and of at least half the ``regions``
+        found (on a page on its side, most lines read so badly that they are dropped, and the two or three
+        fragments left can read with high confidence)."""
+        return (bool(page.lines) and page.confidence >= self.auto_rotate_below and not _mostly_flipped(page)
+                and len(page.lines) >= 0.5 * regions)
 
     def _read_turned(self, arr: np.ndarray, label: str, angle: int, found: list | None = None) -> Page:
         page = self._read_upright(_turn(arr, angle) if angle else arr, label, found)
