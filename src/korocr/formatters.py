@@ -16,7 +16,7 @@ import json
 from html import escape
 from typing import Sequence
 
-from .io.elements import Page
+from .io.elements import Page, union_box
 
 FORMATS = ("text", "jsonl", "tsv", "hocr", "alto")
 TSV_COLUMNS = ("level", "page_num", "block_num", "par_num", "line_num", "word_num", "left", "top", "width",
@@ -41,13 +41,6 @@ def format_jsonl(page: Page) -> str:
     return json.dumps(d, ensure_ascii=False)
 
 
-def _bbox_union(boxes):
-    boxes = list(boxes)
-    if not boxes:
-        return (0, 0, 0, 0)
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-
-
 def format_tsv(page: Page, page_num: int = 1, header: bool = True) -> str:
     """Tesseract-compatible TSV: a block (with one paragraph) per :class:`~korocr.io.elements.Block`."""
     rows = [TSV_COLUMNS] if header else []
@@ -59,7 +52,7 @@ def format_tsv(page: Page, page_num: int = 1, header: bool = True) -> str:
 
     row(1, 0, 0, 0, 0, (0, 0, w, h), -1, "")
     for bi, members in enumerate(page.block_line_indices(), 1):
-        area = _bbox_union(page.lines[i].box for i in members)
+        area = union_box(page.lines[i].box for i in members)
         row(2, bi, 0, 0, 0, area, -1, "")
         row(3, bi, 1, 0, 0, area, -1, "")
         for li, k in enumerate(members, 1):
@@ -94,7 +87,7 @@ def format_hocr(page: Page | Sequence[Page]) -> str:
                    f'bbox 0 0 {w} {h}; ppageno {pn - 1}">')
         wid = lid = 0
         for bi, members in enumerate(pg.block_line_indices(), 1):
-            area = _bbox_union(pg.lines[i].box for i in members)
+            area = union_box(pg.lines[i].box for i in members)
             out.append(f'<div class="ocr_carea" id="block_{pn}_{bi}" title="{bbox(area)}">')
             out.append(f'<p class="ocr_par" id="par_{pn}_{bi}" lang="kor" title="{bbox(area)}">')
             for k in members:
@@ -133,7 +126,7 @@ def format_alto(page: Page) -> str:
            f'<PrintSpace HPOS="0" VPOS="0" WIDTH="{w}" HEIGHT="{h}">']
     lid = sid = 0
     for bi, members in enumerate(page.block_line_indices(), 1):
-        area = _bbox_union(page.lines[i].box for i in members)
+        area = union_box(page.lines[i].box for i in members)
         out.append(f'<TextBlock ID="block_{bi}" {pos(area)}>')
         for k in members:
             line = page.lines[k]

@@ -14,7 +14,7 @@ import numpy as np
 from .detection import make_detector
 from .detection.base import TextRegion
 from .detection.postprocess import crop_region
-from .io.elements import Block, Line, Page, words_from_alignment
+from .io.elements import Block, Line, Page, union_box, words_from_alignment
 from .io.image import ImageLoadError, ImageSource, load_image
 from .layout.reading_order import deskewed_boxes, page_skew, reading_order
 from .layout.rules import horizontal_rules
@@ -51,7 +51,8 @@ class Reader:
             weak (no line, or page confidence below ``auto_rotate_below``) the page is also read turned: by 90
             and 270 degrees first when most of what was found is taller than wide (a page on its side), else by
             180 first, and the other turns only when those gave no confident reading; of those read, the one
-            with the most confidently read characters (sum of line confidence × characters) is kept; boxes are then in the turned page's pixels and
+            with the most confidently read characters (sum of line confidence × characters) is kept; boxes are
+            then in the turned page's pixels and
             :attr:`Page.rotation` says by how much it was turned. Whatever the setting, a page on which more
             characters had to be read upside down (see ``flip_below``) than upright is read turned by a further
             180 degrees, so its lines come in reading order.
@@ -282,8 +283,8 @@ def _ordered_page(label: str, size: tuple[int, int], lines: list[Line], vertical
         rules = [_deskew_rule(r, skew, center) for r in rules]
     order, blocks = reading_order(boxes, vertical, rules=rules)
     ordered = [lines[i] for i in order]
-    return Page(label, size, ordered, [Block([ordered[k] for k in b.lines], _union([ordered[k].box for k in b.lines]))
-                                       for b in blocks])
+    return Page(label, size, ordered,
+                [Block([ordered[k] for k in b.lines], union_box(ordered[k].box for k in b.lines)) for b in blocks])
 
 
 def _deskew_rule(rule: tuple[float, float, float], angle: float, center: tuple[float, float]
@@ -293,10 +294,6 @@ def _deskew_rule(rule: tuple[float, float, float], angle: float, center: tuple[f
     quad = np.array([[x0, y], [x1, y], [x1, y], [x0, y]], np.float64)
     bx0, by0, bx1, by1 = deskewed_boxes([quad], angle, center)[0]
     return ((by0 + by1) / 2, bx0, bx1)
-
-
-def _union(boxes: Sequence[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def _line(d, box: tuple[int, int, int, int], vertical: bool = False, flipped: bool = False) -> Line:

@@ -32,8 +32,9 @@ class OnnxDetector:
             ``"auto"`` takes the values calibrated for the model (``korocr.postprocess`` metadata, written by
             ``scripts/calibrate_detector.py``), else 0.3, 0.5 and the exact inverse of the training shrink.
         weak_thresh: pieces of a line scoring from ``weak_thresh`` up to ``box_thresh`` are kept when they join a
-            piece scoring ``box_thresh`` or more (hysteresis; :func:`~korocr.detection.postprocess.merge_line_fragments`);
-            ``"auto"``: the calibrated value, else ``box_thresh`` (no hysteresis). Needs ``merge_fragments``.
+            piece scoring ``box_thresh`` or more (hysteresis;
+            :func:`~korocr.detection.postprocess.merge_line_fragments`); ``"auto"``: the calibrated value, else
+            ``box_thresh`` (no hysteresis). Needs ``merge_fragments``.
         merge_fragments: join pieces of one horizontal line (:func:`~korocr.detection.postprocess.merge_line_fragments`).
         coarse_side: a second, cheap pass on the image shrunk to this longer side (px; 0 turns it off) finds
             type too large for the first pass (the detector was trained on text up to about 120 px high; a 200 px
@@ -106,8 +107,8 @@ class OnnxDetector:
     def regions_from_prob(self, prob: np.ndarray, scale: tuple[float, float], image_size: tuple[int, int],
                           **overrides) -> list[TextRegion]:
         """The post-processing of :meth:`detect` on one probability map: DB boxes, then pieces of vertical
-        columns joined, then line fragments joined with the box threshold as a hysteresis. ``overrides`` replace ``bin_thresh``, ``box_thresh``,
-        ``unclip_ratio`` or ``weak_thresh`` (for calibration)."""
+        columns joined, then line fragments joined with the box threshold as a hysteresis. ``overrides``
+        replace ``bin_thresh``, ``box_thresh``, ``unclip_ratio`` or ``weak_thresh`` (for calibration)."""
         params = {**self.params, "weak_thresh": self.weak_thresh, **overrides}
         weak = min(params.pop("weak_thresh"), params["box_thresh"]) if self.merge_fragments else params["box_thresh"]
         box_thresh = params.pop("box_thresh")

@@ -8,7 +8,7 @@ line's pixels, so they are as tight as the recogniser's stride (about 4 px at a 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 Box = tuple[int, int, int, int]  # (x0, y0, x1, y1) px: korocr's one box type
 
@@ -27,6 +27,14 @@ class Word:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Word":
         return cls(d["text"], float(d["confidence"]), _box(d["box"]))
+
+
+def union_box(boxes: Iterable[Box]) -> Box:
+    """The smallest box (x0, y0, x1, y1) px holding all ``boxes``; (0, 0, 0, 0) for none."""
+    boxes = list(boxes)
+    if not boxes:
+        return (0, 0, 0, 0)
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def _box(b) -> Box:
