@@ -339,3 +339,43 @@ def test_coarse_pass_adds_large_type_and_refuses_blobs_of_small_lines():
     assert not ids(pieces) & out and ids(small) <= out
     assert ids(_add_large(small, [r((50, 95, 910, 145))], min_height=40)) == ids(small)  # holds two whole lines
     assert ids(_add_large(small, [r((950, 100, 1100, 140))], min_height=64)) == ids(small)  # not large
+
+
+def test_refine_pass_finds_type_too_small_for_the_first_scale():
+    """A fake model that scores lines under 10 px high at 0.3 (below the box threshold) and taller ones at
+    0.95: the first pass finds only the large line; the refine pass enlarges the window around the weak
+    activity and finds the small one; a page without weak activity is never detected twice."""
+    import types
+
+    import cv2
+
+    from korocr.detection.onnx_detector import OnnxDetector
+
+    calls = []
+
+    def fake_map(self, img, max_side=None):
+        calls.append(img.shape[:2])
+        ink = (img.mean(2) < 128).astype(np.uint8)
+        n, _, st, _ = cv2.connectedComponentsWithStats(ink)
+        prob = np.zeros(ink.shape, np.float32)
+        for x, y, w, h, _ in st[1:]:
+            prob[y:y + h, x:x + w] = 0.95 if h >= 10 else 0.3
+        return prob, (1.0, 1.0)
+
+    det = object.__new__(OnnxDetector)
+    det.params = dict(bin_thresh=0.2, box_thresh=0.6, unclip_ratio=1.0)
+    det.weak_thresh, det.merge_fragments, det.coarse_side, det.max_side = 0.4, True, 0, 1280
+    det.refine_zoom, det.refine_thresh = 2.0, 0.08
+    det.probability_map = types.MethodType(fake_map, det)
+    page = np.full((200, 400, 3), 255, np.uint8)
+    page[40:60, 30:370] = 0    # a 20 px line
+    page[120:126, 50:250] = 0  # a 6 px line
+    boxes = [r.box for r in det.detect(page)]
+    assert len(boxes) == 2 and len(calls) == 2
+    small = [b for b in boxes if b[1] > 100][0]
+    assert abs(small[0] - 50) <= 4 and abs(small[2] - 250) <= 4 and 114 <= small[1] <= 121 and 125 <= small[3] <= 132
+    det.refine_zoom = 0
+    assert len(det.detect(page)) == 1
+    det.refine_zoom, calls[:] = 2.0, []
+    page[120:126] = 255
+    assert len(det.detect(page)) == 1 and len(calls) == 1

@@ -40,6 +40,10 @@ class OnnxDetector:
             type too large for the first pass (the detector was trained on text up to about 120 px high; a 200 px
             title comes out in pieces or not at all): its boxes that hold no first-pass line, only pieces of
             one, are added in their place (:func:`_add_large`).
+        refine_zoom: a third pass for type too small or too faint for the first: where the first pass's
+            probability map has line-shaped activity (above ``refine_thresh``) that no region covers, that part
+            of the image is detected again enlarged to ``refine_zoom`` times the first pass's scale (0 turns it
+            off; see :meth:`refine_weak`). Pages without such activity cost nothing extra.
 
     Raises:
         DetectorLoadError: missing file or not a korocr detector.
@@ -51,7 +55,8 @@ class OnnxDetector:
     def __init__(self, model_path: str | Path, max_side: int = 1280, threads: int | None = None,
                  bin_thresh: float | str = "auto", box_thresh: float | str = "auto",
                  unclip_ratio: float | None | str = "auto", merge_fragments: bool = True, device: str = "cpu",
-                 coarse_side: int = 512, weak_thresh: float | str = "auto"):
+                 coarse_side: int = 512, weak_thresh: float | str = "auto", refine_zoom: float = 2.0,
+                 refine_thresh: float = 0.08):
         import onnxruntime as ort
 
         path = Path(model_path)
@@ -70,6 +75,7 @@ class OnnxDetector:
             raise DetectorLoadError(f"{path}: not a korocr detector (no korocr.kind=detector metadata)")
         self.path, self.max_side, self.merge_fragments = path, max_side, merge_fragments
         self.coarse_side = coarse_side
+        self.refine_zoom, self.refine_thresh = refine_zoom, refine_thresh
         calibrated = json.loads(meta.get("korocr.postprocess", "{}"))
         given = dict(bin_thresh=bin_thresh, box_thresh=box_thresh, unclip_ratio=unclip_ratio)
         defaults = dict(bin_thresh=0.3, box_thresh=0.5, unclip_ratio=None)
@@ -96,6 +102,8 @@ class OnnxDetector:
         h, w = img.shape[:2]
         prob, scale = self.probability_map(img)
         regions = self.regions_from_prob(prob, scale, (w, h))
+        if self.refine_zoom:
+            regions = regions + self.refine_weak(img, prob, scale, regions)
         side = int(self.coarse_side)
         if side and max(h, w) > 1.5 * side:
             prob, scale = self.probability_map(img, side)
@@ -116,6 +124,81 @@ class OnnxDetector:
         if self.merge_fragments:
             regions = merge_line_fragments(merge_column_fragments(regions), min_score=box_thresh)
         return regions
+
+
+    def refine_weak(self, img: np.ndarray, prob: np.ndarray, scale: tuple[float, float],
+                    regions: list[TextRegion]) -> list[TextRegion]:
+        """Regions missed by one pass, found again at a larger scale.
+
+        Connected components of ``prob > refine_thresh`` that no region of ``regions`` touches, and that look
+        like text (at least 6 map px, wider than tall or a column), are grouped into windows (the component
+        plus a margin of its height, at least 8 map px); each window of ``img`` is enlarged to ``refine_zoom``
+        times the map's scale and detected again with the same post-processing. Regions found there that
+        overlap no region of ``regions`` (less than 30 % of their area) are returned, in input px. Small type
+        (8-12 px at 150 dpi on a page shrunk to ``max_side``) and faint receipt lines score below the box
+        threshold at the first scale and above it when enlarged. Vertical regions are not taken from this pass:
+        enlarged, the faint one-digit cells of a receipt's quantity column join into a "column".
+
+        Args:
+            img: the RGB image (H, W, 3) uint8 the map was computed on.
+            prob: (h, w) probability map of :meth:`probability_map`; scale: its (sx, sy) factors to input px.
+            regions: regions already found, in input px.
+        """
+        sx, sy = scale
+        ph, pw = prob.shape
+        cover = np.zeros((ph, pw), np.uint8)
+        for r in regions:
+            x0, y0, x1, y1 = r.box
+            cover[max(0, int(y0 / sy) - 1):int(np.ceil(y1 / sy)) + 2, max(0, int(x0 / sx) - 1):int(np.ceil(x1 / sx)) + 2] = 1
+        n, _, st, _ = cv2.connectedComponentsWithStats(((prob > self.refine_thresh) & (cover == 0)).astype(np.uint8),
+                                                       connectivity=8)
+        windows = []
+        for x, y, bw, bh, area in st[1:]:
+            if area < 6 or (bw < 2 * bh and bh < 2 * bw):
+                continue
+            m = max(8, int(min(bw, bh)))
+            windows.append([max(0, x - m), max(0, y - m), min(pw, x + bw + m), min(ph, y + bh + m)])
+        windows = _merge_windows(windows)
+        if not windows:
+            return []
+        h, w = img.shape[:2]
+        found: list[TextRegion] = []
+        for x0, y0, x1, y1 in windows:
+            ix0, iy0 = int(x0 * sx), int(y0 * sy)
+            ix1, iy1 = min(w, int(np.ceil(x1 * sx))), min(h, int(np.ceil(y1 * sy)))
+            crop = img[iy0:iy1, ix0:ix1]
+            z = self.refine_zoom / max(sx, sy)  # crop px -> refine px
+            cw, ch = crop.shape[1], crop.shape[0]
+            big = cv2.resize(crop, (max(32, int(round(cw * z))), max(32, int(round(ch * z)))),
+                             interpolation=cv2.INTER_CUBIC if z > 1 else cv2.INTER_AREA)
+            p2, (s2x, s2y) = self.probability_map(big, max_side=max(big.shape[:2]))
+            fx, fy = cw / big.shape[1], ch / big.shape[0]
+            for r in self.regions_from_prob(p2, (s2x * fx, s2y * fy), (cw, ch)):
+                if r.vertical:  # faint digits stacked in a column (receipt quantities) are not a column of text
+                    continue
+                b = (r.box[0] + ix0, r.box[1] + iy0, r.box[2] + ix0, r.box[3] + iy0)
+                if any(_inter(b, q.box) > 0.3 * max(1.0, _area(b)) for q in regions + found):
+                    continue
+                found.append(TextRegion(r.quad + np.array([ix0, iy0], np.float32), b, r.score, r.vertical))
+        return found
+
+
+def _merge_windows(windows: list[list[int]]) -> list[tuple[int, int, int, int]]:
+    """Union of overlapping boxes (x0, y0, x1, y1), repeated until none overlap."""
+    merged = True
+    while merged:
+        merged = False
+        out: list[list[int]] = []
+        for b in windows:
+            for o in out:
+                if b[0] < o[2] and o[0] < b[2] and b[1] < o[3] and o[1] < b[3]:
+                    o[:] = [min(o[0], b[0]), min(o[1], b[1]), max(o[2], b[2]), max(o[3], b[3])]
+                    merged = True
+                    break
+            else:
+                out.append(list(b))
+        windows = out
+    return [tuple(b) for b in windows]
 
 
 def _area(b) -> float:

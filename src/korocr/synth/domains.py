@@ -177,27 +177,36 @@ def _hanja_word(rng: random.Random, n: int | None = None) -> tuple[str, str]:
 
 
 def hanja_text(rng: random.Random, korean: str = "") -> str:
-    """Korean text with Hanja mixed in the ways print mixes them: ``reading(漢字)``, Hanja words inside a Korean
-    phrase (``korean``, for instance a corpus fragment), headline-style Hanja runs and numbered forms
-    (``2024年 3月``, ``第3條``). Characters come from the 1,800 basic Hanja; compounds are random, so the
-    text teaches shapes, not vocabulary."""
+    """Korean text with Hanja mixed in the ways print mixes them: ``reading(漢字)`` after a word, Hanja words
+    with particles in place of Korean words, headline-style Hanja runs and numbered forms (``2024年 3月``,
+    ``第3條``). With ``korean`` (a corpus sentence) the Hanja go inside it, so lines keep the corpus's length and
+    word spacing; without it the forms stand alone. Characters come from the 1,800 basic Hanja; compounds are
+    random, so the text teaches shapes, not vocabulary."""
+    toks = korean.split()
     r = rng.random()
     if r < 0.3:
         h, reading = _hanja_word(rng, rng.choice((2, 2, 3, 4)))
         s = f"{reading}({h})" if rng.random() < 0.8 else f"{h}({reading})"
-        return f"{korean} {s}" if korean and rng.random() < 0.5 else s
-    if r < 0.65 and korean:
-        toks = korean.split()
-        for _ in range(rng.randint(1, max(1, len(toks) // 2))):
+        if toks:
+            toks.insert(rng.randint(0, len(toks)), s + rng.choice(HANJA_PARTICLES))
+            return " ".join(toks)
+        return s
+    if r < 0.75 and toks:
+        for _ in range(rng.randint(1, max(1, len(toks) // 3))):
             i = rng.randrange(len(toks))
             toks[i] = _hanja_word(rng)[0] + rng.choice(HANJA_PARTICLES)
         return " ".join(toks)
-    if r < 0.85:
-        return " ".join(_hanja_word(rng)[0] for _ in range(rng.randint(1, 4)))
-    k = rng.random()
-    if k < 0.4:
-        return f"{rng.randint(1900, 2030)}年 {rng.randint(1, 12)}月 {rng.randint(1, 31)}日"
-    if k < 0.7:
-        return f"第{rng.randint(1, 120)}{rng.choice(('條', '項', '號', '回', '章'))}" + \
-            (f" {_hanja_word(rng)[0]}" if rng.random() < 0.5 else "")
-    return f"{rng.choice(('金', '一金'))} {rng.randint(1, 999) * 1000:,}{rng.choice(('원', '元', '圓', ''))}"
+    if r < 0.88:
+        head = " ".join(_hanja_word(rng)[0] for _ in range(rng.randint(1, 3)))
+    else:
+        k = rng.random()
+        if k < 0.4:
+            head = f"{rng.randint(1900, 2030)}年 {rng.randint(1, 12)}月 {rng.randint(1, 31)}日"
+        elif k < 0.7:
+            head = f"第{rng.randint(1, 120)}{rng.choice(('條', '項', '號', '回', '章'))}" + \
+                (f" {_hanja_word(rng)[0]}" if rng.random() < 0.5 else "")
+        else:
+            head = f"{rng.choice(('金', '一金'))} {rng.randint(1, 999) * 1000:,}{rng.choice(('원', '元', '圓', ''))}"
+    if toks:  # a headline or dated line: the form, then the sentence
+        return f"{head} {' '.join(toks[:rng.randint(1, len(toks))])}"
+    return head

@@ -70,7 +70,7 @@ def make_background(rng: random.Random, w: int, h: int, base: tuple[int, int, in
 class RenderConfig:
     """Ranges for the random choices of :class:`LineRenderer` (sizes in px, margins in units of the font size)."""
 
-    font_size: tuple[int, int] = (14, 72)
+    font_size: tuple[int, int] = (14, 72)   # drawn log-uniformly: as many lines at 14-32 px as at 32-72 px
     spacing_prob: float = 0.3          # probability of extra letter spacing
     spacing_em: tuple[float, float] = (0.05, 0.8)
     word_spacing_prob: float = 0.3     # probability of a changed word space (fonts' spaces run from 0.2 to 0.5 em)
@@ -245,7 +245,8 @@ class LineRenderer:
         font = font or self.pick_font(text, rng)
         if font is None:
             raise ValueError(f"no font covers every character of {text!r}")
-        size = rng.randint(*cfg.font_size)
+        lo, hi = cfg.font_size
+        size = min(hi, int(round(lo * (hi / lo) ** rng.random())))
         look = rng.random()
         bitmap = look < cfg.bitmap_prob
         thermal = cfg.bitmap_prob <= look < cfg.bitmap_prob + cfg.thermal_prob

@@ -161,7 +161,7 @@ class TextSampler:
 
         if self.charset is not None and self.charset.missing("一"):
             return self._from_corpus(rng) if self.corpus else self._random_syllables(rng)
-        korean = self._from_corpus(rng) if self.corpus and rng.random() < 0.8 else ""
+        korean = self._from_corpus(rng) if self.corpus and rng.random() < 0.95 else ""
         return hanja_text(rng, korean)
 
     # --- public -----------------------------------------------------------------------------------

@@ -94,7 +94,7 @@ class VQVAE(nn.Module):
             rec_loss = (w * err).sum() / w.sum()
         else:
             rec_loss = l1
-        return rec_loss + vq_loss, {"l1": float(l1), "vq": float(vq_loss),
+        return rec_loss + vq_loss, {"l1": float(l1.detach()), "vq": float(vq_loss.detach()),
                                     "codes_used": int(codes.unique().numel())}
 
     @torch.no_grad()
