@@ -97,13 +97,19 @@ def test_hanja_text_uses_basic_hanja_and_readings():
     hanja = [c for s in outs for c in s if unicodedata.name(c, "").startswith("CJK")]
     assert len(hanja) > 300 and set(hanja) <= set(table)
     # "reading(漢字)" pairs spell the reading of each character
-    pairs = [s for s in outs if s.endswith(")") and "(" in s]
-    assert pairs
-    for s in pairs:
-        inner = s[s.rindex("(") + 1:-1]
-        outer = s[:s.rindex("(")].split()[-1]
+    import re
+
+    pairs = [m for s in outs for m in re.finditer(r"(\S+)\(([^()]+)\)", s)]
+    assert len(pairs) > 30
+    for m in pairs:
+        outer, inner = m.group(1), m.group(2)
         if all(c in table for c in inner):
-            assert outer == "".join(table[c] for c in inner)
+            assert outer.endswith("".join(table[c] for c in inner))
+    # with a sentence, the Hanja go inside it: its words (and so its spacing) stay
+    korean = "오늘 본 영화 정말 좋았다 다음에 또 보고 싶다"
+    outs = [hanja_text(rng, korean) for _ in range(300)]
+    assert all(len(s.split()) >= 2 for s in outs)
+    assert sum(s.count(" ") for s in outs) / sum(len(s) for s in outs) > 0.12
     # the sixth sampler source draws Hanja only when the charset has them
     with_h = TextSampler(corpus=["가나 다라 마바"], charset=Charset.resolve("default-jamo-hanja"), max_chars=30,
                          weights=(0, 0, 0, 0, 0, 1))
