@@ -379,3 +379,31 @@ def test_refine_pass_finds_type_too_small_for_the_first_scale():
     det.refine_zoom, calls[:] = 2.0, []
     page[120:126] = 255
     assert len(det.detect(page)) == 1 and len(calls) == 1
+
+
+def test_a_column_of_receipt_quantities_is_cut_into_cells():
+    """One-digit quantities stacked beside item rows melt into a "vertical" region on the map; it is cut into
+    one horizontal cell per row, but a real vertical column (no rows beside it, or ink not on the rows) is not."""
+    from korocr.detection.base import TextRegion
+    from korocr.detection.postprocess import stacked_cells
+
+    gray = np.full((300, 500), 255, np.uint8)
+    rows = []
+    for k in range(5):
+        y = 40 + 40 * k
+        gray[y:y + 14, 20:180] = 0    # item name
+        gray[y + 1:y + 13, 300:309] = 0  # quantity digit
+        gray[y:y + 14, 400:470] = 0   # price
+        rows += [TextRegion.from_box((18, y - 2, 182, y + 16)), TextRegion.from_box((398, y - 2, 472, y + 16))]
+    streak = TextRegion.from_box((295, 36, 314, 218))
+    streak.vertical = True
+    cells = stacked_cells(streak, rows + [streak], gray)
+    assert cells is not None and len(cells) == 5 and not any(c.vertical for c in cells)
+    for k, c in enumerate(cells):
+        assert 296 <= c.box[0] <= 300 and 309 <= c.box[2] <= 313
+        assert abs((c.box[1] + c.box[3]) / 2 - (47 + 40 * k)) <= 1
+    assert stacked_cells(streak, [streak], gray) is None  # no rows beside it: a vertical column
+    gray[40:220, 300:309] = 255
+    for k in range(9):  # syllables at a pitch of their own, unrelated to the rows
+        gray[40 + 20 * k:54 + 20 * k, 300:309] = 0
+    assert stacked_cells(streak, rows + [streak], gray) is None

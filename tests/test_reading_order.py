@@ -102,3 +102,22 @@ def test_skewed_receipt_reads_row_by_row_once_deskewed():
     assert reading_order(skewed)[0] != list(range(16))
     order, _ = reading_order(deskewed_boxes(quads, page_skew(quads), tuple(center)))
     assert order == list(range(16))
+
+
+def test_receipt_rows_with_a_quantity_column_read_row_by_row():
+    """Item name, one-digit quantity, price: the widest gutter (names | quantities) does not look like table
+    rows on its own (the names are long next to it), the quantities | prices one does; read row by row."""
+    names = [(20, 40 * i, 180, 40 * i + 24) for i in range(6)]
+    qty = [(300, 40 * i + 3, 312, 40 * i + 23) for i in range(6)]
+    prices = [(400, 40 * i + 2, 460, 40 * i + 26) for i in range(6)]
+    boxes = [*prices, *qty, *names]
+    order, _ = reading_order(boxes)
+    assert [boxes[i] for i in order] == [b for row in zip(names, qty, prices) for b in row]
+
+
+def test_a_left_aligned_line_under_a_centred_header_comes_after_it():
+    """A gap runs between the centred title/store name and the phone number under them, but the two sides share
+    no row: it is not a column break."""
+    title, store, phone = (240, 70, 325, 95), (220, 108, 340, 124), (60, 133, 158, 146)
+    boxes = [phone, store, title]
+    assert [boxes[i] for i in reading_order(boxes)[0]] == [title, store, phone]

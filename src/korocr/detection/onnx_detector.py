@@ -11,7 +11,7 @@ import numpy as np
 
 from ..errors import ModelLoadError
 from ..hub import execution_providers
-from .postprocess import TextRegion, boxes_from_prob, merge_column_fragments, merge_line_fragments
+from .postprocess import TextRegion, boxes_from_prob, merge_column_fragments, merge_line_fragments, stacked_cells
 
 """The detector shipped with korocr (trained by us on synthetic pages; see docs/model_card.md)."""
 
@@ -110,6 +110,7 @@ class OnnxDetector:
             coarse = self.regions_from_prob(prob, scale, (w, h))
             first = min(1.0, self.max_side / max(h, w))  # the first pass's scale
             regions = _add_large(regions, coarse, min_height=64 / first)
+        regions = _split_stacked_cells(regions, img)
         return sorted(regions, key=lambda r: (r.box[1], r.box[0]))
 
     def regions_from_prob(self, prob: np.ndarray, scale: tuple[float, float], image_size: tuple[int, int],
@@ -136,8 +137,9 @@ class OnnxDetector:
         times the map's scale and detected again with the same post-processing. Regions found there that
         overlap no region of ``regions`` (less than 30 % of their area) are returned, in input px. Small type
         (8-12 px at 150 dpi on a page shrunk to ``max_side``) and faint receipt lines score below the box
-        threshold at the first scale and above it when enlarged. Vertical regions are not taken from this pass:
-        enlarged, the faint one-digit cells of a receipt's quantity column join into a "column".
+        threshold at the first scale and above it when enlarged. Vertical regions of this pass are taken only as
+        the table cells they are made of (:func:`~korocr.detection.postprocess.stacked_cells`): enlarged, the
+        faint one-digit cells of a receipt's quantity column join into a "column".
 
         Args:
             img: the RGB image (H, W, 3) uint8 the map was computed on.
@@ -174,13 +176,35 @@ class OnnxDetector:
             p2, (s2x, s2y) = self.probability_map(big, max_side=max(big.shape[:2]))
             fx, fy = cw / big.shape[1], ch / big.shape[0]
             for r in self.regions_from_prob(p2, (s2x * fx, s2y * fy), (cw, ch)):
-                if r.vertical:  # faint digits stacked in a column (receipt quantities) are not a column of text
+                if r.vertical:  # faint digits stacked in a column (receipt quantities): kept only as cells
+                    shifted = TextRegion(r.quad + np.array([ix0, iy0], np.float32),
+                                         (r.box[0] + ix0, r.box[1] + iy0, r.box[2] + ix0, r.box[3] + iy0),
+                                         r.score, True)
+                    cells = stacked_cells(shifted, regions, _gray(img))
+                    found += [c for c in cells or [] if not any(_inter(c.box, q.box) > 0.3 * max(1.0, _area(c.box))
+                                                                 for q in regions + found)]
                     continue
                 b = (r.box[0] + ix0, r.box[1] + iy0, r.box[2] + ix0, r.box[3] + iy0)
                 if any(_inter(b, q.box) > 0.3 * max(1.0, _area(b)) for q in regions + found):
                     continue
                 found.append(TextRegion(r.quad + np.array([ix0, iy0], np.float32), b, r.score, r.vertical))
         return found
+
+
+def _gray(img: np.ndarray) -> np.ndarray:
+    return img if img.ndim == 2 else cv2.cvtColor(np.ascontiguousarray(img[..., :3]), cv2.COLOR_RGB2GRAY)
+
+
+def _split_stacked_cells(regions: list[TextRegion], img: np.ndarray) -> list[TextRegion]:
+    """Vertical regions that are stacks of table cells beside horizontal rows, replaced by their cells
+    (:func:`~korocr.detection.postprocess.stacked_cells`)."""
+    if not any(r.vertical for r in regions) or all(r.vertical for r in regions):
+        return regions
+    gray, out = _gray(img), []
+    for r in regions:
+        cells = stacked_cells(r, regions, gray) if r.vertical else None
+        out += cells if cells else [r]
+    return out
 
 
 def _merge_windows(windows: list[list[int]]) -> list[tuple[int, int, int, int]]:

@@ -333,3 +333,63 @@ def _mask_neighbours(img: np.ndarray, q: np.ndarray, own: tuple[int, int, int, i
         return img, q
     win[mask] = np.median(win[free], axis=0).astype(win.dtype)
     return win, q - np.array([wx0, wy0], np.float32)
+
+
+def stacked_cells(region: TextRegion, others: Sequence[TextRegion], gray: np.ndarray,
+                  min_rows: int = 2) -> list[TextRegion] | None:
+    """A "vertical column" that is really a stack of table cells, cut into its cells; else None.
+
+    On receipts and tables, a column of short cells (the quantity digits of each item row) can melt into one
+    tall region on the probability map. It is a stack of cells, not vertical text, when horizontal regions of
+    ``others`` run beside it (at least ``min_rows`` of them, not overlapping it in x, overlapping it in y) and
+    every ink run of the region's crop (rows of ``gray`` holding ink, Otsu-binarised, the minority class being
+    ink) is centred within the height of one of those rows, one run per row. Each ink run then becomes a
+    horizontal region around its ink.
+
+    Args:
+        region: a vertical region (input px). others: the page's other regions.
+        gray: (H, W) uint8 grey page in input px.
+    """
+    x0, y0, x1, y1 = (int(v) for v in region.box)
+    rows = [o for o in others if o is not region and not o.vertical
+            and (o.box[2] <= x0 or o.box[0] >= x1) and o.box[1] < y1 and o.box[3] > y0]
+    if len(rows) < min_rows:
+        return None
+    crop = gray[max(0, y0):y1, max(0, x0):x1]
+    if crop.size == 0 or int(crop.max()) - int(crop.min()) < 30:
+        return None
+    _, bw = cv2.threshold(crop, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    ink = bw if bw.mean() < 0.5 else 1 - bw
+    on = ink.sum(1) > 0
+    runs: list[tuple[int, int]] = []
+    start = None
+    for i, v in enumerate(list(on) + [False]):
+        if v and start is None:
+            start = i
+        elif not v and start is not None:
+            if runs and start - runs[-1][1] <= 1:
+                runs[-1] = (runs[-1][0], i)
+            else:
+                runs.append((start, i))
+            start = None
+    runs = [(a, b) for a, b in runs if b - a >= 2]
+    if len(runs) < 2:
+        return None
+    oy = max(0, y0)
+    bands = sorted({(o.box[1], o.box[3]) for o in rows})
+    used = set()
+    for a, b in runs:
+        c = oy + (a + b) / 2
+        hit = [k for k, (t, u) in enumerate(bands) if t - 0.25 * (u - t) <= c <= u + 0.25 * (u - t)]
+        if not hit or hit[0] in used:
+            return None
+        used.add(hit[0])
+    cells = []
+    for a, b in runs:
+        cols = np.nonzero(ink[a:b].any(0))[0]
+        pad = max(1.0, 0.2 * (b - a))
+        cx0, cx1 = max(0.0, max(0, x0) + cols[0] - pad), min(gray.shape[1], max(0, x0) + cols[-1] + 1 + pad)
+        cy0, cy1 = max(0.0, oy + a - pad), min(gray.shape[0], oy + b + pad)
+        quad = np.array([[cx0, cy0], [cx1, cy0], [cx1, cy1], [cx0, cy1]], np.float32)
+        cells.append(TextRegion(quad, (int(cx0), int(cy0), int(np.ceil(cx1)), int(np.ceil(cy1))), region.score, False))
+    return cells

@@ -84,8 +84,15 @@ def _xy_cut(idx: list[int], boxes: np.ndarray, vertical: np.ndarray, unit: float
     # than 1.5 line heights and than every row gap) runs through the whole region, else into rows
     prefer_cols = mostly_vertical or widest_row < 0 or widest_col > max(1.5 * unit, widest_row)
     if prefer_cols and not mostly_vertical and widest_row >= 0 and widest_col >= 0 and \
-            _table_rows(idx, boxes, max(col_gaps, key=lambda g: g[1] - g[0])):
-        prefer_cols = False  # a table or receipt: item and price belong to one row, read row by row
+            (_table_rows(idx, boxes, max(col_gaps, key=lambda g: g[1] - g[0]))
+             or any(_table_rows(idx, boxes, g, nearest=True) for g in col_gaps)):
+        # a table or receipt: item, quantity and price belong to one row, read row by row (another gutter than
+        # the widest may show it: between a receipt's item names and its one-digit quantities the space is
+        # narrow, between the quantities and the prices it is not)
+        prefer_cols = False
+    if prefer_cols and not mostly_vertical and widest_row >= 0 and widest_col >= 0 and \
+            not _sides_share_rows(idx, boxes, max(col_gaps, key=lambda g: g[1] - g[0])):
+        prefer_cols = False  # one side wholly above the other (a left-aligned line under a centred title)
     if prefer_cols and widest_col >= 0:
         cut = max(col_gaps, key=lambda g: g[1] - g[0])
         mid = (cut[0] + cut[1]) / 2
@@ -109,13 +116,25 @@ def _xy_cut(idx: list[int], boxes: np.ndarray, vertical: np.ndarray, unit: float
     return out
 
 
-def _table_rows(idx: list[int], boxes: np.ndarray, gutter: tuple[float, float], min_aligned: float = 0.6) -> bool:
+def _sides_share_rows(idx: list[int], boxes: np.ndarray, gutter: tuple[float, float]) -> bool:
+    """Do the lines left of the gutter and those right of it overlap in height at all?"""
+    mid = (gutter[0] + gutter[1]) / 2
+    left = [i for i in idx if (boxes[i, 0] + boxes[i, 2]) / 2 < mid]
+    right = [i for i in idx if (boxes[i, 0] + boxes[i, 2]) / 2 >= mid]
+    if not left or not right:
+        return False
+    return bool(boxes[left, 1].min() < boxes[right, 3].max() and boxes[right, 1].min() < boxes[left, 3].max())
+
+
+def _table_rows(idx: list[int], boxes: np.ndarray, gutter: tuple[float, float], min_aligned: float = 0.6,
+                nearest: bool = False) -> bool:
     """Do the lines on the two sides of a gutter form table rows rather than text columns?
 
     Yes when most lines of the side with fewer lines have a partner across the gutter on the same row (vertical
-    overlap of at least half the lower line height) and, typically (median), the space between partners is
-    wider than the longer of the two: an item name and its price are short next to the space between them,
-    while two lines of side-by-side text columns (or panels) are long next to theirs.
+    overlap of at least half the lower line height: the most overlapping line, or with ``nearest`` the nearest
+    such line) and, typically (median), the space between partners is wider than the longer of the two: an item
+    name and its price are short next to the space between them, while two lines of side-by-side text columns
+    (or panels) are long next to theirs.
     """
     mid = (gutter[0] + gutter[1]) / 2
     left = [i for i in idx if (boxes[i, 0] + boxes[i, 2]) / 2 < mid]
@@ -127,9 +146,15 @@ def _table_rows(idx: list[int], boxes: np.ndarray, gutter: tuple[float, float], 
     for i in few:
         ov = np.minimum(boxes[many, 3], boxes[i, 3]) - np.maximum(boxes[many, 1], boxes[i, 1])
         h = np.minimum(boxes[many, 3] - boxes[many, 1], boxes[i, 3] - boxes[i, 1])
-        k = int(np.argmax(ov / np.maximum(h, 1e-6)))
-        if ov[k] < 0.5 * h[k]:
-            continue
+        if nearest:
+            row = [k for k in range(len(many)) if ov[k] >= 0.5 * h[k]]
+            if not row:
+                continue
+            k = min(row, key=lambda k: max(boxes[many[k], 0] - boxes[i, 2], boxes[i, 0] - boxes[many[k], 2]))
+        else:
+            k = int(np.argmax(ov / np.maximum(h, 1e-6)))
+            if ov[k] < 0.5 * h[k]:
+                continue
         j = many[k]
         a, b = (i, j) if boxes[i, 0] < boxes[j, 0] else (j, i)
         gap = boxes[b, 0] - boxes[a, 2]
