@@ -140,6 +140,21 @@ def vertical_columns(out: Path, n: int, fonts, sampler) -> list[tuple[Path, str]
 
 
 # --- scoring -----------------------------------------------------------------------------------------------
+def page_label(real: Path, rel: str) -> str | None:
+    """The whole-image transcription of ``real/rel`` in its dataset's ``labels.tsv`` (``\\n`` between lines),
+    if there is one."""
+    path = Path(rel)
+    for root in path.parents:
+        tsv = real / root / "labels.tsv"
+        if root != Path(".") and tsv.is_file():
+            key = path.relative_to(root).as_posix()
+            for row in tsv.read_text(encoding="utf-8").splitlines():
+                name, _, text = row.partition("\t")
+                if name == key:
+                    return text.replace("\\n", "\n")
+    return None
+
+
 def cer(preds: list[str], refs: list[str]) -> dict:
     acc = CERAccumulator()
     acc.update_many(preds, refs)
@@ -165,6 +180,43 @@ def visualise(img: np.ndarray, page, gt: list[tuple], path: Path) -> None:
 
 
 # --- main --------------------------------------------------------------------------------------------------
+def real_photos(shared: Path, reader: Reader, det, tess: bool, vis_dir: str | None) -> dict:
+    """Detection (IoU 0.5 against ``bench/real_photo_boxes.json``), korocr's and Tesseract's text, and page CER
+    where the dataset transcribes the whole image, for the real photos in ``shared/data/real``."""
+    from korocr.detection.lines import find_lines
+
+    boxes = json.loads((HERE / "real_photo_boxes.json").read_text(encoding="utf-8"))
+    real = shared / "data" / "real"
+    out: dict = {}
+    for rel, info in boxes.items():
+        if rel.startswith("_") or not (real / rel).is_file():
+            continue
+        img = load_image(real / rel)
+        gt = [tuple(b) for b in info["boxes"]]
+        page = reader.read(img, name=rel)
+        # the detector's own regions (as on the synthetic pages), before recognition drops low-confidence lines
+        r = {"level": info["level"], "korocr_dbnet": det_counts([[d.box for d in det.detect(img)]], [gt]),
+             "classical": det_counts([[b.as_tuple() for b in find_lines(img)]], [gt]),
+             "korocr_text": page.text}
+        if tess:
+            tb, _ = tesseract_line_boxes([real / rel], 3)
+            r["tesseract_psm3"] = det_counts(tb, [gt])
+            r["tesseract_text"] = tesseract_text([real / rel], 3)[0][0]
+        label = page_label(real, rel)
+        if label is not None:  # a third-party transcription of the whole image: page CER, in its line order
+            r["label"] = label
+            r["korocr_cer"] = cer([page.text], [label])["cer_nospace"]
+            if tess:
+                r["tesseract_cer"] = cer([r["tesseract_text"]], [label])["cer_nospace"]
+        if vis_dir:
+            vd = Path(vis_dir)
+            vd.mkdir(parents=True, exist_ok=True)
+            visualise(img, page, gt, vd / f"read_{Path(rel).stem}.png")
+        out[rel] = r
+        print("detection (real)", rel, json.dumps(r, ensure_ascii=False), flush=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", default="../shared")
@@ -177,6 +229,7 @@ def main() -> None:
     ap.add_argument("--degraded-pages", type=int, default=6, help="pages per degradation kind")
     ap.add_argument("--vertical-n", type=int, default=200)
     ap.add_argument("--no-tesseract", action="store_true")
+    ap.add_argument("--only-real", action="store_true", help="only the real photos (detection, page CER, images)")
     args = ap.parse_args()
     shared, out = Path(args.shared), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -198,6 +251,11 @@ def main() -> None:
     classical = Reader(args.rec_model, det_model="classical", threads=2, batch_size=64)
     det = readers[2].detector
     res: dict = {"det_model": str(det.path), "rec_model": str(readers[1].recognizer.path)}
+    if args.only_real:
+        res["detection_real"] = real_photos(shared, readers[2], det, tess, args.vis_dir)
+        print(json.dumps(res, ensure_ascii=False, indent=1))
+        print("\n".join(markdown_real(res["detection_real"])))
+        return
 
     # 1. detection on held-out synthetic scene pages
     pages = scene_pages(args.det_pages, fonts, sampler)
@@ -226,29 +284,7 @@ def main() -> None:
     print("detection (synthetic)", json.dumps(row), flush=True)
 
     # 1b. real photos
-    boxes = json.loads((HERE / "real_photo_boxes.json").read_text(encoding="utf-8"))
-    real = shared / "data" / "real"
-    res["detection_real"] = {}
-    for rel, info in boxes.items():
-        if rel.startswith("_") or not (real / rel).is_file():
-            continue
-        img = load_image(real / rel)
-        gt = [tuple(b) for b in info["boxes"]]
-        page = readers[2].read(img, name=rel)
-        # the detector's own regions (as on the synthetic pages), before recognition drops low-confidence lines
-        r = {"level": info["level"], "korocr_dbnet": det_counts([[d.box for d in det.detect(img)]], [gt]),
-             "classical": det_counts([[b.as_tuple() for b in find_lines(img)]], [gt]),
-             "korocr_text": page.text}
-        if tess:
-            tb, _ = tesseract_line_boxes([real / rel], 3)
-            r["tesseract_psm3"] = det_counts(tb, [gt])
-            r["tesseract_text"] = tesseract_text([real / rel], 3)[0][0]
-        if args.vis_dir:
-            vd = Path(args.vis_dir)
-            vd.mkdir(parents=True, exist_ok=True)
-            visualise(img, page, gt, vd / f"read_{Path(rel).stem}.png")
-        res["detection_real"][rel] = r
-        print("detection (real)", rel, json.dumps(r, ensure_ascii=False), flush=True)
+    res["detection_real"] = real_photos(shared, readers[2], det, tess, args.vis_dir)
 
     # 2. page CER, clean and degraded
     docs = doc_pages(out, args.clean_pages, args.degraded_pages, fonts, doc_sampler)
@@ -307,6 +343,22 @@ def main() -> None:
     print(markdown(res))
 
 
+def markdown_real(real: dict) -> list[str]:
+    def prh(d: dict) -> str:
+        return f"{d['precision']:.3f} | {d['recall']:.3f} | {d['hmean']:.3f}"
+
+    md = ["Detection on real photos (IoU 0.5), and page CER (no spaces) where the dataset transcribes the whole "
+          "image:", "", "| image | GT level | korocr_dbnet P / R / H | classical P / R / H | tesseract_psm3 P / R / H "
+          "| page CER korocr / Tesseract |", "|---|---|---|---|---|---|"]
+    for rel, r in real.items():
+        cells = [prh(r[k]).replace(" | ", " / ") if k in r else "–" for k in ("korocr_dbnet", "classical",
+                                                                            "tesseract_psm3")]
+        pc = (f"{r['korocr_cer']:.3f} / " + (f"{r['tesseract_cer']:.3f}" if "tesseract_cer" in r else "–")
+              if "korocr_cer" in r else "no label")
+        md.append(f"| {rel} | {r['level']} | " + " | ".join(cells) + f" | {pc} |")
+    return md
+
+
 def markdown(res: dict) -> str:
     def prh(d: dict) -> str:
         return f"{d['precision']:.3f} | {d['recall']:.3f} | {d['hmean']:.3f}"
@@ -317,12 +369,7 @@ def markdown(res: dict) -> str:
     for k in ("korocr_dbnet", "classical", "tesseract_psm3"):
         if k in row:
             md.append(f"| {k} | {prh(row[k])} | {row[k]['s_per_page']:.3f} |")
-    md += ["", "Detection on real photos (IoU 0.5):", "", "| image | GT level | korocr_dbnet P / R / H | classical "
-           "P / R / H | tesseract_psm3 P / R / H |", "|---|---|---|---|---|"]
-    for rel, r in res["detection_real"].items():
-        cells = [prh(r[k]).replace(" | ", " / ") if k in r else "–" for k in ("korocr_dbnet", "classical",
-                                                                            "tesseract_psm3")]
-        md.append(f"| {rel} | {r['level']} | " + " | ".join(cells) + " |")
+    md += [""] + markdown_real(res["detection_real"])
     pc = res["page_cer"]
     kinds = list(next(iter(pc["systems"].values())).keys())[1:]
     md += ["", "Page CER (whitespace-insensitive) on A4 pages; pages per kind: "

@@ -134,12 +134,13 @@ class OnnxDetector:
         Connected components of ``prob > refine_thresh`` that no region of ``regions`` touches, and that look
         like text (at least 6 map px, wider than tall or a column), are grouped into windows (the component
         plus a margin of its height, at least 8 map px); each window of ``img`` is enlarged to ``refine_zoom``
-        times the map's scale and detected again with the same post-processing. Regions found there that
-        overlap no region of ``regions`` (less than 30 % of their area) are returned, in input px. Small type
-        (8-12 px at 150 dpi on a page shrunk to ``max_side``) and faint receipt lines score below the box
-        threshold at the first scale and above it when enlarged. Vertical regions of this pass are taken only as
-        the table cells they are made of (:func:`~korocr.detection.postprocess.stacked_cells`): enlarged, the
-        faint one-digit cells of a receipt's quantity column join into a "column".
+        times the map's scale and detected again with the same post-processing. Horizontal regions found there
+        that are at least twice as wide as high and overlap no region of ``regions`` (less than 30 % of their
+        area) are returned, in input px. Small type (8-12 px at 150 dpi on a page shrunk to ``max_side``) and
+        faint receipt lines score below the box threshold at the first scale and above it when enlarged.
+        Vertical regions of this pass are taken only as the table cells they are made of
+        (:func:`~korocr.detection.postprocess.stacked_cells`): enlarged, the faint one-digit cells of a
+        receipt's quantity column join into a "column".
 
         Args:
             img: the RGB image (H, W, 3) uint8 the map was computed on.
@@ -185,6 +186,8 @@ class OnnxDetector:
                                                                  for q in regions + found)]
                     continue
                 b = (r.box[0] + ix0, r.box[1] + iy0, r.box[2] + ix0, r.box[3] + iy0)
+                if b[2] - b[0] < 2 * (b[3] - b[1]):  # a blob, not a line of small type (drawings make these)
+                    continue
                 if any(_inter(b, q.box) > 0.3 * max(1.0, _area(b)) for q in regions + found):
                     continue
                 found.append(TextRegion(r.quad + np.array([ix0, iy0], np.float32), b, r.score, r.vertical))
