@@ -117,3 +117,17 @@ def test_auto_margins_keep_the_more_confident_of_padded_and_cut_readings(tiny_on
     rec.normalize_margins = "pad"
     calls.clear()
     assert [d.text for d in rec.recognize([tight, roomy])] == ["pad", "pad"] and len(calls) == 1
+    # a padded reading at least recheck_below confident is not read again
+    rec.normalize_margins, rec.recheck_below = "auto", 0.95
+
+    def sure_read(lines, shifts):
+        calls.append(len(lines))
+        return [Decoded("pad", 0.97, [0.97]) for _ in lines]
+
+    monkeypatch.setattr(rec, "_read", sure_read)
+    calls.clear()
+    assert [d.text for d in rec.recognize([tight, roomy])] == ["pad", "pad"] and calls == [2]
+    rec.recheck_below = 1.0
+    calls.clear()
+    rec.recognize([tight, roomy])
+    assert calls == [2, 1]

@@ -56,6 +56,10 @@ class OnnxRecognizer:
             :data:`AUTO_MARGIN_PREFERENCE`; padding rescues crops tight to the ink but shrinks lines whose ink box
             is swollen by neighbouring lines or clutter (``bench/bench_margin_norm.py``). ``"pad"``: always the
             padded re-crop. ``False``: crops as given.
+        recheck_below: with ``"auto"``, only lines whose padded reading has a mean character confidence below
+            this are read the second time. On 1,000 generalization-bench lines (200 clean, 200 degraded, 600 of
+            the margins sweep) the cut reading won 4 times, each below 0.91; 0.95 gives the same CER and reads 98 %
+            of the clean lines once (1.0: always read twice).
 
     Raises:
         ModelLoadError: missing file, or no charset in the model metadata.
@@ -64,7 +68,8 @@ class OnnxRecognizer:
     def __init__(self, model_path: str | Path | None = None, threads: int | None = None, batch_size: int = 32,
                  max_width: int = 2048, pad_tolerance: float = 0.1, chunk_overlap: int = 256,
                  allowlist: str | None = None,
-                 blocklist: str | None = None, device: str = "cpu", normalize_margins: bool | str = "auto"):
+                 blocklist: str | None = None, device: str = "cpu", normalize_margins: bool | str = "auto",
+                 recheck_below: float = 0.95):
         import onnxruntime as ort
 
         path = Path(model_path) if model_path else DEFAULT_REC_MODEL
@@ -103,6 +108,7 @@ class OnnxRecognizer:
         if normalize_margins not in (False, None, "auto", "pad"):
             raise ValueError(f"normalize_margins must be 'auto', 'pad' or False, got {normalize_margins!r}")
         self.normalize_margins = normalize_margins or False
+        self.recheck_below = recheck_below
 
     def _class_mask(self, allowlist: str | None, blocklist: str | None) -> np.ndarray | None:
         """(C,) 0/1 over the model's classes (blank always 1), or None when everything is allowed."""
@@ -145,7 +151,8 @@ class OnnxRecognizer:
         results = self._read([p[0] for p in padded], [p[1] for p in padded])
         if self.normalize_margins == "pad":
             return results
-        cut = {i: normalize_margins(x, top_bottom=(0.0, 0.4), sides=0.0) for i, x in enumerate(lines)}
+        cut = {i: normalize_margins(x, top_bottom=(0.0, 0.4), sides=0.0) for i, x in enumerate(lines)
+               if _mean_confidence(results[i]) < self.recheck_below}
         differ = [i for i in cut if cut[i][0].shape != padded[i][0].shape]
         if differ:
             alt = self._read([cut[i][0] for i in differ], [cut[i][1] for i in differ])
