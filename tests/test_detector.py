@@ -367,7 +367,7 @@ def test_refine_pass_finds_type_too_small_for_the_first_scale():
     det.weak_thresh, det.merge_fragments, det.coarse_side, det.max_side = 0.4, True, 0, 1280
     det.refine_zoom, det.refine_thresh = 2.0, 0.08
     det.probability_map = types.MethodType(fake_map, det)
-    page = np.full((200, 400, 3), 255, np.uint8)
+    page = np.full((200, 460, 3), 255, np.uint8)
     page[40:60, 30:370] = 0    # a 20 px line
     page[120:126, 50:250] = 0  # a 6 px line
     boxes = [r.box for r in det.detect(page)]
@@ -379,6 +379,11 @@ def test_refine_pass_finds_type_too_small_for_the_first_scale():
     det.refine_zoom, calls[:] = 2.0, []
     page[120:126] = 255
     assert len(det.detect(page)) == 1 and len(calls) == 1
+    # a small square is kept where it shares a row with a line (a table cell), dropped alone (a blob)
+    page[48:54, 420:433] = 0
+    page[150:156, 200:213] = 0
+    boxes = [r.box for r in det.detect(page)]
+    assert len(boxes) == 2 and any(b[0] >= 410 and b[1] >= 40 and b[3] <= 62 for b in boxes)
 
 
 def test_a_column_of_receipt_quantities_is_cut_into_cells():
@@ -407,3 +412,36 @@ def test_a_column_of_receipt_quantities_is_cut_into_cells():
     for k in range(9):  # syllables at a pitch of their own, unrelated to the rows
         gray[40 + 20 * k:54 + 20 * k, 300:309] = 0
     assert stacked_cells(streak, rows + [streak], gray) is None
+
+
+def test_side_by_side_syllables_of_two_columns_are_put_back_into_their_columns():
+    """A column wraps into a short one set close beside it; the detector joined the side-by-side syllables into
+    short horizontal regions. They are cut at the ink gap and joined to their columns; a horizontal page is
+    left alone."""
+    from korocr.detection.base import TextRegion
+    from korocr.detection.postprocess import split_straddling
+
+    gray = np.full((450, 500), 255, np.uint8)
+    for k in range(10):  # column A: 10 syllables, 30 px wide
+        gray[50 + 35 * k:80 + 35 * k, 300:330] = 0
+        gray[50 + 35 * k:80 + 35 * k, 400:430] = 0  # column C
+    for k in range(2):  # column B, wrapped from A, 20 px to its left, beside A's last two syllables
+        gray[365 + 35 * k:395 + 35 * k, 250:280] = 0
+
+    def vert(box):
+        r = TextRegion.from_box(box)
+        r.vertical = True
+        return r
+
+    a_top, c = vert((300, 50, 330, 360)), vert((400, 50, 430, 400))
+    pieces = [TextRegion.from_box((250, 365, 330, 395)), TextRegion.from_box((250, 400, 330, 430))]
+    out = split_straddling([a_top, c, *pieces], gray)
+    assert all(r.vertical for r in out) and len(out) == 3
+    boxes = sorted(r.box for r in out)
+    assert boxes[0] == (250, 365, 280, 430)   # column B
+    assert boxes[1] == (300, 50, 330, 395)    # column A, whole
+    assert boxes[2] == c.box
+    # a page of horizontal lines with two short columns: by area not a vertical page, left as it is
+    page = [TextRegion.from_box((20, 40 * k, 480, 40 * k + 24)) for k in range(5)]
+    page += [vert((300, 300, 330, 400)), vert((400, 300, 430, 400)), TextRegion.from_box((250, 365, 330, 395))]
+    assert split_straddling(page, gray) is page

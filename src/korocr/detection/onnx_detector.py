@@ -11,7 +11,7 @@ import numpy as np
 
 from ..errors import ModelLoadError
 from ..hub import execution_providers
-from .postprocess import TextRegion, boxes_from_prob, merge_column_fragments, merge_line_fragments, stacked_cells
+from .postprocess import TextRegion, boxes_from_prob, merge_column_fragments, merge_line_fragments, split_straddling, stacked_cells
 
 """The detector shipped with korocr (trained by us on synthetic pages; see docs/model_card.md)."""
 
@@ -110,6 +110,8 @@ class OnnxDetector:
             coarse = self.regions_from_prob(prob, scale, (w, h))
             first = min(1.0, self.max_side / max(h, w))  # the first pass's scale
             regions = _add_large(regions, coarse, min_height=64 / first)
+        if any(r.vertical for r in regions):
+            regions = split_straddling(regions, _gray(img))
         regions = _split_stacked_cells(regions, img)
         return sorted(regions, key=lambda r: (r.box[1], r.box[0]))
 
@@ -135,9 +137,10 @@ class OnnxDetector:
         like text (at least 6 map px, wider than tall or a column), are grouped into windows (the component
         plus a margin of its height, at least 8 map px); each window of ``img`` is enlarged to ``refine_zoom``
         times the map's scale and detected again with the same post-processing. Horizontal regions found there
-        that are at least twice as wide as high and overlap no region of ``regions`` (less than 30 % of their
-        area) are returned, in input px. Small type (8-12 px at 150 dpi on a page shrunk to ``max_side``) and
-        faint receipt lines score below the box threshold at the first scale and above it when enlarged.
+        that overlap no region of ``regions`` (less than 30 % of their area) and are at least twice as wide as
+        high, or share a row with a region of ``regions`` (a table cell), are returned, in input px. Small type
+        (8-12 px at 150 dpi on a page shrunk to ``max_side``) and faint receipt lines score below the box
+        threshold at the first scale and above it when enlarged.
         Vertical regions of this pass are taken only as the table cells they are made of
         (:func:`~korocr.detection.postprocess.stacked_cells`): enlarged, the faint one-digit cells of a
         receipt's quantity column join into a "column".
@@ -186,12 +189,18 @@ class OnnxDetector:
                                                                  for q in regions + found)]
                     continue
                 b = (r.box[0] + ix0, r.box[1] + iy0, r.box[2] + ix0, r.box[3] + iy0)
-                if b[2] - b[0] < 2 * (b[3] - b[1]):  # a blob, not a line of small type (drawings make these)
-                    continue
+                if b[2] - b[0] < 2 * (b[3] - b[1]) and not _on_a_row(b, regions):
+                    continue  # a blob alone (drawings make these), not a cell of a table row or small type
                 if any(_inter(b, q.box) > 0.3 * max(1.0, _area(b)) for q in regions + found):
                     continue
                 found.append(TextRegion(r.quad + np.array([ix0, iy0], np.float32), b, r.score, r.vertical))
         return found
+
+
+def _on_a_row(b, regions: list[TextRegion]) -> bool:
+    """Does box ``b`` share a row with a horizontal region beside it (half its height overlapping)?"""
+    return any(not r.vertical and (r.box[2] <= b[0] or r.box[0] >= b[2])
+               and min(r.box[3], b[3]) - max(r.box[1], b[1]) >= 0.5 * (b[3] - b[1]) for r in regions)
 
 
 def _gray(img: np.ndarray) -> np.ndarray:

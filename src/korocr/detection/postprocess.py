@@ -355,23 +355,10 @@ def stacked_cells(region: TextRegion, others: Sequence[TextRegion], gray: np.nda
             and (o.box[2] <= x0 or o.box[0] >= x1) and o.box[1] < y1 and o.box[3] > y0]
     if len(rows) < min_rows:
         return None
-    crop = gray[max(0, y0):y1, max(0, x0):x1]
-    if crop.size == 0 or int(crop.max()) - int(crop.min()) < 30:
+    ink = _ink(gray, region.box, float(np.median(gray)))
+    if ink is None:
         return None
-    _, bw = cv2.threshold(crop, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    ink = bw if bw.mean() < 0.5 else 1 - bw
-    on = ink.sum(1) > 0
-    runs: list[tuple[int, int]] = []
-    start = None
-    for i, v in enumerate(list(on) + [False]):
-        if v and start is None:
-            start = i
-        elif not v and start is not None:
-            if runs and start - runs[-1][1] <= 1:
-                runs[-1] = (runs[-1][0], i)
-            else:
-                runs.append((start, i))
-            start = None
+    runs = _runs(ink.sum(1) > 0, 2)
     runs = [(a, b) for a, b in runs if b - a >= 2]
     if len(runs) < 2:
         return None
@@ -393,3 +380,95 @@ def stacked_cells(region: TextRegion, others: Sequence[TextRegion], gray: np.nda
         quad = np.array([[cx0, cy0], [cx1, cy0], [cx1, cy1], [cx0, cy1]], np.float32)
         cells.append(TextRegion(quad, (int(cx0), int(cy0), int(np.ceil(cx1)), int(np.ceil(cy1))), region.score, False))
     return cells
+
+
+def _ink(gray: np.ndarray, box: tuple[int, int, int, int], background: float) -> np.ndarray | None:
+    """Ink mask (1 = ink) of ``gray`` inside ``box``: Otsu, ink being the class away from the page's
+    ``background`` grey level; None if the box is blank."""
+    x0, y0, x1, y1 = (max(0, int(v)) for v in box)
+    crop = gray[y0:y1, x0:x1]
+    if crop.size == 0 or int(crop.max()) - int(crop.min()) < 30:
+        return None
+    t, bw = cv2.threshold(crop, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return 1 - bw if background > t else bw
+
+
+def _runs(on: np.ndarray, min_gap: int) -> list[tuple[int, int]]:
+    """[start, end) runs of True in ``on``, runs closer than ``min_gap`` joined."""
+    runs: list[tuple[int, int]] = []
+    start = None
+    for i, v in enumerate(list(on) + [False]):
+        if v and start is None:
+            start = i
+        elif not v and start is not None:
+            if runs and start - runs[-1][1] < min_gap:
+                runs[-1] = (runs[-1][0], i)
+            else:
+                runs.append((start, i))
+            start = None
+    return runs
+
+
+def split_straddling(regions: list[TextRegion], gray: np.ndarray, max_gap: float = 0.8) -> list[TextRegion]:
+    """On a page of vertical columns, short "horizontal lines" across two columns are syllables of both.
+
+    When a column wraps into a short next column set close beside it, the detector joins their side-by-side
+    syllables into short horizontal regions, or both columns into one wide "column". On a page whose regions
+    are mostly vertical (by area), each horizontal region at most 4 column widths high and wide (a column
+    width: the median width of the vertical regions), and each vertical region wider than 1.6 column widths,
+    is cut at the gaps of its ink (columns of ``gray`` without ink, at least 0.15 column widths wide) into
+    pieces of column; the pieces and the vertical regions are then joined into columns: same track (horizontal
+    overlap of at least half the narrower), less than ``max_gap`` column widths apart. Other pages are
+    returned unchanged.
+
+    Args:
+        regions: the page's regions (input px). gray: (H, W) uint8 grey page in input px.
+    """
+    cols = [r for r in regions if r.vertical]
+    if len(cols) < 2:
+        return regions
+    area = lambda r: max(0, r.box[2] - r.box[0]) * max(0, r.box[3] - r.box[1])  # noqa: E731
+    if sum(map(area, cols)) < 0.5 * sum(map(area, regions)):
+        return regions
+    cw = float(np.median([r.box[2] - r.box[0] for r in cols]))
+    background = float(np.median(gray))
+    cells, keep = [], []
+    for r in regions:
+        x0, y0, x1, y1 = r.box
+        short = not r.vertical and y1 - y0 <= 4 * cw and x1 - x0 <= 4 * cw  # a few syllables side by side
+        wide = r.vertical and x1 - x0 > 1.6 * cw  # two columns taken as one
+        ink = _ink(gray, r.box, background) if short or wide else None
+        if ink is None:
+            keep.append(r)
+            continue
+        for a, b in _runs(ink.any(0), max(2, int(0.15 * cw))):
+            rows = np.nonzero(ink[:, a:b].any(1))[0]
+            cell = TextRegion.from_box((x0 + a, y0 + int(rows[0]), x0 + b, y0 + int(rows[-1]) + 1), r.score)
+            cell.vertical = True
+            cells.append(cell)
+    if not cells:
+        return regions
+    items = [r for r in keep if r.vertical] + cells
+    others = [r for r in keep if not r.vertical]
+    merged = True
+    while merged:
+        merged = False
+        items.sort(key=lambda r: (r.box[0], r.box[1]))
+        for i, a in enumerate(items):
+            for j in range(i + 1, len(items)):
+                b = items[j]
+                wa, wb = a.box[2] - a.box[0], b.box[2] - b.box[0]
+                overlap = min(a.box[2], b.box[2]) - max(a.box[0], b.box[0])
+                gap = max(a.box[1], b.box[1]) - min(a.box[3], b.box[3])
+                if overlap < 0.5 * min(wa, wb) or gap >= max_gap * cw:
+                    continue
+                box = (min(a.box[0], b.box[0]), min(a.box[1], b.box[1]), max(a.box[2], b.box[2]),
+                       max(a.box[3], b.box[3]))
+                joined = TextRegion.from_box(box, max(a.score, b.score))
+                joined.vertical = True
+                items = [r for k, r in enumerate(items) if k not in (i, j)] + [joined]
+                merged = True
+                break
+            if merged:
+                break
+    return sorted(others + items, key=lambda r: (r.box[1], r.box[0]))
