@@ -339,6 +339,10 @@ def test_coarse_pass_adds_large_type_and_refuses_blobs_of_small_lines():
     assert not ids(pieces) & out and ids(small) <= out
     assert ids(_add_large(small, [r((50, 95, 910, 145))], min_height=40)) == ids(small)  # holds two whole lines
     assert ids(_add_large(small, [r((950, 100, 1100, 140))], min_height=64)) == ids(small)  # not large
+    # a 200 px title cut by the first pass into an upper piece and a lower piece, each a few syllables wide
+    halves = [r((250, 1092, 580, 1195)), r((502, 1206, 579, 1257))]
+    whole = r((73, 1094, 990, 1260))
+    assert ids(_add_large(halves, [whole], min_height=80)) == {id(whole)}
 
 
 def test_refine_pass_finds_type_too_small_for_the_first_scale():
