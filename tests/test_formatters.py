@@ -106,3 +106,17 @@ def test_several_pages_make_one_hocr_document():
     pages = root.findall(".//{http://www.w3.org/1999/xhtml}div[@class='ocr_page']")
     assert len(pages) == 2 and [p.get("id") for p in pages] == ["page_1", "page_2"]
     assert two.count("<html") == 1 and doc.count("<html") == 1
+
+
+def test_page_text_puts_a_table_row_on_one_line():
+    """Cells read row by row (item, quantity, price) print as one line, as Tesseract prints a row; lines of a
+    column, and a second column after the first, stay on lines of their own."""
+    row = [Line("꿀호떡", 0.9, (20, 100, 160, 124)), Line("2", 0.9, (300, 103, 312, 123)),
+           Line("3,980", 0.9, (400, 102, 470, 126))]
+    total = Line("합계", 0.9, (20, 140, 90, 164))
+    assert Page("r", (500, 200), [*row, total]).text == "꿀호떡 2 3,980\n합계"
+    col1 = [Line("가나다", 0.9, (0, 0, 300, 20)), Line("라마바", 0.9, (0, 25, 300, 45))]
+    col2 = [Line("사아자", 0.9, (350, 0, 650, 20))]
+    assert Page("p", (700, 50), col1 + col2).text == "가나다\n라마바\n사아자"
+    columns = [Line("세로", 0.9, (500, 0, 530, 200)), Line("쓰기", 0.9, (450, 0, 480, 200))]  # right to left
+    assert Page("v", (600, 200), columns).text == "세로\n쓰기"

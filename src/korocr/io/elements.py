@@ -130,6 +130,12 @@ class Block:
         return cls([Line.from_dict(x) for x in d["lines"]], _box(d["box"]))
 
 
+def _next_on_row(a: Box, b: Box) -> bool:
+    """Is ``b`` right of ``a`` on the same row (vertical overlap of at least half the lower one's height)?"""
+    h = min(a[3] - a[1], b[3] - b[1])
+    return h > 0 and b[0] >= a[2] - 0.25 * h and min(a[3], b[3]) - max(a[1], b[1]) >= 0.5 * h
+
+
 @dataclass
 class Page:
     """All lines read from one image, in reading order.
@@ -150,8 +156,18 @@ class Page:
 
     @property
     def text(self) -> str:
-        """Lines joined with newlines."""
-        return "\n".join(line.text for line in self.lines)
+        """The lines in reading order, one per text line, except that a line right of the previous one on the
+        same row (a table's or receipt's next cell: item, quantity, price) follows it after a space, as
+        Tesseract prints a row."""
+        out: list[str] = []
+        prev: Line | None = None
+        for line in self.lines:
+            if out and prev is not None and _next_on_row(prev.box, line.box):
+                out[-1] += " " + line.text
+            else:
+                out.append(line.text)
+            prev = line
+        return "\n".join(out)
 
     @property
     def confidence(self) -> float:
