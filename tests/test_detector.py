@@ -380,6 +380,9 @@ def test_refine_pass_finds_type_too_small_for_the_first_scale():
     assert abs(small[0] - 50) <= 4 and abs(small[2] - 250) <= 4 and 114 <= small[1] <= 121 and 125 <= small[3] <= 132
     det.refine_zoom = 0
     assert len(det.detect(page)) == 1
+    det.merge_fragments = False  # no hysteresis: the plain box threshold
+    assert len(det.detect(page)) == 1
+    det.merge_fragments = True
     det.refine_zoom, calls[:] = 2.0, []
     page[120:126] = 255
     assert len(det.detect(page)) == 1 and len(calls) == 1

@@ -121,7 +121,8 @@ class OnnxDetector:
         columns joined, then line fragments joined with the box threshold as a hysteresis. ``overrides``
         replace ``bin_thresh``, ``box_thresh``, ``unclip_ratio`` or ``weak_thresh`` (for calibration)."""
         params = {**self.params, "weak_thresh": self.weak_thresh, **overrides}
-        weak = min(params.pop("weak_thresh"), params["box_thresh"]) if self.merge_fragments else params["box_thresh"]
+        weak_thresh = params.pop("weak_thresh")
+        weak = min(weak_thresh, params["box_thresh"]) if self.merge_fragments else params["box_thresh"]
         box_thresh = params.pop("box_thresh")
         regions = boxes_from_prob(prob, scale=scale, image_size=image_size, box_thresh=weak, **params)
         if self.merge_fragments:
