@@ -79,7 +79,7 @@ def test_neighbour_lines_show_in_loose_crops_but_do_not_move_the_box(korean_font
         cfg = RenderConfig(neighbour_prob=neighbour_prob, tight_prob=1.0 if tight else 0.0, shared_margin_prob=0.0,
                            margin_em=(0.5, 0.5), loose_margin_prob=0.0, augment=False, effect_prob=0.0,
                            bitmap_prob=0.0, thermal_prob=0.0, skia_prob=0.0, font_size=(32, 32),
-                           dark_on_light_prob=1.0)  # plain backgrounds: edge rows vary only with ink
+                           dark_on_light_prob=1.0)  # dark text on light backgrounds, as in documents
         r = LineRenderer([korean_font], cfg, seed=1)
         rng = random.Random(2)
         return [r.render("가나다라 마바사", rng, korean_font) for _ in range(6)]
