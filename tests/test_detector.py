@@ -343,6 +343,9 @@ def test_coarse_pass_adds_large_type_and_refuses_blobs_of_small_lines():
     halves = [r((250, 1092, 580, 1195)), r((502, 1206, 579, 1257))]
     whole = r((73, 1094, 990, 1260))
     assert ids(_add_large(halves, [whole], min_height=80)) == {id(whole)}
+    # three 13 px prose lines melted at coarse scale: the first pass found one whole and the start of another
+    found = [r((61, 176, 1171, 188)), r((61, 201, 463, 215))]
+    assert ids(_add_large(found, [r((55, 156, 1178, 223))], min_height=64)) == ids(found)
 
 
 def test_refine_pass_finds_type_too_small_for_the_first_scale():

@@ -250,10 +250,11 @@ def _add_large(fine: list[TextRegion], coarse: list[TextRegion], min_height: flo
     """First-pass regions plus the coarse pass's regions that the first pass missed (``coarse_side`` of
     :class:`OnnxDetector`). A coarse horizontal region is added when it is at least ``min_height`` px high (type
     too large for the first pass), cuts through no first-pass region, and the first-pass regions inside it are
-    at most pieces of it: narrower than 0.6 of its width (the first pass cuts large type into pieces of a few
-    syllables, upper and lower halves apart), or else under half its height with their centres in its middle
-    third. At coarse scale several small lines melt into one blob, which holds lines of its own width: this
-    refuses it. First-pass pieces inside an added region are dropped."""
+    at most pieces of it: centred in its middle third and, if as wide as 0.6 of it, under half its height; or
+    narrower and at least a quarter of its height (the first pass cuts large type into pieces of a few
+    syllables, upper and lower halves apart). At coarse scale several small lines melt into one blob, which
+    holds small lines above and below its middle: this refuses it. First-pass pieces inside an added region
+    are dropped."""
     big = []
     for c in coarse:
         x0, y0, x1, y1 = c.box
@@ -264,9 +265,14 @@ def _add_large(fine: list[TextRegion], coarse: list[TextRegion], min_height: flo
         if any(0 < a < 0.7 * _area(f.box) for a, f in touch):
             continue  # it cuts through a first-pass line
         inside = [f for a, f in touch if a > 0]
-        if any(f.box[3] - f.box[1] >= hgt / 2 or abs((f.box[1] + f.box[3]) / 2 - (y0 + y1) / 2) > hgt / 6
-               for f in inside if f.box[2] - f.box[0] >= 0.6 * (x1 - x0)):
-            continue  # it holds a line of its own width: small lines melted together
+        def melted(f: TextRegion) -> bool:  # f is a line of its own inside c, not a piece of c
+            fh, off = f.box[3] - f.box[1], abs((f.box[1] + f.box[3]) / 2 - (y0 + y1) / 2)
+            if f.box[2] - f.box[0] >= 0.6 * (x1 - x0):
+                return fh >= hgt / 2 or off > hgt / 6
+            return off > hgt / 6 and fh < 0.25 * hgt
+
+        if any(melted(f) for f in inside):
+            continue  # small lines melted together
         big.append(c)
     if not big:
         return fine
