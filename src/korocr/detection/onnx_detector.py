@@ -11,7 +11,8 @@ import numpy as np
 
 from ..errors import ModelLoadError
 from ..hub import execution_providers
-from .postprocess import TextRegion, boxes_from_prob, merge_column_fragments, merge_line_fragments, split_straddling, stacked_cells
+from .postprocess import (TextRegion, boxes_from_prob, merge_column_fragments, merge_line_fragments, split_straddling,
+                          stacked_cells)
 
 """The detector shipped with korocr (trained by us on synthetic pages; see docs/model_card.md)."""
 
@@ -156,7 +157,8 @@ class OnnxDetector:
         cover = np.zeros((ph, pw), np.uint8)
         for r in regions:
             x0, y0, x1, y1 = r.box
-            cover[max(0, int(y0 / sy) - 1):int(np.ceil(y1 / sy)) + 2, max(0, int(x0 / sx) - 1):int(np.ceil(x1 / sx)) + 2] = 1
+            cover[max(0, int(y0 / sy) - 1):int(np.ceil(y1 / sy)) + 2,
+                  max(0, int(x0 / sx) - 1):int(np.ceil(x1 / sx)) + 2] = 1
         n, _, st, _ = cv2.connectedComponentsWithStats(((prob > self.refine_thresh) & (cover == 0)).astype(np.uint8),
                                                        connectivity=8)
         windows = []
