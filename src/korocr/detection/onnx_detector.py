@@ -171,6 +171,7 @@ class OnnxDetector:
         if not windows:
             return []
         h, w = img.shape[:2]
+        gray = None  # the grey page, made once if a window holds a "column"
         found: list[TextRegion] = []
         for x0, y0, x1, y1 in windows:
             ix0, iy0 = int(x0 * sx), int(y0 * sy)
@@ -187,7 +188,8 @@ class OnnxDetector:
                     shifted = TextRegion(r.quad + np.array([ix0, iy0], np.float32),
                                          (r.box[0] + ix0, r.box[1] + iy0, r.box[2] + ix0, r.box[3] + iy0),
                                          r.score, True)
-                    cells = stacked_cells(shifted, regions, _gray(img))
+                    gray = _gray(img) if gray is None else gray
+                    cells = stacked_cells(shifted, regions, gray)
                     found += [c for c in cells or [] if not any(_inter(c.box, q.box) > 0.3 * max(1.0, _area(c.box))
                                                                  for q in regions + found)]
                     continue

@@ -232,6 +232,28 @@ def merge_line_fragments(regions: list[TextRegion], max_gap: float = 1.0, min_ov
     return sorted((r for r, best in items if best >= min_score), key=lambda r: (r.box[1], r.box[0]))
 
 
+def _join_into_columns(items: list[TextRegion], joinable) -> list[TextRegion]:
+    """Replace a pair (a, b) with ``joinable(a, b)`` by their union box (vertical, the better score), first
+    pair first, until no pair is joinable."""
+    merged = True
+    while merged:
+        merged = False
+        for i, a in enumerate(items):
+            for j, b in enumerate(items):
+                if j == i or not joinable(a, b):
+                    continue
+                box = (min(a.box[0], b.box[0]), min(a.box[1], b.box[1]), max(a.box[2], b.box[2]),
+                       max(a.box[3], b.box[3]))
+                joined = TextRegion.from_box(box, max(a.score, b.score))
+                joined.vertical = True
+                items = [r for k, r in enumerate(items) if k not in (i, j)] + [joined]
+                merged = True
+                break
+            if merged:
+                break
+    return items
+
+
 def merge_column_fragments(regions: list[TextRegion], max_gap: float = 0.6, min_overlap: float = 0.6,
                            max_width_ratio: float = 1.5) -> list[TextRegion]:
     """Join the pieces of a vertical column: a column of Korean syllables often comes out of DB post-processing
@@ -244,33 +266,17 @@ def merge_column_fragments(regions: list[TextRegion], max_gap: float = 0.6, min_
     regions absorb: square pieces alone (a receipt's quantity column, one-syllable labels) stay as they are.
     The joined region is the union box, vertical, with the best score of its pieces.
     """
-    items = sorted(regions, key=lambda r: (r.box[0], r.box[1]))
-    merged = True
-    while merged:
-        merged = False
-        for i, a in enumerate(items):
-            wa = a.box[2] - a.box[0]
-            if not a.vertical or a.box[3] - a.box[1] < 2 * wa:
-                continue  # a column holds two syllables or more (a single tall digit is not one)
-            for j, b in enumerate(items):
-                if j == i:
-                    continue
-                wb, hb = b.box[2] - b.box[0], b.box[3] - b.box[1]
-                if wb > max_width_ratio * wa or wa > max_width_ratio * wb or (not b.vertical and wb > 1.5 * hb):
-                    continue
-                overlap = min(a.box[2], b.box[2]) - max(a.box[0], b.box[0])
-                gap = max(a.box[1], b.box[1]) - min(a.box[3], b.box[3])
-                if overlap < min_overlap * min(wa, wb) or gap >= max_gap * wa:
-                    continue
-                box = (min(a.box[0], b.box[0]), min(a.box[1], b.box[1]), max(a.box[2], b.box[2]),
-                       max(a.box[3], b.box[3]))
-                joined = TextRegion.from_box(box, max(a.score, b.score))
-                joined.vertical = True
-                items = [r for k, r in enumerate(items) if k not in (i, j)] + [joined]
-                merged = True
-                break
-            if merged:
-                break
+    def joinable(a: TextRegion, b: TextRegion) -> bool:
+        wa, wb, hb = a.box[2] - a.box[0], b.box[2] - b.box[0], b.box[3] - b.box[1]
+        if not a.vertical or a.box[3] - a.box[1] < 2 * wa:
+            return False  # a column holds two syllables or more (a single tall digit is not one)
+        if wb > max_width_ratio * wa or wa > max_width_ratio * wb or (not b.vertical and wb > 1.5 * hb):
+            return False
+        overlap = min(a.box[2], b.box[2]) - max(a.box[0], b.box[0])
+        gap = max(a.box[1], b.box[1]) - min(a.box[3], b.box[3])
+        return overlap >= min_overlap * min(wa, wb) and gap < max_gap * wa
+
+    items = _join_into_columns(sorted(regions, key=lambda r: (r.box[0], r.box[1])), joinable)
     return sorted(items, key=lambda r: (r.box[1], r.box[0]))
 
 
@@ -450,25 +456,11 @@ def split_straddling(regions: list[TextRegion], gray: np.ndarray, max_gap: float
         return regions
     items = [r for r in keep if r.vertical] + cells
     others = [r for r in keep if not r.vertical]
-    merged = True
-    while merged:
-        merged = False
-        items.sort(key=lambda r: (r.box[0], r.box[1]))
-        for i, a in enumerate(items):
-            for j in range(i + 1, len(items)):
-                b = items[j]
-                wa, wb = a.box[2] - a.box[0], b.box[2] - b.box[0]
-                overlap = min(a.box[2], b.box[2]) - max(a.box[0], b.box[0])
-                gap = max(a.box[1], b.box[1]) - min(a.box[3], b.box[3])
-                if overlap < 0.5 * min(wa, wb) or gap >= max_gap * cw:
-                    continue
-                box = (min(a.box[0], b.box[0]), min(a.box[1], b.box[1]), max(a.box[2], b.box[2]),
-                       max(a.box[3], b.box[3]))
-                joined = TextRegion.from_box(box, max(a.score, b.score))
-                joined.vertical = True
-                items = [r for k, r in enumerate(items) if k not in (i, j)] + [joined]
-                merged = True
-                break
-            if merged:
-                break
+
+    def same_track(a: TextRegion, b: TextRegion) -> bool:
+        overlap = min(a.box[2], b.box[2]) - max(a.box[0], b.box[0])
+        gap = max(a.box[1], b.box[1]) - min(a.box[3], b.box[3])
+        return overlap >= 0.5 * min(a.box[2] - a.box[0], b.box[2] - b.box[0]) and gap < max_gap * cw
+
+    items = _join_into_columns(sorted(items, key=lambda r: (r.box[0], r.box[1])), same_track)
     return sorted(others + items, key=lambda r: (r.box[1], r.box[0]))

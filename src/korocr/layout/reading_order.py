@@ -78,23 +78,24 @@ def _xy_cut(idx: list[int], boxes: np.ndarray, vertical: np.ndarray, unit: float
     mostly_vertical = vertical[idx].mean() > 0.5
     widest_row = max((g[1] - g[0] for g in row_gaps), default=-1)
     widest_col = max((g[1] - g[0] for g in col_gaps), default=-1)
+    gutter = max(col_gaps, key=lambda g: g[1] - g[0]) if col_gaps else (0.0, 0.0)
     if widest_row < 0 and widest_col < 0:
         return [(_leaf_order(idx, boxes, mostly_vertical), region)]
     # vertical text is cut into columns first; horizontal text into columns only when a clear gutter (wider
     # than 1.5 line heights and than every row gap) runs through the whole region, else into rows
     prefer_cols = mostly_vertical or widest_row < 0 or widest_col > max(1.5 * unit, widest_row)
     if prefer_cols and not mostly_vertical and widest_row >= 0 and widest_col >= 0 and \
-            (_table_rows(idx, boxes, max(col_gaps, key=lambda g: g[1] - g[0]))
+            (_table_rows(idx, boxes, gutter)
              or any(_table_rows(idx, boxes, g, nearest=True) for g in col_gaps)):
         # a table or receipt: item, quantity and price belong to one row, read row by row (another gutter than
         # the widest may show it: between a receipt's item names and its one-digit quantities the space is
         # narrow, between the quantities and the prices it is not)
         prefer_cols = False
     if prefer_cols and not mostly_vertical and widest_row >= 0 and widest_col >= 0 and \
-            not _sides_share_rows(idx, boxes, max(col_gaps, key=lambda g: g[1] - g[0])):
+            not _sides_share_rows(idx, boxes, gutter):
         prefer_cols = False  # one side wholly above the other (a left-aligned line under a centred title)
     if prefer_cols and widest_col >= 0:
-        cut = max(col_gaps, key=lambda g: g[1] - g[0])
+        cut = gutter
         mid = (cut[0] + cut[1]) / 2
         left = [i for i in idx if (boxes[i, 0] + boxes[i, 2]) / 2 < mid]
         right = [i for i in idx if (boxes[i, 0] + boxes[i, 2]) / 2 >= mid]
@@ -116,11 +117,16 @@ def _xy_cut(idx: list[int], boxes: np.ndarray, vertical: np.ndarray, unit: float
     return out
 
 
-def _sides_share_rows(idx: list[int], boxes: np.ndarray, gutter: tuple[float, float]) -> bool:
-    """Do the lines left of the gutter and those right of it overlap in height at all?"""
+def _sides(idx: list[int], boxes: np.ndarray, gutter: tuple[float, float]) -> tuple[list[int], list[int]]:
+    """The lines whose centres are left of the gutter's middle, and the others."""
     mid = (gutter[0] + gutter[1]) / 2
     left = [i for i in idx if (boxes[i, 0] + boxes[i, 2]) / 2 < mid]
-    right = [i for i in idx if (boxes[i, 0] + boxes[i, 2]) / 2 >= mid]
+    return left, [i for i in idx if (boxes[i, 0] + boxes[i, 2]) / 2 >= mid]
+
+
+def _sides_share_rows(idx: list[int], boxes: np.ndarray, gutter: tuple[float, float]) -> bool:
+    """Do the lines left of the gutter and those right of it overlap in height at all?"""
+    left, right = _sides(idx, boxes, gutter)
     if not left or not right:
         return False
     return bool(boxes[left, 1].min() < boxes[right, 3].max() and boxes[right, 1].min() < boxes[left, 3].max())
@@ -136,9 +142,7 @@ def _table_rows(idx: list[int], boxes: np.ndarray, gutter: tuple[float, float], 
     name and its price are short next to the space between them, while two lines of side-by-side text columns
     (or panels) are long next to theirs.
     """
-    mid = (gutter[0] + gutter[1]) / 2
-    left = [i for i in idx if (boxes[i, 0] + boxes[i, 2]) / 2 < mid]
-    right = [i for i in idx if (boxes[i, 0] + boxes[i, 2]) / 2 >= mid]
+    left, right = _sides(idx, boxes, gutter)
     if not left or not right:
         return False
     few, many = (left, right) if len(left) <= len(right) else (right, left)
