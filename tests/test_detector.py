@@ -455,3 +455,29 @@ def test_side_by_side_syllables_of_two_columns_are_put_back_into_their_columns()
     page = [TextRegion.from_box((20, 40 * k, 480, 40 * k + 24)) for k in range(5)]
     page += [vert((300, 300, 330, 400)), vert((400, 300, 430, 400)), TextRegion.from_box((250, 365, 330, 395))]
     assert split_straddling(page, gray) is page
+
+
+def test_a_weak_blob_of_two_melted_lines_is_cut_into_them():
+    from korocr.detection.base import TextRegion
+    from korocr.detection.postprocess import merge_line_fragments, split_merged_lines
+
+    gray = np.full((120, 400), 255, np.uint8)
+    for x in range(20, 380, 12):  # line 1: rows 20-33, "syllables" 9 px wide
+        gray[20:33, x:x + 9] = 0
+    for x in range(120, 260, 12):  # line 2, centred under it: rows 36-49 (a 3 px leading)
+        gray[36:49, x:x + 9] = 0
+    left, right = TextRegion.from_box((20, 20, 110, 33), 0.8), TextRegion.from_box((270, 20, 380, 33), 0.8)
+    blob = TextRegion.from_box((110, 19, 270, 50), 0.5)  # the map's smear of both lines, under the threshold
+    out = split_merged_lines([left, blob, right], gray, min_score=0.6)
+    bands = sorted(r.box for r in out if r is not left and r is not right)
+    assert [b[1] for b in bands] == [20, 36] and [b[3] for b in bands] == [33, 49]
+    assert all(r.score >= 0.6 for r in out)
+    lines = merge_line_fragments(out, min_score=0.6)
+    assert sorted(r.box[1] for r in lines) == [20, 36]
+    assert [r.box for r in lines if r.box[1] == 20][0][0::2] == (20, 380)  # line 1 whole again
+    # without the split, the hysteresis drops the blob (and the second line with it)
+    assert [r.box[1] for r in merge_line_fragments([left, blob, right], min_score=0.6)] == [20, 20]
+    # no confident line beside it, or a weak blob over many lines (a receipt's body): left as it is
+    assert [r.box for r in split_merged_lines([blob], gray, min_score=0.6)] == [blob.box]
+    tall = TextRegion.from_box((110, 0, 270, 120), 0.5)
+    assert [r.box for r in split_merged_lines([left, tall], gray, min_score=0.6)] == [left.box, tall.box]

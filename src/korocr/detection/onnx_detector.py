@@ -11,8 +11,8 @@ import numpy as np
 
 from ..errors import ModelLoadError
 from ..hub import execution_providers
-from .postprocess import (TextRegion, boxes_from_prob, merge_column_fragments, merge_line_fragments, split_straddling,
-                          stacked_cells)
+from .postprocess import (TextRegion, boxes_from_prob, merge_column_fragments, merge_line_fragments,
+                          split_merged_lines, split_straddling, stacked_cells)
 
 """The detector shipped with korocr (trained by us on synthetic pages; see docs/model_card.md)."""
 
@@ -102,7 +102,8 @@ class OnnxDetector:
         """Text regions of an RGB image (H, W, 3) uint8, in input px, top to bottom."""
         h, w = img.shape[:2]
         prob, scale = self.probability_map(img)
-        regions = self.regions_from_prob(prob, scale, (w, h))
+        gray = _gray(img)
+        regions = self.regions_from_prob(prob, scale, (w, h), gray=gray)
         if self.refine_zoom:
             regions = regions + self.refine_weak(img, prob, scale, regions)
         side = int(self.coarse_side)
@@ -112,20 +113,24 @@ class OnnxDetector:
             first = min(1.0, self.max_side / max(h, w))  # the first pass's scale
             regions = _add_large(regions, coarse, min_height=64 / first)
         if any(r.vertical for r in regions):
-            regions = split_straddling(regions, _gray(img))
+            regions = split_straddling(regions, gray)
         regions = _split_stacked_cells(regions, img)
         return sorted(regions, key=lambda r: (r.box[1], r.box[0]))
 
     def regions_from_prob(self, prob: np.ndarray, scale: tuple[float, float], image_size: tuple[int, int],
-                          **overrides) -> list[TextRegion]:
-        """The post-processing of :meth:`detect` on one probability map: DB boxes, then pieces of vertical
-        columns joined, then line fragments joined with the box threshold as a hysteresis. ``overrides``
-        replace ``bin_thresh``, ``box_thresh``, ``unclip_ratio`` or ``weak_thresh`` (for calibration)."""
+                          gray: np.ndarray | None = None, **overrides) -> list[TextRegion]:
+        """The post-processing of :meth:`detect` on one probability map: DB boxes, then (with the grey page
+        ``gray``, (H, W) uint8 in input px) weak blobs of two melted lines cut at their ink's row gap, then
+        pieces of vertical columns joined, then line fragments joined with the box threshold as a hysteresis.
+        ``overrides`` replace ``bin_thresh``, ``box_thresh``, ``unclip_ratio`` or ``weak_thresh`` (for
+        calibration)."""
         params = {**self.params, "weak_thresh": self.weak_thresh, **overrides}
         weak_thresh = params.pop("weak_thresh")
         weak = min(weak_thresh, params["box_thresh"]) if self.merge_fragments else params["box_thresh"]
         box_thresh = params.pop("box_thresh")
         regions = boxes_from_prob(prob, scale=scale, image_size=image_size, box_thresh=weak, **params)
+        if gray is not None and self.merge_fragments:
+            regions = split_merged_lines(regions, gray, box_thresh)
         if self.merge_fragments:
             regions = merge_line_fragments(merge_column_fragments(regions), min_score=box_thresh)
         return regions

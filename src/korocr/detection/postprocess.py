@@ -415,6 +415,52 @@ def _runs(on: np.ndarray, min_gap: int) -> list[tuple[int, int]]:
     return runs
 
 
+def split_merged_lines(regions: list[TextRegion], gray: np.ndarray, min_score: float,
+                       min_ratio: float = 1.7, max_ratio: float = 3.5) -> list[TextRegion]:
+    """Weak regions that are two lines melted together, cut at the row gap of their ink.
+
+    In a table cell of bold or tightly led text, the map of a wrapped line and its continuation below runs
+    together into one blob scored under the box threshold, between confident pieces of the first line; the
+    hysteresis of :func:`merge_line_fragments` then drops the blob and the second line with it. Each horizontal
+    region scoring under ``min_score`` that is ``min_ratio`` to ``max_ratio`` times as high as the confident
+    horizontal regions on its rows (scoring at least ``min_score`` and overlapping it vertically by half their
+    height or more; line height h = their median height) is cut at the rows of ``gray`` without ink (under a
+    tenth of the median inked row) into bands; when there are two bands or more and each is 0.6 to 1.6 h high,
+    the bands replace it, each as wide as its ink, scored ``min_score``: the map saw text there, and the lines
+    beside it say it is text. (A weak blob over a whole receipt, or one cutting through a line, stays as it is.)
+
+    Args:
+        regions: DB regions in input px, before :func:`merge_line_fragments`.
+        gray: (H, W) uint8 grey page in input px. min_score: the box threshold.
+    """
+    strong = [r for r in regions if not r.vertical and r.score >= min_score]
+    if not strong:
+        return regions
+    background = float(np.median(gray))
+    out = []
+    for r in regions:
+        x0, y0, x1, y1 = r.box
+        beside = [q.box[3] - q.box[1] for q in strong
+                  if min(y1, q.box[3]) - max(y0, q.box[1]) >= 0.5 * (q.box[3] - q.box[1])]
+        h = float(np.median(beside)) if beside else 0.0
+        ink = _ink(gray, r.box, background) if (not r.vertical and r.score < min_score and h > 0
+                                                 and min_ratio * h <= y1 - y0 <= max_ratio * h) else None
+        if ink is None:
+            out.append(r)
+            continue
+        rows = ink.sum(1)
+        inked = rows[rows > 0]
+        bands = _runs(rows > 0.1 * float(np.median(inked)), 1) if inked.size else []
+        if len(bands) < 2 or not all(0.6 * h <= b - a <= 1.6 * h for a, b in bands):
+            out.append(r)
+            continue
+        for a, b in bands:
+            cols = np.nonzero(ink[a:b].any(0))[0]
+            out.append(TextRegion.from_box((x0 + int(cols[0]), y0 + a, x0 + int(cols[-1]) + 1, y0 + b),
+                                           max(r.score, min_score)))
+    return out
+
+
 def split_straddling(regions: list[TextRegion], gray: np.ndarray, max_gap: float = 0.8) -> list[TextRegion]:
     """On a page of vertical columns, short "horizontal lines" across two columns are syllables of both.
 

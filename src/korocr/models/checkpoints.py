@@ -25,7 +25,7 @@ DET_FORMAT = "korocr-detector"
 def _half_state(model: torch.nn.Module, half: bool = True) -> dict[str, torch.Tensor]:
     sd = {}
     for k, v in model.state_dict().items():
-        if half and v.is_floating_point() and "running_" not in k:
+        if half and v.is_floating_point() and "running_" not in k and v.numel() > 1:  # scalars: see _constants
             v = v.half()
         sd[k] = v.detach().cpu().clone()
     return sd
@@ -47,6 +47,19 @@ def _read(path: Path, fmt: str, what: str) -> tuple[dict, dict, dict, dict]:
 
 def _fp32(sd: dict) -> dict:
     return {k: v.float() if v.is_floating_point() else v for k, v in sd.items()}
+
+
+def _constants(model: torch.nn.Module, sd: dict) -> dict:
+    """``sd`` with the model's own values for its floating-point scalar buffers.
+
+    Those are constants of the architecture, not learned: onnx2torch keeps the GELU of a converted PaddleOCR net
+    as ``x * 0.5 * (1 + erf(x / 1.41421...))`` with the three numbers as buffers. Weights files written before
+    2026-12 stored them in fp16 (√2 → 1.4140625), and onnxruntime fuses that pattern into one ``Gelu`` kernel only
+    when the divisor is √2: the exported recogniser ran 2× slower. Files keep them in fp32 now (:func:`_half_state`)
+    and loading takes them from the freshly built model.
+    """
+    own = {k: b for k, b in model.named_buffers() if b.is_floating_point() and b.numel() == 1}
+    return {k: (own[k].detach().clone() if k in own else v) for k, v in sd.items()}
 
 
 # --- recognisers ----------------------------------------------------------------------------------------------
@@ -74,7 +87,7 @@ def load_weights(path: str | Path) -> tuple[torch.nn.Module, Charset, dict[str, 
     blob, config, sd, meta = _read(path, REC_FORMAT, "recogniser weights")
     chars = blob["charset"] if blob.get("format") == REC_FORMAT else blob["hyper_parameters"]["charset"]
     model = build_recognizer(config)
-    model.load_state_dict(_fp32(sd))
+    model.load_state_dict(_constants(model, _fp32(sd)))
     model.eval()
     return model, Charset(list(chars)), meta
 
@@ -100,5 +113,5 @@ def load_detector(path: str | Path) -> tuple[TextDetector, dict[str, Any]]:
     path = resume_weights("det") if str(path) == "default" else Path(path)
     _, config, sd, meta = _read(path, DET_FORMAT, "detector")
     model = TextDetector(DetectorConfig.from_dict(config))
-    model.load_state_dict(_fp32(sd))
+    model.load_state_dict(_constants(model, _fp32(sd)))
     return model.eval(), meta
