@@ -380,7 +380,7 @@ def stacked_cells(region: TextRegion, others: Sequence[TextRegion], gray: np.nda
     cells = []
     for a, b in runs:
         cols = np.nonzero(ink[a:b].any(0))[0]
-        pad = max(1.0, 0.2 * (b - a))
+        pad = max(1.0, 0.1 * (b - a))
         cx0, cx1 = max(0.0, max(0, x0) + cols[0] - pad), min(gray.shape[1], max(0, x0) + cols[-1] + 1 + pad)
         cy0, cy1 = max(0.0, oy + a - pad), min(gray.shape[0], oy + b + pad)
         quad = np.array([[cx0, cy0], [cx1, cy0], [cx1, cy1], [cx0, cy1]], np.float32)
