@@ -9,6 +9,8 @@
 #
 #   bash scripts/train_trocr_warm.sh                                # LM pretraining, then the TrOCR run
 #   INIT=models/trocr-ko bash scripts/train_trocr_warm.sh           # continue from a saved model (hf layout)
+#   PHASES=1 FREEZE=0 P1_NAME=trocr-p1-nofreeze bash scripts/train_trocr_warm.sh   # phase 1 only, encoder trained
+#       from the first step (the freeze / no-freeze comparison of docs/trocr.md, session 10)
 # Set STEPS to what the minutes allow (session 6, 2 shared cores: about 10-15 steps a minute): the cosine
 # schedule decays only towards STEPS, and a run stopped by its minutes long before that ends at a high LR.
 set -euo pipefail
@@ -40,7 +42,9 @@ train() {  # $1 name, $2 max chars, $3 minutes, then the start arguments
     --warmup-steps 200 --threads "${THREADS:-1}" --runs-dir "$RUNS" --name "$name" --workers 1 --seed "${SEED:-1}"
 }
 if [ -z "${INIT:-}" ]; then
-  train trocr-warm-p1 12 "${MINUTES1:-25}" "${start[@]}" --freeze-encoder-steps "${FREEZE:-300}"
-  start=(--init-from "$(ls -d "$RUNS"/trocr-warm-p1-* | tail -n 1)/hf")
+  p1=${P1_NAME:-trocr-warm-p1}
+  train "$p1" 12 "${MINUTES1:-25}" "${start[@]}" --freeze-encoder-steps "${FREEZE:-300}"
+  [ "${PHASES:-2}" = 1 ] && exit 0
+  start=(--init-from "$(ls -d "$RUNS/$p1"-* | tail -n 1)/hf")
 fi
 train trocr-warm-p2 "${MAX_CHARS:-40}" "${MINUTES2:-40}" "${start[@]}"
