@@ -1,4 +1,5 @@
 import json
+import random
 import unicodedata
 
 import pytest
@@ -118,3 +119,17 @@ def test_hanja_text_uses_basic_hanja_and_readings():
     r = random.Random(0)
     assert any(any("\u4e00" <= c <= "\u9fff" for c in with_h.sample(r)) for _ in range(20))
     assert not any(any("\u4e00" <= c <= "\u9fff" for c in without.sample(r)) for _ in range(20))
+
+
+def test_monospace_faces_are_known_by_file_or_family_name():
+    from korocr.synth.fonts import Font, FontSpec
+    from korocr.synth.render import LineRenderer
+
+    digits = frozenset("0123456789,원₩ ")
+    mono = Font(FontSpec("/x/NotoSansCJK-Bold.ttc", 6, "Noto Sans Mono CJK KR Bold"), digits)  # a face of a TTC
+    coding = Font(FontSpec("/x/NanumGothicCoding.ttf", 0, ""), digits)
+    plain = Font(FontSpec("/x/NotoSansCJK-Bold.ttc", 1, "Noto Sans CJK KR Bold"), digits)
+    assert mono.monospace and coding.monospace and not plain.monospace
+    r = LineRenderer([plain, mono])
+    picks = [r.pick_font("₩44,410", random.Random(i)).spec.index for i in range(300)]
+    assert 0.5 < picks.count(6) / len(picks) < 0.8  # a third monospace, plus half of the rest

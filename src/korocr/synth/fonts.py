@@ -49,8 +49,9 @@ class Font:
 
     @property
     def monospace(self) -> bool:
-        """A fixed-width face, by its file name (NanumGothicCoding, D2Coding, Noto Sans Mono, ...)."""
-        key = self.spec.key.lower()
+        """A fixed-width face, by its file or family name (NanumGothicCoding, D2Coding, Noto Sans Mono CJK KR,
+        which is face 6 of Debian's ``NotoSansCJK-*.ttc`` collections and known only by its family name)."""
+        key = f"{self.spec.key} {self.spec.name}".lower()
         return "coding" in key or "mono" in key
 
 
