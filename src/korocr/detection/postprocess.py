@@ -440,11 +440,10 @@ def split_merged_lines(regions: list[TextRegion], gray: np.ndarray, min_score: f
     out = []
     for r in regions:
         x0, y0, x1, y1 = r.box
-        beside = [q.box[3] - q.box[1] for q in strong
-                  if min(y1, q.box[3]) - max(y0, q.box[1]) >= 0.5 * (q.box[3] - q.box[1])]
+        beside = [] if r.vertical or r.score >= min_score else [
+            q.box[3] - q.box[1] for q in strong if min(y1, q.box[3]) - max(y0, q.box[1]) >= 0.5 * (q.box[3] - q.box[1])]
         h = float(np.median(beside)) if beside else 0.0
-        ink = _ink(gray, r.box, background) if (not r.vertical and r.score < min_score and h > 0
-                                                 and min_ratio * h <= y1 - y0 <= max_ratio * h) else None
+        ink = _ink(gray, r.box, background) if h > 0 and min_ratio * h <= y1 - y0 <= max_ratio * h else None
         if ink is None:
             out.append(r)
             continue
@@ -456,8 +455,7 @@ def split_merged_lines(regions: list[TextRegion], gray: np.ndarray, min_score: f
             continue
         for a, b in bands:
             cols = np.nonzero(ink[a:b].any(0))[0]
-            out.append(TextRegion.from_box((x0 + int(cols[0]), y0 + a, x0 + int(cols[-1]) + 1, y0 + b),
-                                           max(r.score, min_score)))
+            out.append(TextRegion.from_box((x0 + int(cols[0]), y0 + a, x0 + int(cols[-1]) + 1, y0 + b), min_score))
     return out
 
 

@@ -96,9 +96,7 @@ def _xy_cut(idx: list[int], boxes: np.ndarray, vertical: np.ndarray, unit: float
         prefer_cols = False  # one side wholly above the other (a left-aligned line under a centred title)
     if prefer_cols and widest_col >= 0:
         cut = gutter
-        mid = (cut[0] + cut[1]) / 2
-        left = [i for i in idx if (boxes[i, 0] + boxes[i, 2]) / 2 < mid]
-        right = [i for i in idx if (boxes[i, 0] + boxes[i, 2]) / 2 >= mid]
+        left, right = _sides(idx, boxes, cut)
         parts = [right, left] if mostly_vertical else [left, right]
     else:
         cut = max(row_gaps, key=lambda g: g[1] - g[0])
