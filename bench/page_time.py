@@ -2,7 +2,7 @@
 """Seconds per page: korocr (detection + recognition, timed apart) and Tesseract 5 ``kor+eng --psm 3`` on the same
 page images, one run. Pause other work first (a training: ``kill -STOP``); onnxruntime uses ``--threads``.
 
-    python bench/page_time.py 'cache/bench_read/pages/page_*.png' [--rec-model X.onnx] [--no-tesseract]
+    python bench/page_time.py 'bench/out/pages/page_*.png' [--rec-model X.onnx] [--no-tesseract]
 """
 
 from __future__ import annotations
