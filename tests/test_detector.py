@@ -481,3 +481,34 @@ def test_a_weak_blob_of_two_melted_lines_is_cut_into_them():
     assert [r.box for r in split_merged_lines([blob], gray, min_score=0.6)] == [blob.box]
     tall = TextRegion.from_box((110, 0, 270, 120), 0.5)
     assert [r.box for r in split_merged_lines([left, tall], gray, min_score=0.6)] == [left.box, tall.box]
+
+
+def test_a_lone_quantity_on_a_receipt_row_is_found_but_not_rules_dashes_or_word_ends():
+    from korocr.detection.base import TextRegion
+    from korocr.detection.postprocess import ink_beside_rows
+
+    gray = np.full((160, 420), 250, np.uint8)
+    rows = [20, 50, 80, 110]
+    regions = []
+    for y in rows:
+        for x in range(20, 110, 12):  # an item name, "syllables" 9 px wide and 14 high
+            gray[y:y + 14, x:x + 9] = 20
+        gray[y:y + 14, 330:380] = 20  # its price
+        regions += [TextRegion.from_box((20, y, 110, y + 14), 0.8), TextRegion.from_box((330, y, 380, y + 14), 0.8)]
+    # the quantities, one digit each at a staggered x (the map saw none of them); one a thin "1"
+    digits = {20: 200, 50: 212, 110: 190}
+    for y, x in digits.items():
+        gray[y + 1:y + 13, x:x + 7] = 20
+    gray[80 + 1:80 + 13, 230:232] = 20
+    digits[80] = 230
+    gray[:, 300:302] = 20  # a table's rule, crossing every row
+    for x in range(20, 400, 8):  # a dashed rule under the items
+        gray[130:132, x:x + 4] = 20
+    gray[50:64, 113:118] = 20  # the end of a word the map half saw, just past its region
+    found = ink_beside_rows(regions, gray)
+    assert sorted((b.box[1], b.box[0]) for b in found) == sorted((y + 1, x) for y, x in digits.items())
+    assert all(b.box[3] - b.box[1] == 12 and not b.vertical for b in found)
+    # both polarities: white type on a dark slide
+    assert len(ink_beside_rows(regions, (255 - gray).astype(np.uint8))) == 4
+    # under three rows, nothing is searched
+    assert ink_beside_rows(regions[:4], gray) == []

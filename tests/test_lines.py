@@ -115,6 +115,20 @@ def test_normalize_margins_brings_loose_and_tight_crops_into_range():
         assert left + dx == _ink_box(img)[2]
 
 
+def test_normalize_margins_keeps_the_whole_of_a_thin_lone_digit():
+    """A receipt's quantity "7" in a light face: a 2 px bar over a 1 px stem. Its stem rows hold one ink pixel
+    each; counted as specks, they left a crop of the bar alone, one row high, which read as nothing."""
+    from korocr.preprocessing.line import normalize_margins
+
+    seven = np.full((18, 14), 255, np.uint8)
+    seven[3:5, 3:11] = 0
+    for y in range(5, 15):
+        seven[y, 10 - (y - 5) // 2] = 0
+    out, _ = normalize_margins(seven)
+    assert _ink_box(out)[4] == 12  # the whole glyph, bar and stem
+    assert out.shape[0] >= 12 * 1.3
+
+
 def test_normalize_margins_leaves_a_blank_crop_alone():
     from korocr.preprocessing.line import normalize_margins
 

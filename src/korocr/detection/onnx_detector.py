@@ -11,7 +11,8 @@ import numpy as np
 
 from ..errors import ModelLoadError
 from ..hub import execution_providers
-from .postprocess import (TextRegion, boxes_from_prob, merge_column_fragments, merge_line_fragments,
+from .postprocess import (TextRegion, _inter, boxes_from_prob, ink_beside_rows, merge_column_fragments,
+                          merge_line_fragments,
                           split_merged_lines, split_straddling, stacked_cells)
 
 """The detector shipped with korocr (trained by us on synthetic pages; see docs/model_card.md)."""
@@ -115,6 +116,7 @@ class OnnxDetector:
         if any(r.vertical for r in regions):
             regions = split_straddling(regions, gray)
         regions = _split_stacked_cells(regions, img)
+        regions = regions + ink_beside_rows(regions, gray)
         return sorted(regions, key=lambda r: (r.box[1], r.box[0]))
 
     def regions_from_prob(self, prob: np.ndarray, scale: tuple[float, float], image_size: tuple[int, int],
@@ -249,10 +251,6 @@ def _merge_windows(windows: list[list[int]]) -> list[tuple[int, int, int, int]]:
 
 def _area(b) -> float:
     return max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1])
-
-
-def _inter(a, b) -> float:
-    return _area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
 
 
 def _add_large(fine: list[TextRegion], coarse: list[TextRegion], min_height: float = 64.0) -> list[TextRegion]:

@@ -508,3 +508,101 @@ def split_straddling(regions: list[TextRegion], gray: np.ndarray, max_gap: float
 
     items = _join_into_columns(sorted(items, key=lambda r: (r.box[0], r.box[1])), same_track)
     return sorted(others + items, key=lambda r: (r.box[1], r.box[0]))
+
+
+def _inter(a, b) -> float:
+    """Intersection area (px²) of boxes (x0, y0, x1, y1)."""
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def _rows(regions: Sequence[TextRegion]) -> list[list[TextRegion]]:
+    """Horizontal regions grouped into rows: each overlaps the row's first region vertically by half the
+    lower of the two heights or more. Rows come top to bottom."""
+    rows: list[list[TextRegion]] = []
+    for r in sorted((r for r in regions if not r.vertical), key=lambda r: (r.box[1] + r.box[3]) / 2):
+        for row in rows:
+            a = row[0].box
+            if min(a[3], r.box[3]) - max(a[1], r.box[1]) >= 0.5 * min(a[3] - a[1], r.box[3] - r.box[1]):
+                row.append(r)
+                break
+        else:
+            rows.append([r])
+    return rows
+
+
+def ink_beside_rows(regions: list[TextRegion], gray: np.ndarray, min_rows: int = 3, max_gap: float = 0.5,
+                    min_height: float = 0.4, max_height: float = 1.4, min_gap: float = 1.0) -> list[TextRegion]:
+    """Text on a row of the page that no region covers: the one-digit quantity cells of a receipt or a table.
+
+    A DBNet map answers weakly to a single character standing alone between table cells, and on a receipt
+    whose quantities stand at staggered x it joins them into a slanting "column" that no pass keeps. Where the
+    page has at least ``min_rows`` rows of horizontal regions (:func:`_rows`), each row's band (its regions'
+    top to bottom, line height h = their median height) is searched, within the x extent of the page's
+    horizontal regions and outside every region (widened by h / 4 on each side), for ink: pixels of ``gray``
+    differing from the band's median grey by more than half the contrast of the row's own text (the 90th
+    percentile of that difference inside its regions; either polarity). Connected ink components at least
+    ``min_height`` h high, joined when less than ``max_gap`` h apart, whose joined height is at most
+    ``max_height`` h, that lie in the band and stand at least ``min_gap`` h apart from every region on it, become
+    horizontal regions around their ink, scored as the row's weakest region. Lower components (dashes, specks
+    of noise) and ink running on past the band (a table's rules, the next line of a cell) are not taken.
+
+    Args:
+        regions: the page's regions (input px). gray: (H, W) uint8 grey page in input px.
+
+    Returns:
+        The new regions only (input px); none when the page has fewer rows.
+    """
+    rows = _rows(regions)
+    if len(rows) < min_rows:
+        return []
+    H, W = gray.shape[:2]
+    flat = [r for r in regions if not r.vertical]
+    left, right = max(0, min(r.box[0] for r in flat)), min(W, max(r.box[2] for r in flat))
+    found: list[TextRegion] = []
+    for row in rows:
+        h = float(np.median([r.box[3] - r.box[1] for r in row]))
+        y0, y1 = max(0, min(r.box[1] for r in row)), min(H, max(r.box[3] for r in row))
+        if h < 6 or y1 - y0 < 6:
+            continue
+        # ink is looked for a line height above and below the band too, so that whatever runs on past the band
+        # (a table's rule, the next line of a cell) is seen whole and left out
+        ey0, ey1 = max(0, int(y0 - h)), min(H, int(np.ceil(y1 + h)))
+        band = gray[ey0:ey1, left:right].astype(np.int16)
+        bg = float(np.median(gray[y0:y1, left:right]))
+        own = np.concatenate([np.abs(gray[max(0, r.box[1]):r.box[3], max(0, r.box[0]):r.box[2]].astype(np.int16) - bg).ravel()
+                              for r in row])
+        contrast = float(np.percentile(own, 90)) if own.size else 0.0
+        if contrast < 30:
+            continue
+        ink = (np.abs(band - bg) > 0.5 * contrast).astype(np.uint8)
+        for q in regions:  # everything already found, widened, is not searched again
+            if q.box[3] <= ey0 or q.box[1] >= ey1:
+                continue
+            qy0, qy1 = max(0, int(q.box[1] - ey0)), max(0, int(np.ceil(q.box[3] - ey0)))
+            qx0 = int(max(0, q.box[0] - 0.25 * h - left))
+            qx1 = int(max(0, min(right - left, q.box[2] + 0.25 * h - left)))
+            ink[qy0:qy1, qx0:qx1] = 0
+        _, _, st, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+        lo, hi = y0 - ey0 - 0.25 * h, y1 - ey0 + 0.25 * h  # the band, in ``ink`` rows, with some slack
+        comps = sorted((int(x), int(y), int(x + bw), int(y + bh)) for x, y, bw, bh, _ in st[1:]
+                       if bh >= min_height * h and y >= lo and y + bh <= hi and y > 0 and y + bh < ink.shape[0])
+        groups: list[list[int]] = []
+        for c in comps:
+            if groups and c[0] - groups[-1][2] < max_gap * h:
+                g = groups[-1]
+                groups[-1] = [g[0], min(g[1], c[1]), max(g[2], c[2]), max(g[3], c[3])]
+            else:
+                groups.append(list(c))
+        score = min(r.score for r in row)
+        beside = [q.box for q in regions if q.box[3] > y0 and q.box[1] < y1]
+        for gx0, gy0, gx1, gy1 in groups:
+            if gy1 - gy0 > max_height * h:
+                continue
+            box = (left + gx0, ey0 + gy0, left + gx1, ey0 + gy1)  # the ink's box: the reader adds its margin
+            # a cell stands apart; ink just beside a region is the rest of a word the map half saw
+            if any(max(q[0] - box[2], box[0] - q[2]) < min_gap * h for q in beside):
+                continue
+            if any(_inter(box, f.box) > 0 for f in found):
+                continue
+            found.append(TextRegion.from_box(box, score))
+    return found

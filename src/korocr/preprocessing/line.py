@@ -96,7 +96,7 @@ def normalize_margins(img: np.ndarray, top_bottom: tuple[float, float] = (0.15, 
 
     Detectors, users and datasets crop lines with anything from no margin to a margin taller than the text; a CTC
     recogniser read at a fixed height sees the text shrink as the margin grows. Here the ink's bounding box is
-    found (Otsu threshold, rows holding more than ``max(2, 0.01 W)`` ink pixels, without the neighbouring
+    found (Otsu threshold, rows holding more than ``max(2, 0.01 W)`` ink pixels (any ink in a crop narrower than twice its height), without the neighbouring
     lines' ink cut by the crop's top or bottom edge, see :func:`_text_band`), the margins above and below
     are clamped to ``top_bottom`` × the ink height (cut where larger, padded with the border colour where
     smaller) and the left and right margins are padded up to ``sides`` × the ink height (never cut). A crop with
@@ -121,7 +121,9 @@ def normalize_margins(img: np.ndarray, top_bottom: tuple[float, float] = (0.15, 
     if h < 4 or w < 4 or int(gray.max()) - int(gray.min()) < min_contrast:
         return img, 0
     ink = _ink_mask(gray)
-    band = _text_band(ink.sum(1) > max(2, 0.01 * w))
+    # a row holds text when it has more ink than specks; in a crop of one or two characters (w < 2 h) one
+    # pixel does: the stem of a thin "7" or "1" is a pixel or two wide
+    band = _text_band(ink.sum(1) > (max(2, 0.01 * w) if w >= 2 * h else 0))
     if band is None:
         return img, 0
     y0, y1 = band
