@@ -12,8 +12,7 @@ import numpy as np
 from ..errors import ModelLoadError
 from ..hub import execution_providers
 from .postprocess import (TextRegion, _inter, boxes_from_prob, ink_beside_rows, merge_column_fragments,
-                          merge_line_fragments,
-                          split_merged_lines, split_straddling, stacked_cells)
+                          merge_line_fragments, split_merged_lines, split_straddling, stacked_cells)
 
 """The detector shipped with korocr (trained by us on synthetic pages; see docs/model_card.md)."""
 
