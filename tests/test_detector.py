@@ -346,6 +346,9 @@ def test_coarse_pass_adds_large_type_and_refuses_blobs_of_small_lines():
     # three 13 px prose lines melted at coarse scale: the first pass found one whole and the start of another
     found = [r((61, 176, 1171, 188)), r((61, 201, 463, 215))]
     assert ids(_add_large(found, [r((55, 156, 1178, 223))], min_height=64)) == ids(found)
+    # two 27 px lines of a slide melted into a 65 px blob, both found whole by the first pass
+    two = [r((265, 435, 658, 461)), r((169, 465, 1174, 492))]
+    assert ids(_add_large(two, [r((91, 438, 1171, 503))], min_height=64)) == ids(two)
 
 
 def test_refine_pass_finds_type_too_small_for_the_first_scale():
@@ -512,3 +515,32 @@ def test_a_lone_quantity_on_a_receipt_row_is_found_but_not_rules_dashes_or_word_
     assert len(ink_beside_rows(regions, (255 - gray).astype(np.uint8))) == 4
     # under three rows, nothing is searched
     assert ink_beside_rows(regions[:4], gray) == []
+
+
+def test_a_confident_blob_of_bulleted_lines_is_cut_into_them_but_a_short_word_is_not():
+    from korocr.detection.base import TextRegion
+    from korocr.detection.postprocess import split_merged_lines
+
+    gray = np.full((300, 700), 60, np.uint8)  # a dark slide, white type
+    lines = [(20, 600), (60, 640), (100, 160), (140, 620)]  # (top, right end): the third is "한 붓"
+    for top, end in lines:
+        for x in range(40, end, 16):
+            gray[top:top + 24, x:x + 13] = 240
+    others = [TextRegion.from_box((40, y, 600, y + 24), 0.9) for y in (200, 240)] + [
+        TextRegion.from_box((40, 270, 300, 294), 0.9)]
+    tall = TextRegion.from_box((38, 18, 642, 126), 0.8)  # the map bled over three lines: 108 px, 4.5 lines high
+    out = split_merged_lines([tall] + others, gray, min_score=0.6)
+    assert sorted((r.box[1], r.box[3]) for r in out if r.box[1] < 180) == [(20, 44), (60, 84), (100, 124)]
+    assert all(r.score == 0.8 for r in out if r.box[1] < 180)
+    # a word of two syllables whose finals stand on rows of their own: not two lines
+    word = np.full((300, 700), 60, np.uint8)
+    word[100:124, 40:100] = 240  # initials and vowels, large type
+    word[130:150, 44:96] = 240  # finals
+    short = TextRegion.from_box((38, 98, 102, 152), 0.8)  # 2.25 line heights high, 2.7 wide
+    assert [r.box for r in split_merged_lines([short] + others, word, min_score=0.6)][0] == short.box
+    # the same ink in a box 4 line heights wide would be cut: the width is what tells a word from lines
+    wide = TextRegion.from_box((38, 98, 140, 152), 0.8)
+    assert len(split_merged_lines([wide] + others, word, min_score=0.6)) == 5
+    # a blob over more than 5.5 line heights (a receipt's body) stays as it is
+    blob = TextRegion.from_box((38, 18, 642, 166), 0.8)
+    assert [r.box for r in split_merged_lines([blob] + others, gray, min_score=0.6)][0] == blob.box

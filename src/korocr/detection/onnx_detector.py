@@ -259,7 +259,8 @@ def _add_large(fine: list[TextRegion], coarse: list[TextRegion], min_height: flo
     at most pieces of it: centred in its middle third and, if as wide as 0.6 of it, under half its height; or
     narrower and at least a quarter of its height (the first pass cuts large type into pieces of a few
     syllables, upper and lower halves apart). At coarse scale several small lines melt into one blob, which
-    holds small lines above and below its middle: this refuses it. First-pass pieces inside an added region
+    holds small lines above and below its middle, or two lines of like height stacked (each 0.25-0.55 of its
+    height): this refuses it. First-pass pieces inside an added region
     are dropped."""
     big = []
     for c in coarse:
@@ -277,7 +278,12 @@ def _add_large(fine: list[TextRegion], coarse: list[TextRegion], min_height: flo
                 return fh >= hgt / 2 or off > hgt / 6
             return off > hgt / 6 and fh < 0.25 * hgt
 
-        if any(melted(f) for f in inside):
+        def stacked(f: TextRegion, g: TextRegion) -> bool:  # two lines of like height, one above the other
+            fh, gh = f.box[3] - f.box[1], g.box[3] - g.box[1]
+            return (min(f.box[3], g.box[3]) <= max(f.box[1], g.box[1]) and 0.25 * hgt <= min(fh, gh)
+                    and max(fh, gh) <= 0.55 * hgt and fh + gh >= 0.7 * hgt)
+
+        if any(melted(f) for f in inside) or any(stacked(f, g) for i, f in enumerate(inside) for g in inside[i + 1:]):
             continue  # small lines melted together
         big.append(c)
     if not big:

@@ -416,18 +416,23 @@ def _runs(on: np.ndarray, min_gap: int) -> list[tuple[int, int]]:
 
 
 def split_merged_lines(regions: list[TextRegion], gray: np.ndarray, min_score: float,
-                       min_ratio: float = 1.7, max_ratio: float = 3.5) -> list[TextRegion]:
-    """Weak regions that are two lines melted together, cut at the row gap of their ink.
+                       min_ratio: float = 1.7, max_ratio: float = 5.5) -> list[TextRegion]:
+    """Regions that are two lines or more melted together, cut at the row gaps of their ink.
 
     In a table cell of bold or tightly led text, the map of a wrapped line and its continuation below runs
     together into one blob scored under the box threshold, between confident pieces of the first line; the
-    hysteresis of :func:`merge_line_fragments` then drops the blob and the second line with it. Each horizontal
-    region scoring under ``min_score`` that is ``min_ratio`` to ``max_ratio`` times as high as the confident
-    horizontal regions on its rows (scoring at least ``min_score`` and overlapping it vertically by half their
-    height or more; line height h = their median height) is cut at the rows of ``gray`` without ink (under a
-    tenth of the median inked row) into bands; when there are two bands or more and each is 0.6 to 1.6 h high,
-    the bands replace it, each as wide as its ink, scored ``min_score``: the map saw text there, and the lines
-    beside it say it is text. (A weak blob over a whole receipt, or one cutting through a line, stays as it is.)
+    hysteresis of :func:`merge_line_fragments` then drops the blob and the second line with it. On a slide's
+    gradient, the map can bleed across the leading of several bulleted lines into one confident blob, which
+    reads as garbage. Each horizontal region ``min_ratio`` to ``max_ratio`` times as high as a line (h: the
+    median height of the confident horizontal regions on its rows, scoring at least ``min_score`` and
+    overlapping it vertically by half their height or more; with none there, of all the page's confident
+    horizontal regions, when it has three or more) and at least 4 h wide (in a word of a few syllables,
+    initials and finals can stand on rows of their own) is cut at the rows of ``gray`` without ink into bands (a gap
+    row: under a tenth of the median inked row, a descender's bridge; failing that, at most 2 ink px, for a
+    short line of a few syllables among full ones). When there are two bands or more and each is 0.6 to
+    1.6 h high, the bands replace it, each as wide as its ink, scored ``min_score`` or the region's own score if
+    higher: the map saw text there, and the lines beside it say it is text. (A single line of large type has no
+    gap row; a blob cutting through a line leaves a band too low: both stay as they are.)
 
     Args:
         regions: DB regions in input px, before :func:`merge_line_fragments`.
@@ -437,25 +442,31 @@ def split_merged_lines(regions: list[TextRegion], gray: np.ndarray, min_score: f
     if not strong:
         return regions
     background = float(np.median(gray))
+    page_h = float(np.median([q.box[3] - q.box[1] for q in strong])) if len(strong) >= 3 else 0.0
     out = []
     for r in regions:
         x0, y0, x1, y1 = r.box
-        beside = [] if r.vertical or r.score >= min_score else [
-            q.box[3] - q.box[1] for q in strong if min(y1, q.box[3]) - max(y0, q.box[1]) >= 0.5 * (q.box[3] - q.box[1])]
-        h = float(np.median(beside)) if beside else 0.0
-        ink = _ink(gray, r.box, background) if h > 0 and min_ratio * h <= y1 - y0 <= max_ratio * h else None
+        beside = [] if r.vertical else [q.box[3] - q.box[1] for q in strong if q is not r and min(
+            y1, q.box[3]) - max(y0, q.box[1]) >= 0.5 * (q.box[3] - q.box[1])]
+        h = float(np.median(beside)) if beside else (0.0 if r.vertical else page_h)
+        tall = h > 0 and min_ratio * h <= y1 - y0 <= max_ratio * h and x1 - x0 >= 4 * h  # not a few syllables,
+        ink = _ink(gray, r.box, background) if tall else None  # whose jamo can stand on rows of their own
         if ink is None:
             out.append(r)
             continue
         rows = ink.sum(1)
         inked = rows[rows > 0]
-        bands = _runs(rows > 0.1 * float(np.median(inked)), 1) if inked.size else []
-        if len(bands) < 2 or not all(0.6 * h <= b - a <= 1.6 * h for a, b in bands):
+        # row gaps: rows under a tenth of the median inked row (a descender's bridge), or else nearly blank
+        # rows (a short line, a few syllables, beside full ones)
+        tries = [_runs(rows > t, 1) for t in (0.1 * float(np.median(inked)), 2)] if inked.size else []
+        bands = next((b for b in tries if len(b) >= 2 and all(0.6 * h <= e - a <= 1.6 * h for a, e in b)), None)
+        if bands is None:
             out.append(r)
             continue
         for a, b in bands:
             cols = np.nonzero(ink[a:b].any(0))[0]
-            out.append(TextRegion.from_box((x0 + int(cols[0]), y0 + a, x0 + int(cols[-1]) + 1, y0 + b), min_score))
+            out.append(TextRegion.from_box((x0 + int(cols[0]), y0 + a, x0 + int(cols[-1]) + 1, y0 + b),
+                                           max(min_score, r.score)))
     return out
 
 
