@@ -133,3 +133,18 @@ def test_monospace_faces_are_known_by_file_or_family_name():
     r = LineRenderer([plain, mono])
     picks = [r.pick_font("₩44,410", random.Random(i)).spec.index for i in range(300)]
     assert 0.5 < picks.count(6) / len(picks) < 0.8  # a third monospace, plus half of the rest
+
+
+def test_domain_texts_list_numbers_with_spaced_commas_beside_thousands_separators():
+    import random
+    import re
+
+    from korocr.synth.domains import _number_list, domain_text
+
+    rng = random.Random(7)
+    lists = [_number_list(rng) for _ in range(300)]
+    assert sum(", " in t for t in lists) > 100  # the list comma, followed by a space
+    assert sum(bool(re.search(r"\d,\d{3}", t)) and ", " in t for t in lists) > 20  # both in one line
+    assert not any(re.search(r"\d,\d{1,2}(?!\d)", t) for t in lists)  # never a comma without a space in a list
+    texts = [domain_text(rng) for _ in range(2000)]
+    assert 40 < sum(bool(re.fullmatch(r"\D{0,6}\d[\d,]*(, |· | / )\d.*", t)) for t in texts) < 200  # ~5 %

@@ -96,6 +96,22 @@ def _number(rng: random.Random) -> str:
     return format_currency(rng.randint(0, 10 ** 7), rng.choice(("KRW", "USD", "EUR", "JPY")), locale="ko")
 
 
+def _number_list(rng: random.Random) -> str:
+    """Numbers listed with ", " (scores, seat and page numbers, years), some with thousands separators: the
+    gap after a list's comma is a space, the one after a thousands separator never is, and in a monospace face
+    both look alike; a recogniser must tell them by width, not by whether digits follow."""
+    n = rng.randint(2, 5)
+    big = rng.random() < 0.4
+    nums = [f"{rng.randint(1000, 99999):,}" if big and rng.random() < 0.6 else str(rng.randint(0, 999)) for _ in range(n)]
+    sep = rng.choice((", ", ", ", ", ", "· ", " / "))
+    out = sep.join(nums)
+    if rng.random() < 0.3 and n > 2:
+        out = sep.join(nums[:-1]) + rng.choice((" 및 ", " 또는 ", "~")) + nums[-1]
+    pre = rng.choice(("", "", "", "점수: ", "번호 ", "좌석 ", "p. ", "제", "연도: ", "정답 "))
+    post = rng.choice(("", "", "", "번", "점", "쪽", "년", "명", "개", "원", "호"))
+    return pre + out + post
+
+
 def _times_row(rng: random.Random) -> str:
     """Quantity times unit price (and total), as receipts, invoices and order forms print it, with the spacing
     around ``x``/``×``/``*``/``@`` and ``=`` varied."""
@@ -139,12 +155,14 @@ def domain_text(rng: random.Random) -> str:
             s = str(getattr(fk, kind)())
         except AttributeError:
             s = fk.name()
-    elif r < 0.42:
+    elif r < 0.40:
         s = _price(rng)
-    elif r < 0.54:
+    elif r < 0.50:
         s = _date(rng)
-    elif r < 0.60:
+    elif r < 0.55:
         s = _number(rng)
+    elif r < 0.60:
+        s = _number_list(rng)
     elif r < 0.74:
         s = _receipt_row(rng)
     elif r < 0.82:
