@@ -60,7 +60,10 @@ def main() -> None:
     out: dict = {}
     shown: list[np.ndarray] = []
     for name in args.sets:
-        log = Path(args.bench) / "logs" / f"{name}.tesseract.tsv"
+        logs = sorted((Path(args.bench) / "logs").glob(f"{name}.*.tsv"))  # any engine's log holds the labels
+        if not logs:
+            raise SystemExit(f"eval_vqvae: no {args.bench}/logs/{name}.*.tsv (run bench/bench_general.py --sets {name})")
+        log = logs[0]
         rows = list(csv.DictReader(open(log, encoding="utf-8"), delimiter="\t", quoting=csv.QUOTE_NONE))[: args.n]
         vertical = name == "vertical"
         imgs = [cv2.imread(str(Path(args.bench) / name / r["image"]))[..., ::-1] for r in rows]
