@@ -62,7 +62,8 @@ def main() -> None:
     for name in args.sets:
         logs = sorted((Path(args.bench) / "logs").glob(f"{name}.*.tsv"))  # any engine's log holds the labels
         if not logs:
-            raise SystemExit(f"eval_vqvae: no {args.bench}/logs/{name}.*.tsv (run bench/bench_general.py --sets {name})")
+            raise SystemExit(f"eval_vqvae: no {args.bench}/logs/{name}.*.tsv "
+                             f"(run bench/bench_general.py --sets {name})")
         log = logs[0]
         rows = list(csv.DictReader(open(log, encoding="utf-8"), delimiter="\t", quoting=csv.QUOTE_NONE))[: args.n]
         vertical = name == "vertical"

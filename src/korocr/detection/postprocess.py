@@ -580,8 +580,8 @@ def ink_beside_rows(regions: list[TextRegion], gray: np.ndarray, min_rows: int =
         ey0, ey1 = max(0, int(y0 - h)), min(H, int(np.ceil(y1 + h)))
         band = gray[ey0:ey1, left:right].astype(np.int16)
         bg = float(np.median(gray[y0:y1, left:right]))
-        own = np.concatenate([np.abs(gray[max(0, r.box[1]):r.box[3], max(0, r.box[0]):r.box[2]].astype(np.int16) - bg).ravel()
-                              for r in row])
+        own = np.concatenate([np.abs(gray[max(0, r.box[1]):r.box[3], max(0, r.box[0]):r.box[2]].astype(np.int16)
+                                     - bg).ravel() for r in row])
         contrast = float(np.percentile(own, 90)) if own.size else 0.0
         if contrast < 30:
             continue

@@ -96,8 +96,9 @@ def normalize_margins(img: np.ndarray, top_bottom: tuple[float, float] = (0.15, 
 
     Detectors, users and datasets crop lines with anything from no margin to a margin taller than the text; a CTC
     recogniser read at a fixed height sees the text shrink as the margin grows. Here the ink's bounding box is
-    found (Otsu threshold, rows holding more than ``max(2, 0.01 W)`` ink pixels (any ink in a crop narrower than twice its height), without the neighbouring
-    lines' ink cut by the crop's top or bottom edge, see :func:`_text_band`), the margins above and below
+    found (Otsu threshold, rows holding more than ``max(2, 0.01 W)`` ink pixels, or any ink in a crop narrower
+    than twice its height, without the neighbouring lines' ink cut by the crop's top or bottom edge, see
+    :func:`_text_band`), the margins above and below
     are clamped to ``top_bottom`` × the ink height (cut where larger, padded with the border colour where
     smaller) and the left and right margins are padded up to ``sides`` × the ink height (never cut). A crop with
     too little contrast to find ink (max − min < ``min_contrast`` grey levels) is returned unchanged.

@@ -102,7 +102,8 @@ def _number_list(rng: random.Random) -> str:
     both look alike; a recogniser must tell them by width, not by whether digits follow."""
     n = rng.randint(2, 5)
     big = rng.random() < 0.4
-    nums = [f"{rng.randint(1000, 99999):,}" if big and rng.random() < 0.6 else str(rng.randint(0, 999)) for _ in range(n)]
+    nums = [f"{rng.randint(1000, 99999):,}" if big and rng.random() < 0.6 else str(rng.randint(0, 999))
+            for _ in range(n)]
     sep = rng.choice((", ", ", ", ", ", "· ", " / "))
     out = sep.join(nums)
     if rng.random() < 0.3 and n > 2:
