@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from itertools import combinations
 from pathlib import Path
 
 import cv2
@@ -283,7 +284,7 @@ def _add_large(fine: list[TextRegion], coarse: list[TextRegion], min_height: flo
             return (min(f.box[3], g.box[3]) <= max(f.box[1], g.box[1]) and 0.25 * hgt <= min(fh, gh)
                     and max(fh, gh) <= 0.55 * hgt and fh + gh >= 0.7 * hgt)
 
-        if any(melted(f) for f in inside) or any(stacked(f, g) for i, f in enumerate(inside) for g in inside[i + 1:]):
+        if any(melted(f) for f in inside) or any(stacked(f, g) for f, g in combinations(inside, 2)):
             continue  # small lines melted together
         big.append(c)
     if not big:

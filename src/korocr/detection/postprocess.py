@@ -449,8 +449,9 @@ def split_merged_lines(regions: list[TextRegion], gray: np.ndarray, min_score: f
         beside = [] if r.vertical else [q.box[3] - q.box[1] for q in strong if q is not r and min(
             y1, q.box[3]) - max(y0, q.box[1]) >= 0.5 * (q.box[3] - q.box[1])]
         h = float(np.median(beside)) if beside else (0.0 if r.vertical else page_h)
-        tall = h > 0 and min_ratio * h <= y1 - y0 <= max_ratio * h and x1 - x0 >= 4 * h  # not a few syllables,
-        ink = _ink(gray, r.box, background) if tall else None  # whose jamo can stand on rows of their own
+        # at least 4 h wide: in a word of a few syllables, initials and finals can stand on rows of their own
+        tall = h > 0 and min_ratio * h <= y1 - y0 <= max_ratio * h and x1 - x0 >= 4 * h
+        ink = _ink(gray, r.box, background) if tall else None
         if ink is None:
             out.append(r)
             continue
