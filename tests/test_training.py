@@ -58,6 +58,28 @@ def test_synthetic_stream_batches(korean_font):
     assert b1_again.texts == b1.texts  # deterministic for a seed
 
 
+def test_synthetic_stream_can_train_on_normalised_margins(korean_font):
+    """With ``normalize_prob=1`` each rendered crop gets the inference-time margin normalisation before resizing:
+    a crop tight to the ink comes out as the recogniser would read it, padded at the sides."""
+    from korocr.preprocessing.line import normalize_margins
+    from korocr.synth.render import LineRenderer
+
+    tight = render_text(korean_font, "가나다")
+    ys, xs = np.nonzero(tight.min(2) < 128)
+    tight = np.ascontiguousarray(tight[ys.min():ys.max() + 1, xs.min():xs.max() + 1])
+    renderer = LineRenderer([korean_font], seed=0)
+    renderer.render = lambda text, rng, font: tight
+    sampler = TextSampler(words=["가나다"], max_chars=6)
+    rng = random.Random(0)
+    plain = SyntheticLines([korean_font], sampler, batch_size=2, seed=0)._sample(renderer, rng)[0]
+    normed = SyntheticLines([korean_font], sampler, batch_size=2, seed=0, normalize_prob=1.0)._sample(renderer, rng)[0]
+    want = resize_line(normalize_margins(tight)[0], 32)
+    assert normed.shape == want.shape and np.allclose(normed, want)
+    assert plain[:, 0].min() < 0.5 and normed[:, :3].min() > 0.9  # the tight crop's ink touched its edge; now a margin
+    with pytest.raises(ValueError, match="normalize_prob"):
+        SyntheticLines([korean_font], sampler, normalize_prob=1.5)
+
+
 def _train_args(tmp_path, *extra):
     from korocr.cli import build_parser
 

@@ -30,6 +30,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--text-weights", type=float, nargs="+", default=None,
                    help="probabilities of the text sources: corpus, words, random syllables, mixed, domain "
                         "(Faker/Babel names, addresses, prices, dates); default 0.40 0.20 0.22 0.18")
+    g.add_argument("--normalize-margins-prob", type=float, default=0.0,
+                   help="rec: share of synthetic lines re-cropped by the inference-time margin normalisation "
+                        "(korocr.preprocessing.line.normalize_margins) before training on them; default 0")
     g.add_argument("--workers", type=int, default=1, help="data-loader processes")
     g.add_argument("--val-size", type=int, default=None,
                    help="fixed synthetic validation lines (rec, default 512) or pages (det, default 32)")

@@ -43,7 +43,8 @@ class SyntheticLineDataModule(L.LightningDataModule):
         sampler = TextSampler.from_files(args.corpus, args.words, charset=charset, max_chars=args.max_chars, **kw)
         self.train_ds = SyntheticLines(fonts, sampler, batch_size=args.batch_size, max_width=args.max_width,
                                        seed=seed, height=height, channels=channels,
-                                       pixel_budget=getattr(args, "pixel_budget", None), x_scale=x_scale)
+                                       pixel_budget=getattr(args, "pixel_budget", None), x_scale=x_scale,
+                                       normalize_prob=getattr(args, "normalize_margins_prob", 0.0) or 0.0)
         val = render_fixed_set(fonts, sampler, args.val_size, seed=12345, max_width=args.max_width, height=height,
                                channels=channels, x_scale=x_scale)
         val.sort(key=lambda v: v[0].shape[1])

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
-from ..preprocessing.line import pad_batch, resize_line
+from ..preprocessing.line import normalize_margins, pad_batch, resize_line
 from ..synth.fonts import Font
 from ..synth.render import LineRenderer, RenderConfig
 from ..synth.text import TextSampler
@@ -46,12 +46,19 @@ class SyntheticLines(IterableDataset):
         pixel_budget: if set, a batch holds as many lines of its width bucket as fit in ``batch_size`` lines of
             ``pixel_budget / batch_size`` px each (long lines come in smaller batches, short ones in larger,
             so every step costs about the same); None = always ``batch_size`` lines.
+        normalize_prob: probability that a rendered crop goes through the recogniser's inference-time margin
+            normalisation (:func:`korocr.preprocessing.line.normalize_margins`) before resizing, so the model
+            also trains on the margins it is read with (tight crops padded with their border colour); 0 = never.
     """
 
     def __init__(self, fonts: Sequence[Font], sampler: TextSampler, batch_size: int = 64, height: int = 32,
                  max_width: int = 400, seed: int = 0, pool: int = 8, render_config: RenderConfig | None = None,
-                 channels: int = 1, pixel_budget: int | None = None, x_scale: float = 1.0):
+                 channels: int = 1, pixel_budget: int | None = None, x_scale: float = 1.0,
+                 normalize_prob: float = 0.0):
         super().__init__()
+        if not 0.0 <= normalize_prob <= 1.0:
+            raise ValueError(f"normalize_prob must be in [0, 1], got {normalize_prob}")
+        self.normalize_prob = normalize_prob
         self.fonts = list(fonts)
         self.sampler = sampler
         self.batch_size = batch_size
@@ -71,6 +78,8 @@ class SyntheticLines(IterableDataset):
             if font is None:
                 continue
             img = renderer.render(text, rng, font)
+            if self.normalize_prob and rng.random() < self.normalize_prob:
+                img = normalize_margins(img)[0]
             return resize_line(img, self.height, self.max_width, channels=self.channels, x_scale=self.x_scale), text
 
     def __iter__(self) -> Iterator[LineBatch]:
