@@ -158,8 +158,9 @@ def page_html(kind: str, rng: random.Random, texts, fams: list[str], css: str, m
         width = 1280
         bg = rng.choice(["#1e3a5f", "#2d2d2d", "#0b6e4f", "#7b2d26", "linear-gradient(135deg,#283c86,#45a247)"])
         fg = "#ffffff"
-        body = (f"<h1 style='font-size:{rng.randint(44, 60)}px'>{take(16)}</h1><ul>"
-                + "".join(f"<li>{take(rng.randint(14, 30))}</li>" for _ in range(rng.randint(3, 5))) + "</ul>")
+        # the bullets are text, not list markers, so that the ground truth (text nodes) holds what the page shows
+        body = (f"<h1 style='font-size:{rng.randint(44, 60)}px'>{take(16)}</h1><ul style='list-style:none'>"
+                + "".join(f"<li>• {take(rng.randint(14, 30))}</li>" for _ in range(rng.randint(3, 5))) + "</ul>")
         style = f"font-size:{rng.randint(26, 34)}px; min-height:700px"
     elif kind == "mixed":
         body = "".join(f"<div class='ln' style='font-size:{s}px; margin:{s // 2}px 0'>{take(rng.randint(10, 40))}</div>"

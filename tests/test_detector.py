@@ -450,7 +450,7 @@ def test_side_by_side_syllables_of_two_columns_are_put_back_into_their_columns()
     pieces = [TextRegion.from_box((250, 365, 330, 395)), TextRegion.from_box((250, 400, 330, 430))]
     out = split_straddling([a_top, c, *pieces], gray)
     assert all(r.vertical for r in out) and len(out) == 3
-    boxes = sorted(r.box for r in out)
+    boxes = sorted((r.box for r in out), key=lambda b: b[1])
     assert boxes[0] == (250, 365, 280, 430)   # column B
     assert boxes[1] == (300, 50, 330, 395)    # column A, whole
     assert boxes[2] == c.box
@@ -544,3 +544,31 @@ def test_a_confident_blob_of_bulleted_lines_is_cut_into_them_but_a_short_word_is
     # a blob over more than 5.5 line heights (a receipt's body) stays as it is
     blob = TextRegion.from_box((38, 18, 642, 166), 0.8)
     assert [r.box for r in split_merged_lines([blob] + others, gray, min_score=0.6)][0] == blob.box
+
+
+def test_a_list_bullet_before_a_line_joins_its_region_but_not_specks_dashes_or_other_text():
+    from korocr.detection.base import TextRegion
+    from korocr.detection.postprocess import bullets_before_rows
+
+    gray = np.full((200, 500), 245, np.uint8)
+    regions = []
+    for y in (20, 60, 100, 140):
+        for x in range(80, 400, 14):  # a line of "syllables" 10 px wide, 16 high, in a region 20 px high
+            gray[y + 2:y + 18, x:x + 10] = 30
+        regions.append(TextRegion.from_box((80, y, 400, y + 20), 0.9))
+    gray[28:33, 50:55] = 30       # row 20: a bullet 5 px across, a word space or more before the line
+    gray[70:71, 60:61] = 30       # row 60: a speck of 1 px
+    gray[62:78, 40:50] = 30       # row 60 also: a glyph of another word, as tall as the line
+    gray[109:111, 50:62] = 30     # row 100: a dash 2 px high (under a tenth of the line)
+    gray[148:153, 50:55] = 30     # row 140: a bullet, and the line's first glyph cut by its box
+    gray[142:158, 76:80] = 30
+    out = bullets_before_rows(regions, gray)
+    boxes = sorted((r.box for r in out), key=lambda b: b[1])
+    assert boxes[0] == (50, 20, 400, 40)          # widened to the bullet
+    assert boxes[1] == (80, 60, 400, 80)          # speck + a tall glyph: left alone
+    assert boxes[2] == (80, 100, 400, 120)        # too thin a dash
+    assert boxes[3] == (50, 140, 400, 160)        # the cut glyph does not count as a second blob
+    assert regions[0].box == (80, 20, 400, 40)    # the input regions are not changed
+    # white type on a dark slide reads the same
+    dark = bullets_before_rows(regions, (255 - gray).astype(np.uint8))
+    assert sorted((r.box for r in dark), key=lambda b: b[1]) == boxes

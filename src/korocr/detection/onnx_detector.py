@@ -12,8 +12,9 @@ import numpy as np
 
 from ..errors import ModelLoadError
 from ..hub import execution_providers
-from .postprocess import (TextRegion, _inter, boxes_from_prob, ink_beside_rows, merge_column_fragments,
-                          merge_line_fragments, split_merged_lines, split_straddling, stacked_cells)
+from .postprocess import (TextRegion, _inter, boxes_from_prob, bullets_before_rows, ink_beside_rows,
+                          merge_column_fragments, merge_line_fragments, split_merged_lines, split_straddling,
+                          stacked_cells)
 
 """The detector shipped with korocr (trained by us on synthetic pages; see docs/model_card.md)."""
 
@@ -117,6 +118,7 @@ class OnnxDetector:
             regions = split_straddling(regions, gray)
         regions = _split_stacked_cells(regions, img)
         regions = regions + ink_beside_rows(regions, gray)
+        regions = bullets_before_rows(regions, gray)
         return sorted(regions, key=lambda r: (r.box[1], r.box[0]))
 
     def regions_from_prob(self, prob: np.ndarray, scale: tuple[float, float], image_size: tuple[int, int],
