@@ -237,3 +237,38 @@ def test_an_upside_down_page_reads_in_order_without_rotate_auto():
     page = korocr.Reader().read(np.ascontiguousarray(img[::-1, ::-1]))
     assert page.rotation == 180 and cer(page.text, expected, ignore_space=True) < 0.05, page.text
     assert not any(ln.rotation for ln in page.lines)
+
+
+def test_a_skewed_page_is_straightened_before_detection_and_its_boxes_stay_in_the_input_px():
+    import cv2
+
+    from korocr.io.image import load_image
+
+    img = load_image(SAMPLES / "sample_ko.png")
+    expected = (SAMPLES / "sample_ko.txt").read_text(encoding="utf-8").strip()
+    h, w = img.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), -2.0, 1.0)  # a scan turned 2 degrees: lines fall to the right
+    tilted = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_CUBIC, borderValue=(255, 255, 255))
+    reader = korocr.Reader()
+    upright = reader.read(img)
+    shapes: list = []
+    detect = reader.detector.detect
+    reader.detector.detect = lambda a: shapes.append(a.shape[:2]) or detect(a)
+    page = reader.read(tilted)
+    # detected twice: as given, then straightened on a canvas grown to hold the turned page
+    assert len(shapes) == 2 and shapes[1][0] > h and shapes[1][1] > w, shapes
+    assert cer(page.text, expected, ignore_space=True) < 0.05, page.text
+    assert page.size == (w, h) and len(page.lines) == len(upright.lines)
+    for ln, up in zip(page.lines, upright.lines):  # each box sits where the tilt moved the upright line
+        cx, cy = m @ [(up.box[0] + up.box[2]) / 2, (up.box[1] + up.box[3]) / 2, 1.0]
+        assert abs((ln.box[0] + ln.box[2]) / 2 - cx) < 8 and abs((ln.box[1] + ln.box[3]) / 2 - cy) < 8, ln.box
+        assert 0 <= ln.box[0] < ln.box[2] <= w and 0 <= ln.box[1] < ln.box[3] <= h
+    shapes.clear()
+    reader.read(img)
+    assert len(shapes) == 1  # an upright page is detected once
+    reader.deskew = 0
+    shapes.clear()
+    reader.read(tilted)
+    assert len(shapes) == 1  # deskew=0: off
+    with pytest.raises(ValueError, match="deskew"):
+        korocr.Reader(deskew=-1)

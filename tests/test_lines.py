@@ -135,3 +135,25 @@ def test_normalize_margins_leaves_a_blank_crop_alone():
     blank = np.full((30, 90), 200, np.uint8)
     out, dx = normalize_margins(blank)
     assert out is blank and dx == 0
+
+
+def test_straighten_levels_a_tilted_bar_and_box_back_returns_to_the_input_px():
+    import cv2
+
+    from korocr.preprocessing.page import box_back, straighten
+
+    page = np.full((200, 400, 3), 250, np.uint8)
+    page[95:105, 50:350] = 20  # a level bar, 300 × 10 px
+    h, w = page.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), -3.0, 1.0)
+    tilted = cv2.warpAffine(page, m, (w, h), borderValue=(250, 250, 250))
+    straight, back = straighten(tilted, 3.0)
+    assert straight.shape[0] > h and straight.shape[1] > w  # grown: nothing of the page is cut off
+    assert abs(int(straight[0, 0, 0]) - 250) <= 2  # uncovered corners take the border colour
+    ys, xs = np.nonzero(straight[..., 0] < 128)
+    assert ys.max() - ys.min() <= 13 and xs.max() - xs.min() >= 290  # level again: 10 px high
+    bx = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+    x0, y0, x1, y1 = box_back(bx, back, (w, h))
+    ty, tx = np.nonzero(tilted[..., 0] < 128)
+    assert abs(x0 - tx.min()) <= 3 and abs(x1 - tx.max()) <= 3 and abs(y0 - ty.min()) <= 3 and abs(y1 - ty.max()) <= 3
+    assert box_back((0, 0, straight.shape[1], straight.shape[0]), back, (w, h)) == (0, 0, w, h)  # clipped

@@ -17,7 +17,7 @@ def run(args: argparse.Namespace) -> int:
         err(why)
     read_kwargs = {"dpi": args.dpi, "rec_model": None if args.rec_model == "default" else args.rec_model,
                    "det_model": args.detect_model, "min_confidence": args.min_confidence,
-                   "rotate": args.rotate if args.rotate == "auto" else int(args.rotate)}
+                   "rotate": args.rotate if args.rotate == "auto" else int(args.rotate), "deskew": args.deskew}
     if args.ray is not None:
         if args.resume:
             err("--resume is for local runs (-o FILE.jsonl); a Ray job writes a new directory")
@@ -62,6 +62,8 @@ def add(sub) -> None:
     p.add_argument("--min-confidence", type=float, default=0.5, help="drop lines below this confidence")
     p.add_argument("--rotate", choices=["0", "90", "180", "270", "auto"], default="0",
                    help="turn pages first, or 'auto' (see korocr read)")
+    p.add_argument("--deskew", type=float, default=0.5, metavar="DEG",
+                   help="straighten pages tilted by at least DEG degrees (see korocr read); 0: off")
     p.add_argument("--dpi", type=float, default=150, help="PDF pages are rendered at this resolution")
     p.add_argument("--pages", help="PDF pages to read, e.g. 1-3,5 (default: all)")
     p.set_defaults(func=run)
