@@ -349,6 +349,17 @@ def test_coarse_pass_adds_large_type_and_refuses_blobs_of_small_lines():
     # two 27 px lines of a slide melted into a 65 px blob, both found whole by the first pass
     two = [r((265, 435, 658, 461)), r((169, 465, 1174, 492))]
     assert ids(_add_large(two, [r((91, 438, 1171, 503))], min_height=64)) == ids(two)
+    # 160 px type (seed 43's size sweep): the first pass's box of a middle word runs past the coarse box above
+    # and below (its middle half is inside), the first two syllables came as columns; the line is taken whole
+    word, cols = r((369, 779, 841, 998)), [r((226, 807, 334, 974)), r((86, 814, 180, 970))]
+    line = r((67, 811, 996, 963))
+    assert ids(_add_large([word, *cols], [line], min_height=80)) == {id(line)}
+    # 200 px type: the first pass found the first word as high as the line, and the last syllable apart
+    first, last, line = r((40, 1042, 611, 1249)), r((826, 1066, 998, 1248)), r((66, 1068, 988, 1248))
+    assert ids(_add_large([first, last], [line], min_height=80)) == {id(line)}
+    # a coarse blob whose edge grazes a small first-pass line (5 of its 35 px) still cuts through it
+    grazed = [r((98, 335, 1214, 370)), r((127, 409, 953, 436))]
+    assert ids(_add_large(grazed, [r((91, 365, 969, 478))], min_height=64)) == ids(grazed)
 
 
 def test_refine_pass_finds_type_too_small_for_the_first_scale():

@@ -259,9 +259,11 @@ def _add_large(fine: list[TextRegion], coarse: list[TextRegion], min_height: flo
     """First-pass regions plus the coarse pass's regions that the first pass missed (``coarse_side`` of
     :class:`OnnxDetector`). A coarse horizontal region is added when it is at least ``min_height`` px high (type
     too large for the first pass), cuts through no first-pass region, and the first-pass regions inside it are
-    at most pieces of it: centred in its middle third and, if as wide as 0.6 of it, under half its height; or
-    narrower and at least a quarter of its height (the first pass cuts large type into pieces of a few
-    syllables, upper and lower halves apart). At coarse scale several small lines melt into one blob, which
+    at most pieces of it: centred in its middle third and, if as wide as 0.6 of it, under half its height or
+    0.8 of it and more (its own line, found in part); or narrower and at least a quarter of its height (the
+    first pass cuts large type into pieces of a few syllables, upper and lower halves apart). A first-pass
+    region at least 0.8 as high as the coarse one counts by the middle half of its height (its boxes of large
+    type run past the ink). At coarse scale several small lines melt into one blob, which
     holds small lines above and below its middle, or two lines of like height stacked (each 0.25-0.55 of its
     height): this refuses it. First-pass pieces inside an added region
     are dropped."""
@@ -271,14 +273,17 @@ def _add_large(fine: list[TextRegion], coarse: list[TextRegion], min_height: flo
         hgt = y1 - y0
         if c.vertical or hgt < min_height:
             continue
-        touch = [(_inter(f.box, c.box), f) for f in fine]
-        if any(0 < a < 0.7 * _area(f.box) for a, f in touch):
+        # a first-pass box of type as large (0.8 of c's height or more) runs past the ink by more than the coarse
+        # one does: its middle half (the ink's core) is what must lie inside
+        touch = [(_inter(_core(f.box, hgt), c.box), f) for f in fine]
+        if any(0 < a < 0.7 * _area(_core(f.box, hgt)) for a, f in touch):
             continue  # it cuts through a first-pass line
         inside = [f for a, f in touch if a > 0]
         def melted(f: TextRegion) -> bool:  # f is a line of its own inside c, not a piece of c
             fh, off = f.box[3] - f.box[1], abs((f.box[1] + f.box[3]) / 2 - (y0 + y1) / 2)
             if f.box[2] - f.box[0] >= 0.6 * (x1 - x0):
-                return fh >= hgt / 2 or off > hgt / 6
+                # as high as c (0.8 or more) and centred, it is c's own line, found in part
+                return hgt / 2 <= fh < 0.8 * hgt or off > hgt / 6
             return off > hgt / 6 and fh < 0.25 * hgt
 
         def stacked(f: TextRegion, g: TextRegion) -> bool:  # two lines of like height, one above the other
@@ -291,5 +296,16 @@ def _add_large(fine: list[TextRegion], coarse: list[TextRegion], min_height: flo
         big.append(c)
     if not big:
         return fine
-    kept = [f for f in fine if not any(_inter(f.box, c.box) >= 0.7 * _area(f.box) for c in big)]
+    kept = [f for f in fine if not any(_inter(_core(f.box, c.box[3] - c.box[1]), c.box)
+                                       >= 0.7 * _area(_core(f.box, c.box[3] - c.box[1])) for c in big)]
     return kept + big
+
+
+def _core(box: tuple[int, int, int, int], height: float) -> tuple[float, float, float, float]:
+    """A first-pass box (x0, y0, x1, y1) as :func:`_add_large` weighs it against a coarse region ``height`` px
+    high: the middle half of its height (full width) when it is at least 0.8 of that high, else the box."""
+    x0, y0, x1, y1 = box
+    if y1 - y0 < 0.8 * height:
+        return box
+    q = (y1 - y0) / 4
+    return (x0, y0 + q, x1, y1 - q)
