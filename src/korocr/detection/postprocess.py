@@ -628,7 +628,7 @@ def bullets_before_rows(regions: list[TextRegion], gray: np.ndarray, max_gap: fl
     and lists), so the line is read without it. For each row of horizontal regions (:func:`_rows`), the stretch
     up to ``max_gap`` line heights (h: the height of the row's first region) left of its first region is looked
     at over that region's rows: when all the ink there (pixels of ``gray`` differing from the stretch's median
-    grey by more than half the contrast of the region's own text, the 90th percentile of that difference; ink
+    grey by more than half the contrast of the region's first 4 h of text, the 90th percentile of that difference; ink
     of other regions, and ink touching the region, do not count) is one solid connected component (filling half
     its box or more) at least ``min_size`` h (and 3 px) and at most ``max_size`` h high and wide, in the middle
     half of the region's height and clear of the stretch's edges, the region is widened to take it in.
@@ -651,7 +651,7 @@ def bullets_before_rows(regions: list[TextRegion], gray: np.ndarray, max_gap: fl
         sx0, sy0, sy1 = max(0, int(x0 - max_gap * h)), max(0, y0), min(H, y1)
         if x0 - sx0 < 2 or sy1 - sy0 < 8:
             continue
-        own = gray[sy0:sy1, max(0, x0):min(W, x1)].astype(np.int16)
+        own = gray[sy0:sy1, max(0, x0):min(W, x1, x0 + 4 * h)].astype(np.int16)  # the line's first few glyphs
         stretch = gray[sy0:sy1, sx0:x0].astype(np.int16)
         bg = float(np.median(stretch))
         contrast = float(np.percentile(np.abs(own - bg), 90)) if own.size else 0.0
