@@ -203,7 +203,8 @@ class Reader:
         return page
 
     def _read_upright(self, arr: np.ndarray, label: str, found: list | None = None, deskew: bool = True) -> Page:
-        """Detect, recognise and order one upright page; the detected regions are also appended to ``found``."""
+        """Detect, recognise and order one upright page; the detected regions are also appended to ``found``.
+        With ``deskew``, a page tilted by at least ``self.deskew`` degrees is read straightened instead (once)."""
         h, w = arr.shape[:2]
         regions = self.detector.detect(arr)
         skew = page_skew([r.quad for r in regions], [r.vertical for r in regions]) if deskew else 0.0
