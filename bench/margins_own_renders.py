@@ -1,0 +1,77 @@
+#!/usr/bin/env python
+"""Margin normalisation settings on korocr's own renders in TRAINING fonts and texts (not a generalization bench).
+
+Each line is rendered with the training renderer (no augmentation, dark on light), then read twice: cropped tight
+to its ink, and with about 0.5 em of its background colour around the ink. Both go through
+:func:`korocr.preprocessing.line.normalize_margins` with each ``top_bottom`` setting. Reports edit errors per
+setting and geometry. Session 12 (run 14, 400 lines): tight 247 / wide 281 errors of 8,032 characters with the
+default (0.15, 0.4); (0.4, 0.4) 290 / 281; so tight crops are not the weak geometry on these renders.
+
+    python bench/margins_own_renders.py --font-dir cache/fonts/npm --text cache/text [--n 400] [--rec-model X.onnx]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+from rapidfuzz.distance import Levenshtein
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_general import HELD_OUT  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--font-dir", default="cache/fonts/npm")
+    ap.add_argument("--text", default="cache/text", help="folder with corpus.txt and words.txt (build_corpus.py)")
+    ap.add_argument("--n", type=int, default=400)
+    ap.add_argument("--rec-model", default=None)
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args()
+    from korocr.preprocessing.line import _ink_mask, border_colour, normalize_margins, to_gray
+    from korocr.recognition.onnx_recognizer import OnnxRecognizer
+    from korocr.synth.fonts import discover_fonts
+    from korocr.synth.render import LineRenderer, RenderConfig
+    from korocr.synth.text import TextSampler
+    from korocr.text.charsets import Charset
+
+    held = tuple(h.rstrip("*") for h in HELD_OUT)
+    fonts = [f for f in discover_fonts(extra=args.font_dir) if not f.spec.key.startswith(held)]
+    text = Path(args.text)
+    sampler = TextSampler.from_files([text / "corpus.txt"], [text / "words.txt"],
+                                     charset=Charset.resolve("default-jamo-hanja"), max_chars=40,
+                                     weights=(0.6, 0.1, 0, 0.15, 0.15))
+    cfg = RenderConfig(augment=False, effect_prob=0, bitmap_prob=0, thermal_prob=0, neighbour_prob=0,
+                       dark_on_light_prob=1.0)
+    renderer, rng = LineRenderer(fonts, cfg, seed=args.seed), random.Random(args.seed)
+    items = []
+    while len(items) < args.n:
+        t = sampler.sample(rng)
+        font = renderer.pick_font(t, rng)
+        if font is None:
+            continue
+        img = renderer.render(t, rng, font)
+        ys, xs = np.nonzero(_ink_mask(to_gray(img)))
+        if len(xs) == 0:
+            continue
+        tight = np.ascontiguousarray(img[ys.min():ys.max() + 1, xs.min():xs.max() + 1])
+        m = int(round(0.5 * tight.shape[0] / 0.8))  # about 0.5 em: Hangul ink is about 0.8 em high
+        colour = [float(v) for v in np.atleast_1d(border_colour(img))]
+        items.append((t, tight, cv2.copyMakeBorder(tight, m, m, m, m, cv2.BORDER_CONSTANT, value=colour)))
+    rec = OnnxRecognizer(args.rec_model, normalize_margins=False, threads=2)
+    n = sum(len(it[0]) for it in items)
+    for tb in [(0.15, 0.4), (0.25, 0.4), (0.4, 0.4), (0.3, 0.3)]:
+        errs = []
+        for geo in (1, 2):
+            out = rec.recognize([normalize_margins(it[geo], top_bottom=tb)[0] for it in items])
+            errs.append(sum(Levenshtein.distance(o.text, it[0]) for o, it in zip(out, items)))
+        print(f"top_bottom {tb}: errors tight {errs[0]}, 0.5 em {errs[1]} (of {n} characters)", flush=True)
+
+
+if __name__ == "__main__":
+    main()
