@@ -242,6 +242,9 @@ def test_an_upside_down_page_reads_in_order_without_rotate_auto():
 def test_a_skewed_page_is_straightened_before_detection_and_its_boxes_stay_in_the_input_px():
     import cv2
 
+    import korocr.io.elements
+    from korocr.formatters import format_jsonl
+
     from korocr.io.image import load_image
 
     img = load_image(SAMPLES / "sample_ko.png")
@@ -259,6 +262,9 @@ def test_a_skewed_page_is_straightened_before_detection_and_its_boxes_stay_in_th
     assert len(shapes) == 2 and shapes[1][0] > h and shapes[1][1] > w, shapes
     assert cer(page.text, expected, ignore_space=True) < 0.05, page.text
     assert page.size == (w, h) and len(page.lines) == len(upright.lines)
+    assert abs(page.skew - 2.0) < 0.5 and upright.skew == 0.0  # said in the result, as Tesseract's OSD does
+    assert korocr.io.elements.Page.from_dict(page.to_dict()).skew == round(page.skew, 2)
+    assert json.loads(format_jsonl(page))["skew"] == round(page.skew, 2) and "skew" not in format_jsonl(upright)
     for ln, up in zip(page.lines, upright.lines):  # each box sits where the tilt moved the upright line
         cx, cy = m @ [(up.box[0] + up.box[2]) / 2, (up.box[1] + up.box[3]) / 2, 1.0]
         assert abs((ln.box[0] + ln.box[2]) / 2 - cx) < 8 and abs((ln.box[1] + ln.box[3]) / 2 - cy) < 8, ln.box

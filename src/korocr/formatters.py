@@ -30,14 +30,17 @@ def format_text(page: Page) -> str:
 
 def format_jsonl(page: Page) -> str:
     """One JSON object: ``{"image", "text", "confidence", "lines": [{"text", "confidence", "box"}], "blocks":
-    [{"box", "lines": [line indices]}]}`` (``blocks`` only when the page went through layout analysis; the whole
-    nested result with words is :meth:`Page.to_dict`)."""
+    [{"box", "lines": [line indices]}]}`` (``blocks`` only when the page went through layout analysis; ``rotation``
+    and ``skew`` only when the page was turned or straightened; the whole nested result with words is
+    :meth:`Page.to_dict`)."""
     d = {"image": page.image, "text": page.text, "confidence": round(page.confidence, 4),
          "lines": [line.to_dict(words=False) for line in page.lines]}
     if page.blocks:
         d["blocks"] = [{"box": list(b.box), "lines": idx} for b, idx in zip(page.blocks, page.block_line_indices())]
     if page.rotation:
         d["rotation"] = page.rotation
+    if page.skew:
+        d["skew"] = round(page.skew, 2)
     return json.dumps(d, ensure_ascii=False)
 
 

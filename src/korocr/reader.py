@@ -210,7 +210,9 @@ class Reader:
         skew = page_skew([r.quad for r in regions], [r.vertical for r in regions]) if deskew else 0.0
         if abs(skew) >= self.deskew > 0:  # straightened once: the second reading is not turned again
             straight, back = straighten(arr, skew)
-            return self._page_back(self._read_upright(straight, label, found, deskew=False), back, (w, h))
+            page = self._page_back(self._read_upright(straight, label, found, deskew=False), back, (w, h))
+            page.skew = skew
+            return page
         if found is not None:
             found.extend(regions)
         if not regions and (self.detector.whole_image_fallback or _line_like(w, h)):

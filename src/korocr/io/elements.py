@@ -146,6 +146,8 @@ class Page:
         lines: recognised lines, in reading order.
         blocks: paragraphs grouping the lines (empty for single-line reading).
         rotation: degrees the page was turned counter-clockwise before reading (boxes are in the turned page).
+        skew: degrees its lines were tilted (clockwise positive) when the reader straightened it before
+            detection (``Reader(deskew=…)``; boxes are still in the input's px); 0 when it was read as given.
     """
 
     image: str
@@ -153,6 +155,7 @@ class Page:
     lines: list[Line] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
     rotation: int = 0
+    skew: float = 0.0
 
     @property
     def text(self) -> str:
@@ -189,6 +192,8 @@ class Page:
         without layout analysis (single lines) has ``"blocks": null`` and its lines under ``"lines"``."""
         d: dict[str, Any] = {"image": self.image, "size": list(self.size), "text": self.text,
                              "confidence": round(self.confidence, 4), "rotation": self.rotation}
+        if self.skew:
+            d["skew"] = round(self.skew, 2)
         if self.blocks:
             d["blocks"] = [b.to_dict() for b in self.blocks]
         else:
@@ -200,5 +205,7 @@ class Page:
         size = (int(d["size"][0]), int(d["size"][1]))
         if d.get("blocks"):
             blocks = [Block.from_dict(b) for b in d["blocks"]]
-            return cls(d["image"], size, [ln for b in blocks for ln in b.lines], blocks, int(d.get("rotation", 0)))
-        return cls(d["image"], size, [Line.from_dict(x) for x in d.get("lines", [])], rotation=int(d.get("rotation", 0)))
+            return cls(d["image"], size, [ln for b in blocks for ln in b.lines], blocks, int(d.get("rotation", 0)),
+                       float(d.get("skew", 0.0)))
+        return cls(d["image"], size, [Line.from_dict(x) for x in d.get("lines", [])],
+                   rotation=int(d.get("rotation", 0)), skew=float(d.get("skew", 0.0)))
