@@ -645,8 +645,8 @@ def bullets_before_rows(regions: list[TextRegion], gray: np.ndarray, max_gap: fl
         first = min(row, key=lambda r: r.box[0])
         x0, y0, x1, y1 = first.box
         h = y1 - y0
-        (ax, ay), (bx_, by_) = first.quad[0], first.quad[1]
-        if h < 8 or first.vertical or abs(by_ - ay) > 0.03 * max(1.0, abs(bx_ - ax)):  # level lines only
+        dx, dy = first.quad[1] - first.quad[0]  # its top edge
+        if h < 8 or first.vertical or abs(dy) > 0.03 * max(1.0, abs(dx)):  # level lines only
             continue
         sx0, sy0, sy1 = max(0, int(x0 - max_gap * h)), max(0, y0), min(H, y1)
         if x0 - sx0 < 2 or sy1 - sy0 < 8:

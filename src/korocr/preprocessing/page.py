@@ -5,6 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .line import border_colour
+
 Box = tuple[int, int, int, int]
 
 
@@ -28,8 +30,7 @@ def straighten(img: np.ndarray, angle: float) -> tuple[np.ndarray, np.ndarray]:
     nw, nh = int(np.ceil(w * cos + h * sin)), int(np.ceil(w * sin + h * cos))
     m[0, 2] += nw / 2 - w / 2
     m[1, 2] += nh / 2 - h / 2
-    edge = np.concatenate([img[0], img[-1], img[:, 0], img[:, -1]], axis=0)
-    fill = [float(v) for v in np.atleast_1d(np.median(edge, axis=0))]
+    fill = [float(v) for v in np.atleast_1d(border_colour(img))]
     out = cv2.warpAffine(img, m, (nw, nh), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT,
                          borderValue=fill + [0.0] * (4 - len(fill)))
     return out, cv2.invertAffineTransform(m)
