@@ -32,6 +32,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=400)
     ap.add_argument("--rec-model", default=None)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--settings", nargs="+", default=["0.15,0.4", "0.25,0.4", "0.4,0.4", "0.3,0.3"],
+                    help="top_bottom settings to compare, each LOW,HIGH in ink heights")
     args = ap.parse_args()
     from korocr.preprocessing.line import _ink_mask, border_colour, normalize_margins, to_gray
     from korocr.recognition.onnx_recognizer import OnnxRecognizer
@@ -65,7 +67,7 @@ def main() -> None:
         items.append((t, tight, cv2.copyMakeBorder(tight, m, m, m, m, cv2.BORDER_CONSTANT, value=colour)))
     rec = OnnxRecognizer(args.rec_model, normalize_margins=False, threads=2)
     n = sum(len(it[0]) for it in items)
-    for tb in [(0.15, 0.4), (0.25, 0.4), (0.4, 0.4), (0.3, 0.3)]:
+    for tb in [tuple(float(v) for v in t.split(",")) for t in args.settings]:
         errs = []
         for geo in (1, 2):
             out = rec.recognize([normalize_margins(it[geo], top_bottom=tb)[0] for it in items])

@@ -21,6 +21,7 @@ export OMP_WAIT_POLICY=PASSIVE
 [ -f "$CACHE/text/corpus.txt" ] || python scripts/build_corpus.py --shared "$SHARED" --out "$CACHE/text"
 extra=()
 if [ -n "${INIT:-}" ]; then extra+=(--init-from "$INIT" --warmup-steps 100); fi
+if [ -n "${MARGINS:-}" ]; then extra+=(--margins $MARGINS); fi  # e.g. MARGINS="0.15 0.15" with NORM_PROB=1
 korocr train --arch ppocr --pretrained ppocrv6-tiny --charset "${CHARSET:-default-jamo}" \
   --corpus "$CACHE/text/corpus.txt" --words "$CACHE/text/words.txt" --font-dir "$CACHE/fonts/npm" \
   --exclude-fonts 'UnDotum*' 'UnGraphic*' 'NanumSquareRound*' 'NanumBarunpen*' 'IBMPlexSansKR*' 'GowunBatang*' \

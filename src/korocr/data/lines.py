@@ -31,7 +31,7 @@ class SyntheticLineDataModule(L.LightningDataModule):
     """
 
     def __init__(self, args: argparse.Namespace, charset: Charset, seed: int, height: int = 32, channels: int = 1,
-                 x_scale: float = 1.0):
+                 x_scale: float = 1.0, margins: tuple[float, float] | None = None):
         super().__init__()
         from ..synth.fonts import discover_fonts
         from ..synth.text import TextSampler
@@ -41,12 +41,14 @@ class SyntheticLineDataModule(L.LightningDataModule):
             raise KorocrError("korocr train: no fonts found (install fonts-nanum / fonts-noto-cjk or pass --font-dir)")
         kw = {"weights": tuple(args.text_weights)} if getattr(args, "text_weights", None) else {}
         sampler = TextSampler.from_files(args.corpus, args.words, charset=charset, max_chars=args.max_chars, **kw)
+        norm_prob = getattr(args, "normalize_margins_prob", 0.0) or 0.0
         self.train_ds = SyntheticLines(fonts, sampler, batch_size=args.batch_size, max_width=args.max_width,
                                        seed=seed, height=height, channels=channels,
                                        pixel_budget=getattr(args, "pixel_budget", None), x_scale=x_scale,
-                                       normalize_prob=getattr(args, "normalize_margins_prob", 0.0) or 0.0)
+                                       normalize_prob=norm_prob, margins=margins)
+        # a model that never trains on un-normalised crops is validated on normalised ones, as it is read
         val = render_fixed_set(fonts, sampler, args.val_size, seed=12345, max_width=args.max_width, height=height,
-                               channels=channels, x_scale=x_scale)
+                               channels=channels, x_scale=x_scale, margins=margins if norm_prob >= 1.0 else None)
         val.sort(key=lambda v: v[0].shape[1])
         b = args.batch_size
         self.val_batches: list[LineBatch] = [collate_lines([v[0] for v in val[i:i + b]], [v[1] for v in val[i:i + b]])
@@ -81,7 +83,10 @@ class LmdbLineDataModule(L.LightningDataModule):
 
 
 def line_datamodule(args: argparse.Namespace, charset: Charset, seed: int, height: int = 32, channels: int = 1,
-                    x_scale: float = 1.0) -> SyntheticLineDataModule | LmdbLineDataModule:
-    """The data module for ``--data`` LMDBs, else synthesis; its ``charset`` may have grown."""
-    cls = LmdbLineDataModule if args.data else SyntheticLineDataModule
-    return cls(args, charset, seed, height, channels, x_scale)
+                    x_scale: float = 1.0, margins: tuple[float, float] | None = None,
+                    ) -> SyntheticLineDataModule | LmdbLineDataModule:
+    """The data module for ``--data`` LMDBs, else synthesis; its ``charset`` may have grown. ``margins``: the
+    range synthetic crops are normalised to (``--normalize-margins-prob``); LMDB crops are read as stored."""
+    if args.data:
+        return LmdbLineDataModule(args, charset, seed, height, channels, x_scale)
+    return SyntheticLineDataModule(args, charset, seed, height, channels, x_scale, margins=margins)

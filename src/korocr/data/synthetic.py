@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
-from ..preprocessing.line import normalize_margins, pad_batch, resize_line
+from ..preprocessing.line import DEFAULT_MARGINS, normalize_margins, pad_batch, resize_line
 from ..synth.fonts import Font
 from ..synth.render import LineRenderer, RenderConfig
 from ..synth.text import TextSampler
@@ -49,16 +49,18 @@ class SyntheticLines(IterableDataset):
         normalize_prob: probability that a rendered crop goes through the recogniser's inference-time margin
             normalisation (:func:`korocr.preprocessing.line.normalize_margins`) before resizing, so the model
             also trains on the margins it is read with (tight crops padded with their border colour); 0 = never.
+        margins: the ``top_bottom`` range of that normalisation, in ink heights (None: its default (0.15, 0.4)).
     """
 
     def __init__(self, fonts: Sequence[Font], sampler: TextSampler, batch_size: int = 64, height: int = 32,
                  max_width: int = 400, seed: int = 0, pool: int = 8, render_config: RenderConfig | None = None,
                  channels: int = 1, pixel_budget: int | None = None, x_scale: float = 1.0,
-                 normalize_prob: float = 0.0):
+                 normalize_prob: float = 0.0, margins: tuple[float, float] | None = None):
         super().__init__()
         if not 0.0 <= normalize_prob <= 1.0:
             raise ValueError(f"normalize_prob must be in [0, 1], got {normalize_prob}")
         self.normalize_prob = normalize_prob
+        self.margins = _margins(margins)
         self.fonts = list(fonts)
         self.sampler = sampler
         self.batch_size = batch_size
@@ -79,7 +81,7 @@ class SyntheticLines(IterableDataset):
                 continue
             img = renderer.render(text, rng, font)
             if self.normalize_prob and rng.random() < self.normalize_prob:
-                img = normalize_margins(img)[0]
+                img = normalize_margins(img, top_bottom=self.margins)[0]
             return resize_line(img, self.height, self.max_width, channels=self.channels, x_scale=self.x_scale), text
 
     def __iter__(self) -> Iterator[LineBatch]:
@@ -117,10 +119,24 @@ class SyntheticLines(IterableDataset):
         return out
 
 
+def _margins(margins: tuple[float, float] | None) -> tuple[float, float]:
+    """A validated ``top_bottom`` range for :func:`normalize_margins`; None gives its default."""
+    if margins is None:
+        return DEFAULT_MARGINS
+    lo, hi = (float(v) for v in margins)
+    if not 0.0 <= lo <= hi:
+        raise ValueError(f"margins must satisfy 0 <= low <= high (ink heights), got {margins!r}")
+    return lo, hi
+
+
 def render_fixed_set(fonts: Sequence[Font], sampler: TextSampler, n: int, seed: int, height: int = 32,
                      max_width: int = 400, render_config: RenderConfig | None = None, channels: int = 1,
-                     x_scale: float = 1.0) -> list[tuple[np.ndarray, str, str]]:
-    """Render ``n`` lines deterministically: (line (H, W) float, text, font key) triples, e.g. for validation."""
+                     x_scale: float = 1.0, margins: tuple[float, float] | None = None,
+                     ) -> list[tuple[np.ndarray, str, str]]:
+    """Render ``n`` lines deterministically: (line (H, W) float, text, font key) triples, e.g. for validation.
+    With ``margins`` (lowest, highest, in ink heights) every line is first re-cropped by
+    :func:`korocr.preprocessing.line.normalize_margins` to that range, as a model trained only on such crops
+    reads them."""
     rng = random.Random(seed)
     np.random.seed(seed)
     renderer = LineRenderer(fonts, render_config, seed=seed)
@@ -131,6 +147,8 @@ def render_fixed_set(fonts: Sequence[Font], sampler: TextSampler, n: int, seed: 
         if font is None:
             continue
         img = renderer.render(text, rng, font)
+        if margins is not None:
+            img = normalize_margins(img, top_bottom=_margins(margins))[0]
         out.append((resize_line(img, height, max_width, channels=channels, x_scale=x_scale), text, font.spec.key))
     return out
 

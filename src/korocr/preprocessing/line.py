@@ -90,7 +90,10 @@ def _text_band(rows: np.ndarray, edge_frac: float = 0.6) -> tuple[int, int] | No
     return keep[0][0], keep[-1][1]
 
 
-def normalize_margins(img: np.ndarray, top_bottom: tuple[float, float] = (0.15, 0.4), sides: float = 0.3,
+DEFAULT_MARGINS = (0.15, 0.4)  # normalize_margins' top/bottom range (ink heights) for models that name none
+
+
+def normalize_margins(img: np.ndarray, top_bottom: tuple[float, float] = DEFAULT_MARGINS, sides: float = 0.3,
                       min_contrast: int = 24) -> tuple[np.ndarray, int]:
     """Re-crop a horizontal line so its blank margins fall inside the range the recogniser was trained on.
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..errors import ModelLoadError
 from ..hub import DEFAULT_REC_MODEL, execution_providers
-from ..preprocessing.line import normalize_margins, pad_batch, resize_line
+from ..preprocessing.line import DEFAULT_MARGINS, normalize_margins, pad_batch, resize_line
 from ..text.charsets import nfc
 from .decoding import Decoded, compose_jamo, ctc_greedy_decode, repair_orphan_jamo
 
@@ -50,7 +50,8 @@ class OnnxRecognizer:
             jamo-output model a syllable allows or blocks its jamo.
         device: ``"cpu"`` or ``"cuda"`` (onnxruntime execution provider; ``korocr.hub.execution_providers``).
         normalize_margins: re-crop each line so the margins around its ink fall inside the trained range
-            (:func:`korocr.preprocessing.line.normalize_margins`). ``"auto"`` (or ``True``, the default): a line
+            (:func:`korocr.preprocessing.line.normalize_margins`; the range is the model config's ``margins``,
+            else (0.15, 0.4) ink heights above and below). ``"auto"`` (or ``True``, the default): a line
             whose margins that re-crop pads is read twice, padded and only cut (margins above 0.4 ink heights
             trimmed, nothing added), and the cut reading is kept when its mean character confidence is higher by
             :data:`AUTO_MARGIN_PREFERENCE`; padding rescues crops tight to the ink but shrinks lines whose ink box
@@ -94,6 +95,7 @@ class OnnxRecognizer:
         self.height = int(self.config.get("img_height", 32))
         self.channels = int(self.config.get("in_channels", 1))  # 3: BGR (PP-OCR-based models)
         self.x_scale = float(self.config.get("x_scale", 1.0))
+        self.margins = tuple(self.config.get("margins") or DEFAULT_MARGINS)  # normalize_margins' top_bottom
         self.batch_size = batch_size
         if pad_tolerance < 0:
             raise ValueError(f"pad_tolerance must be >= 0, got {pad_tolerance}")
@@ -147,7 +149,7 @@ class OnnxRecognizer:
             return []
         if not self.normalize_margins:
             return self._read(list(lines), [0] * len(lines))
-        padded = [normalize_margins(x) for x in lines]
+        padded = [normalize_margins(x, top_bottom=self.margins) for x in lines]
         results = self._read([p[0] for p in padded], [p[1] for p in padded])
         if self.normalize_margins == "pad":
             return results

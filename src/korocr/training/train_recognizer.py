@@ -45,8 +45,11 @@ def run_recognizer(args: argparse.Namespace) -> Path:
         height, channels = 48, 3
         if getattr(args, "x_scale", None):
             config["x_scale"] = args.x_scale
+        if getattr(args, "margins", None):
+            config["margins"] = [float(v) for v in args.margins]
     x_scale = float(config.get("x_scale", 1.0))
-    dm = line_datamodule(args, charset, seed, height, channels, x_scale)
+    margins = tuple(config["margins"]) if config.get("margins") else None
+    dm = line_datamodule(args, charset, seed, height, channels, x_scale, margins=margins)
     charset = dm.charset
     if hasattr(dm, "fonts"):
         print(f"fonts: {len(dm.fonts)} ({', '.join(f.spec.key for f in dm.fonts)})", flush=True)

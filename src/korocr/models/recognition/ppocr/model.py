@@ -26,6 +26,9 @@ class PPOCRConfig:
         channel_order: ``"bgr"``.
         x_scale: lines are stretched horizontally by this factor after scaling to ``img_height`` (more CTC time
             steps per character; the backbone's stride is 8 px).
+        margins: the (lowest, highest) blank margin above and below the ink, in ink heights, that the recogniser
+            re-crops every line to before reading it (:func:`korocr.preprocessing.line.normalize_margins`); the
+            model was trained on crops normalised the same way. None: the default range (0.15, 0.4).
     """
 
     num_classes: int
@@ -34,6 +37,7 @@ class PPOCRConfig:
     in_channels: int = 3
     channel_order: str = "bgr"
     x_scale: float = 1.0
+    margins: tuple[float, float] | None = None
     arch: str = "ppocr"
 
     @property
