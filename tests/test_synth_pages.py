@@ -28,6 +28,18 @@ def test_two_column_page_lines_are_in_reading_order(sampler, korean_font):
         assert all(a.box[1] < b.box[1] for a, b in zip(col, col[1:]))  # top to bottom in each column
 
 
+def test_tight_leading_sets_lines_closer_without_their_ink_touching(sampler, korean_font):
+    """A negative ``line_gap`` sets lines tighter than the font's leading, down to a 1.1 em pitch."""
+    loose = render_page(sampler, korean_font, random.Random(0), size=(600, 600), font_px=20, margin=20,
+                        line_gap=0.5)[1]
+    tight = render_page(sampler, korean_font, random.Random(0), size=(600, 600), font_px=20, margin=20,
+                        line_gap=-0.9)[1]
+    assert len(tight) > len(loose) > 2
+    pitch = [b.box[1] - a.box[1] for a, b in zip(tight, tight[1:])]
+    assert min(pitch) >= 22 - 1  # 1.1 × 20 px, give or take a pixel of the ink's top
+    assert all(a.box[3] <= b.box[1] for a, b in zip(tight, tight[1:]))  # no two lines' ink boxes overlap
+
+
 @pytest.mark.parametrize("kind", [None, *DEGRADATIONS])
 def test_degraded_pages(sampler, korean_font, kind):
     img, lines = render_degraded_page(sampler, korean_font, random.Random(1), kind)

@@ -32,6 +32,9 @@ def render_page(sampler: TextSampler, font: Font, rng: random.Random, size: tupl
 
     Args:
         font_px: font size (px).
+        line_gap: space between lines as a share of the font's line height (ascent + descent); negative values
+            set lines tighter than the font's own leading (slides, tables, terminals), down to a pitch of
+            1.1 em, below which lines' ink would touch.
         margin, gutter: page margin and space between columns (px).
         max_lines: most lines on the page (all columns together).
         letter_spacing: extra space after every character, in em (CSS ``letter-spacing``; slides, headings and
@@ -75,7 +78,7 @@ def render_page(sampler: TextSampler, font: Font, rng: random.Random, size: tupl
                 boxes.append(draw.textbbox((x0 + dx, y + ascent), run, font=pil_font, anchor="ls"))
             bx = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
             lines.append(PageLine(text, (int(bx[0]), int(bx[1]), int(bx[2]), int(bx[3]))))
-            y += int((ascent + descent) * (1 + line_gap))
+            y += max(int((ascent + descent) * (1 + line_gap)), int(round(1.1 * font_px)))
     return np.asarray(img), lines
 
 

@@ -36,6 +36,12 @@ class SceneText:
         return int(x0), int(y0), int(x1), int(y1)
 
 
+def _line_gap(rng: random.Random) -> float:
+    """Leading of a generated page, as ``render_page``'s ``line_gap``: usually 0.15-1.0 of the font's line height,
+    one page in four set tight (-0.2 to 0.15; pitch down to 1.1 em), as tables, terminals and slides are."""
+    return rng.uniform(-0.2, 0.15) if rng.random() < 0.25 else rng.uniform(0.15, 1.0)
+
+
 def _pick_font(fonts: Sequence[Font], rng: random.Random) -> Font:
     """A font for a page block; one block in four is set in a monospace face when there is one."""
     mono = [f for f in fonts if f.monospace]
@@ -110,7 +116,7 @@ class ScenePageRenderer:
         W, H = rng.randint(500, 1240), rng.randint(500, 1400)
         columns = rng.choice([1, 1, 2, 2, 3]) if W > 900 else rng.choice([1, 1, 2])
         img, lines = render_page(self.sampler, font, rng, size=(W, H), font_px=font_px,
-                                 margin=rng.randint(8, 60), line_gap=rng.uniform(0.15, 1.0), max_lines=90,
+                                 margin=rng.randint(8, 60), line_gap=_line_gap(rng), max_lines=90,
                                  words_per_line=(1, 12), columns=columns,
                                  gutter=rng.randint(max(8, font_px), max(9, 4 * font_px)),
                                  text_color=fg, background=bg, letter_spacing=_letter_spacing(rng))
@@ -120,7 +126,7 @@ class ScenePageRenderer:
 
     def render_slide(self, rng: random.Random) -> tuple[np.ndarray, list[SceneText]]:
         """A presentation slide or screenshot: a title of 1-2 lines in large type (36-72 px) over a block of
-        closely set lines (16-34 px, leading 0.1-0.6 em, often bulleted), light or dark text on a gradient,
+        closely set lines (16-34 px, line gap -0.15 to 0.6 of the line height, often bulleted), light or dark text on a gradient,
         textured or two-panel background (a hard colour edge crossing the lines), then warped and degraded.
 
         The text is drawn on a plain background first; its coverage (the difference from that background) is
@@ -150,7 +156,7 @@ class ScenePageRenderer:
         title_px = rng.randint(36, 72)
         body_px = rng.randint(16, 34)
         for part, (px, gap, n) in enumerate(((title_px, rng.uniform(0.1, 0.4), rng.randint(1, 2)),
-                                              (body_px, rng.uniform(0.1, 0.6), rng.randint(3, 12)))):
+                                              (body_px, rng.uniform(-0.15, 0.6), rng.randint(3, 12)))):
             font = _pick_font(fonts, rng)
             bullet = part == 1 and rng.random() < 0.6
             indent = int(body_px * 1.5) if bullet else 0
