@@ -127,7 +127,8 @@ class ScenePageRenderer:
     def render_slide(self, rng: random.Random) -> tuple[np.ndarray, list[SceneText]]:
         """A presentation slide or screenshot: a title of 1-2 lines in large type (36-72 px) over a block of
         closely set lines (16-34 px, line gap -0.15 to 0.6 of the line height, often bulleted), light or dark
-        text on a gradient, textured or two-panel background (a hard colour edge crossing the lines), then warped and degraded.
+        text on a gradient, textured or two-panel background (a hard colour edge crossing the lines), then warped
+        and degraded.
 
         The text is drawn on a plain background first; its coverage (the difference from that background) is
         then composited in the text colour onto the real background, so anti-aliasing is kept."""
