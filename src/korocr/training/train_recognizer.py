@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 
 from ..data.lines import line_datamodule
+from ..errors import KorocrError
 from ..models.checkpoints import load_weights, save_weights
 from ..models.recognition.crnn import CRNNConfig
 from ..text.charsets import Charset
@@ -47,6 +48,8 @@ def run_recognizer(args: argparse.Namespace) -> Path:
             config["x_scale"] = args.x_scale
         if getattr(args, "margins", None):
             config["margins"] = [float(v) for v in args.margins]
+    elif getattr(args, "margins", None):
+        raise KorocrError("korocr train: --margins is kept in a ppocr model's config; use it with --arch ppocr")
     x_scale = float(config.get("x_scale", 1.0))
     margins = tuple(config["margins"]) if config.get("margins") else None
     dm = line_datamodule(args, charset, seed, height, channels, x_scale, margins=margins)
