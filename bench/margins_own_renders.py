@@ -6,8 +6,11 @@ to its ink, and with about 0.5 em of its background colour around the ink. Both 
 :func:`korocr.preprocessing.line.normalize_margins` with each ``top_bottom`` setting. Reports edit errors per
 setting and geometry. Session 12 (run 14, 400 lines): tight 247 / wide 281 errors of 8,032 characters with the
 default (0.15, 0.4); (0.4, 0.4) 290 / 281; so tight crops are not the weak geometry on these renders.
+Session 13 (runs 14-14d averaged): (0.15, 0.4) 236 / 278, (0.15, 0.15) 242 / 229, (0.2, 0.2) 252 / 235,
+(0.25, 0.25) 262 / 235, (0.3, 0.3) 273 / 247: the range run 15m trained with (docs/benchmarks.md).
 
     python bench/margins_own_renders.py --font-dir cache/fonts/npm --text cache/text [--n 400] [--rec-model X.onnx]
+        [--settings 0.15,0.4 0.15,0.15 ...]
 """
 
 from __future__ import annotations
