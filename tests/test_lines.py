@@ -57,6 +57,21 @@ def test_word_spacing_moves_words_not_letters(korean_font):
     assert all(b[1] > a[1] for a, b in zip(letters[:-2], letters[1:-1]))
 
 
+def test_changed_word_spaces_are_floored_at_min_word_space_em(korean_font):
+    """A drawn word space never falls below ``min_word_space_em``; widened ones move the words apart."""
+    from korocr.synth.render import LineRenderer, RenderConfig
+
+    def width(word_em, floor):
+        cfg = RenderConfig(font_size=(40, 40), word_spacing_prob=1.0, word_spacing_em=(word_em, word_em),
+                           min_word_space_em=floor, spacing_prob=0, augment=False, tight_prob=1.0,
+                           shared_margin_prob=0, bitmap_prob=0, thermal_prob=0, neighbour_prob=0, effect_prob=0)
+        return LineRenderer([korean_font], config=cfg, seed=3).render("가 나 다", random.Random(5), korean_font).shape[1]
+
+    floored, lower_floor, wide = width(-2.0, 0.3), width(-2.0, 0.1), width(1.0, 0.1)
+    assert floored > lower_floor  # two spaces of 0.3 em vs 0.1 em at 40 px: 16 px apart before scaling
+    assert wide > floored + 40
+
+
 def test_a_failing_augmentation_keeps_the_line(korean_font):
     """albumentations' Perspective can divide by zero on a crop a few px high; the line is kept unaugmented."""
     from korocr.synth.render import LineRenderer

@@ -73,8 +73,9 @@ class RenderConfig:
     font_size: tuple[int, int] = (14, 72)   # drawn log-uniformly: as many lines at 14-32 px as at 32-72 px
     spacing_prob: float = 0.3          # probability of extra letter spacing
     spacing_em: tuple[float, float] = (0.05, 0.8)
-    word_spacing_prob: float = 0.3     # probability of a changed word space (fonts' spaces run from 0.2 to 0.5 em)
-    word_spacing_em: tuple[float, float] = (-0.2, 0.6)  # added to each space's advance; kept >= 0.15 em in all
+    word_spacing_prob: float = 0.4     # probability of a changed word space (fonts' spaces run from 0.2 to 0.5 em)
+    word_spacing_em: tuple[float, float] = (-0.3, 0.6)  # added to each space's advance
+    min_word_space_em: float = 0.1     # floor of a changed space's advance (Sunflower's, IBM Plex's own: 0.22 em)
     margin_em: tuple[float, float] = (0.0, 0.5)   # crop margin on each side, drawn independently
     loose_margin_prob: float = 0.1     # a margin up to 0.9 em (signboard crops are loose)
     tight_prob: float = 0.2            # cropped tight to the ink on all sides (margins below 0.04 em)
@@ -257,8 +258,8 @@ class LineRenderer:
         word_spacing = 0
         if " " in text and rng.random() < cfg.word_spacing_prob:
             space = pil_font.getlength(" ")
-            word_spacing = int(round(max(space + draw_size * rng.uniform(*cfg.word_spacing_em), 0.15 * draw_size)
-                                     - space))
+            word_spacing = int(round(max(space + draw_size * rng.uniform(*cfg.word_spacing_em),
+                                         cfg.min_word_space_em * draw_size) - space))
         ascent, descent = pil_font.getmetrics()
         text_w = max(int(np.ceil(_pieces(text, spacing, word_spacing, pil_font.getlength)[-1][1])), 1)
         pad = draw_size + 4
