@@ -1,5 +1,6 @@
 """Inverse DALL-E: dynamic shape encoding, a tiny model that memorises lines, drawing."""
 
+import json
 import random
 
 import numpy as np
@@ -156,3 +157,49 @@ def test_vqvae_ink_weight_counts_errors_on_strokes_more():
     assert mp["l1"] == mi["l1"] and abs(lp.item() - mp["l1"]) < 1e-6  # plain: the loss is the L1
     f = 192 / 1024  # weighted: errors (2.0 each) on the stroke pixels count 10 times
     assert abs(li.item() - 2 * f * 10 / ((1 - f) + f * 10)) < 1e-5 and li > 3 * lp
+
+
+def test_ocr_distillation_loss_is_zero_on_the_original_and_trains_the_reconstruction(tmp_path, tiny_model,
+                                                                                     korean_font):
+    """KL(p(x) ‖ p(x̂)) of a frozen recogniser: 0 for x̂ = x, positive and differentiable otherwise; columns are
+    read as their 32-px squares side by side; a vqvae run takes it with --ocr-loss-weight."""
+    from korocr.cli import build_parser
+    from korocr.models.checkpoints import save_weights
+    from korocr.training.train import run
+    from korocr.training.train_inverse_dalle import OCRDistillLoss, load_vqvae
+
+    model, charset = tiny_model
+    teacher = save_weights(tmp_path / "teacher.pt", model, charset)
+    ocr = OCRDistillLoss(teacher).train()
+    assert not ocr.teacher.training and not any(p.requires_grad for p in ocr.parameters())
+
+    class Sharp(torch.nn.Module):  # a random CRNN's posteriors hardly depend on the image; this one's do
+        def __init__(self):
+            super().__init__()
+            torch.manual_seed(0)
+            self.conv = torch.nn.Conv2d(1, 12, (32, 4), stride=(32, 4))
+
+        def forward(self, x):
+            return 5 * self.conv(x).squeeze(2).transpose(1, 2)  # (N, T, C)
+
+    ocr.teacher = Sharp().eval().requires_grad_(False)
+    torch.manual_seed(0)
+    x = torch.rand(2, 1, 32, 128) * 2 - 1
+    assert ocr(x, x).abs().item() < 1e-5
+    rec = torch.zeros_like(x, requires_grad=True)
+    loss = ocr(rec, x)
+    loss.backward()
+    assert loss.item() > 1e-4 and rec.grad.abs().sum() > 0
+    col = torch.rand(2, 1, 96, 32) * 2 - 1
+    assert ocr._as_line(col).shape == (2, 1, 32, 96)
+    torch.testing.assert_close(ocr._as_line(col)[..., 32:64], col[:, :, 32:64, :])  # the second square
+    assert ocr(torch.zeros_like(col), col).item() > 0
+
+    words = tmp_path / "w.txt"
+    words.write_text("가나\n다라\n", encoding="utf-8")
+    out = run(build_parser().parse_args(
+        ["train", "--arch", "vqvae", "--words", str(words), "--fonts", korean_font.spec.key, "--max-steps", "2",
+         "--batch-size", "2", "--workers", "0", "--codebook-size", "16", "--runs-dir", str(tmp_path / "runs"),
+         "--seed", "1", "--ocr-loss-weight", "1", "--ocr-teacher", str(teacher)]))
+    assert load_vqvae(out / "vqvae.pt").config.codebook_size == 16
+    assert json.loads((out / "args.json").read_text(encoding="utf-8"))["ocr_loss_weight"] == 1.0

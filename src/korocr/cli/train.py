@@ -88,6 +88,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     d.add_argument("--codebook-size", type=int, default=512, help="vqvae: codes in the codebook")
     d.add_argument("--ink-weight", type=float, default=0.0,
                    help="vqvae: extra weight of reconstruction errors on ink pixels (0: plain L1)")
+    d.add_argument("--ocr-loss-weight", type=float, default=0.0,
+                   help="vqvae: weight of a label-free OCR loss: KL between a frozen recogniser's CTC posteriors "
+                        "on the original and on the reconstruction (0: off)")
+    d.add_argument("--ocr-teacher", help="vqvae: the recogniser weights file of --ocr-loss-weight "
+                                         "(e.g. training_state/rec-crnn.fp16.pt)")
     d.add_argument("--vqvae", help="inverse-dalle: the vqvae.pt of a --arch vqvae run (frozen)")
     d.add_argument("--image-budget", type=int, default=96, help="inverse-dalle: image tokens (rows x (cols + 1))")
     d.add_argument("--sequence-length", type=int, default=160, help="inverse-dalle: tokens per sequence in all")

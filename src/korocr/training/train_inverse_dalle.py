@@ -18,6 +18,7 @@ from typing import Iterator
 import lightning as L
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 from ..data.distributed import for_this_rank
@@ -98,14 +99,83 @@ class _VQBatches(IterableDataset):
                 pools[key] = []
 
 
+class OCRDistillLoss(torch.nn.Module):
+    """A label-free OCR loss on reconstructions: the mean KL divergence, over CTC frames, between a frozen
+    recogniser's posteriors on the original crop and on its reconstruction, KL(p(x) ‖ p(x̂)). The
+    reconstruction is pushed to read like the original, not merely to look like it pixel by pixel (knowledge
+    distillation on outputs, Hinton et al. 2015, used as a perceptual loss in the sense of Johnson et al. 2016).
+
+    The crops are the VQ-VAE's: grey (N, 1, 32, W) lines, or (N, 1, H, 32) columns, which are cut into 32 × 32 px
+    squares laid side by side as a line (the recogniser reads horizontally; the VQ-VAE itself still sees the
+    column). They are scaled to the teacher's input height, its ``x_scale`` and its channels (grey repeated).
+
+    Args:
+        teacher: a korocr recogniser weights file (``load_weights``): a CTC model whose ``forward`` takes
+            (N, C, H, W) in [-1, 1] and returns logits (N, T, classes).
+
+    Raises:
+        korocr.errors.MissingModelError / ModelLoadError: the weights file is missing or not a recogniser.
+    """
+
+    def __init__(self, teacher: str | Path):
+        super().__init__()
+        from ..models.checkpoints import load_weights
+
+        model, _, _ = load_weights(teacher)
+        for p in model.parameters():
+            p.requires_grad_(False)
+        self.teacher = model.eval()
+        cfg = model.config
+        self.height = int(getattr(cfg, "img_height", 32))
+        self.channels = int(getattr(cfg, "in_channels", 1))
+        self.x_scale = float(getattr(cfg, "x_scale", 1.0) or 1.0)
+
+    def train(self, mode: bool = True):  # the teacher stays in eval mode (dropout, batch norm statistics)
+        super().train(mode)
+        self.teacher.eval()
+        return self
+
+    def _as_line(self, x: torch.Tensor) -> torch.Tensor:
+        n, c, h, w = x.shape
+        if h > w and h % w == 0:  # a column: squares side by side
+            k = h // w
+            x = x.view(n, c, k, w, w).permute(0, 1, 3, 2, 4).reshape(n, c, w, k * w)
+            h, w = x.shape[-2:]
+        s = self.height / h
+        size = (self.height, max(8, int(round(w * s * self.x_scale))))
+        if size != (h, w):
+            x = F.interpolate(x, size=size, mode="bilinear", align_corners=False)
+        return x.repeat(1, self.channels, 1, 1) if self.channels != x.shape[1] else x
+
+    def forward(self, reconstruction: torch.Tensor, original: torch.Tensor) -> torch.Tensor:
+        """Mean KL per frame (nats) of reconstruction (N, 1, H, W) against original, both in [-1, 1]."""
+        with torch.no_grad():
+            target = F.log_softmax(self.teacher(self._as_line(original)).float(), -1)
+        pred = F.log_softmax(self.teacher(self._as_line(reconstruction)).float(), -1)
+        return F.kl_div(pred.flatten(0, 1), target.flatten(0, 1), log_target=True, reduction="batchmean")
+
+
 class VQVAELit(L.LightningModule):
-    def __init__(self, config: dict, lr: float, warmup_steps: int, max_steps: int):
+    def __init__(self, config: dict, lr: float, warmup_steps: int, max_steps: int, ocr_loss_weight: float = 0.0,
+                 ocr_teacher: str | None = None):
         super().__init__()
         self.save_hyperparameters()
         self.model = VQVAE(VQVAEConfig.from_dict(config))
+        self.ocr = None
+        if ocr_loss_weight > 0:
+            if not ocr_teacher:
+                raise KorocrError("korocr train --arch vqvae: --ocr-loss-weight needs --ocr-teacher (a recogniser "
+                                  "weights file, e.g. training_state/rec-crnn.fp16.pt)")
+            self.ocr = OCRDistillLoss(ocr_teacher)
 
     def training_step(self, batch, batch_idx):
-        loss, m = self.model.loss(batch)
+        if self.ocr is None:
+            loss, m = self.model.loss(batch)
+        else:
+            loss, m, rec = self.model.loss(batch, return_reconstruction=True)
+            ocr = self.ocr(rec, batch)
+            loss = loss + self.hparams.ocr_loss_weight * ocr
+            self.log("train/ocr_kl", float(ocr.detach()))
         self.log("train/loss", loss)
         self.log("train/l1", m["l1"])
         self.log("train/codes_used", float(m["codes_used"]))
@@ -115,6 +185,12 @@ class VQVAELit(L.LightningModule):
     def configure_optimizers(self):
         hp = self.hparams
         return adamw_warmup_cosine(self.model.parameters(), hp.lr, 0.0, hp.warmup_steps, hp.max_steps)
+
+    def state_dict(self, *a, **k):  # checkpoints hold the VQ-VAE only; the frozen teacher is reloaded from its file
+        return {k_: v for k_, v in super().state_dict(*a, **k).items() if not k_.startswith("ocr.")}
+
+    def load_state_dict(self, state_dict, strict: bool = True, **k):
+        return super().load_state_dict(state_dict, strict=False if self.ocr is not None else strict, **k)
 
 
 class _TokenBatches(IterableDataset):
@@ -172,7 +248,9 @@ def run_vqvae(args: argparse.Namespace) -> Path:
     if init is not None:  # continue from a vqvae.pt (its architecture wins over --downsample/--codebook-size)
         cfg = init.config
         cfg.ink_weight = ink  # a loss setting, not architecture
-    lit = VQVAELit(cfg.to_dict(), args.lr, args.warmup_steps, args.max_steps)
+    lit = VQVAELit(cfg.to_dict(), args.lr, args.warmup_steps, args.max_steps,
+                   ocr_loss_weight=float(getattr(args, "ocr_loss_weight", 0.0) or 0.0),
+                   ocr_teacher=getattr(args, "ocr_teacher", None))
     if init is not None:
         lit.model.load_state_dict(init.state_dict())
     run_dir = new_run_dir(args.runs_dir, args.name or "vqvae")

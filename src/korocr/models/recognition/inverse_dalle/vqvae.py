@@ -84,7 +84,10 @@ class VQVAE(nn.Module):
         q, codes, vq_loss = self.quantizer(self.encoder(images))
         return torch.tanh(self.decoder(q)), codes, vq_loss
 
-    def loss(self, images: torch.Tensor) -> tuple[torch.Tensor, dict]:
+    def loss(self, images: torch.Tensor, return_reconstruction: bool = False):
+        """(reconstruction loss + VQ loss, metrics) of ``images`` (N, 1, H, W) in [-1, 1]; with
+        ``return_reconstruction`` also the reconstruction (N, 1, H, W) as a third item (for losses on it that
+        need other models, such as the OCR distillation of ``korocr train --arch vqvae --ocr-loss-weight``)."""
         rec, codes, vq_loss = self(images)
         err = (rec - images).abs()
         l1 = err.mean()
@@ -94,8 +97,10 @@ class VQVAE(nn.Module):
             rec_loss = (w * err).sum() / w.sum()
         else:
             rec_loss = l1
-        return rec_loss + vq_loss, {"l1": float(l1.detach()), "vq": float(vq_loss.detach()),
-                                    "codes_used": int(codes.unique().numel())}
+        metrics = {"l1": float(l1.detach()), "vq": float(vq_loss.detach()), "codes_used": int(codes.unique().numel())}
+        if return_reconstruction:
+            return rec_loss + vq_loss, metrics, rec
+        return rec_loss + vq_loss, metrics
 
     @torch.no_grad()
     def encode(self, images: torch.Tensor) -> torch.Tensor:
