@@ -203,3 +203,62 @@ def test_ocr_distillation_loss_is_zero_on_the_original_and_trains_the_reconstruc
          "--seed", "1", "--ocr-loss-weight", "1", "--ocr-teacher", str(teacher)]))
     assert load_vqvae(out / "vqvae.pt").config.codebook_size == 16
     assert json.loads((out / "args.json").read_text(encoding="utf-8"))["ocr_loss_weight"] == 1.0
+
+
+def test_long_lines_are_read_in_pieces_cut_at_word_gaps(korean_font):
+    """chunk_rows: a line too long for the budget is cut at its word gaps, each piece read, the texts joined with
+    the spaces; a tiny model that has memorised the pieces reads the whole line."""
+    from korocr.preprocessing.line import split_at_gaps
+    from korocr.synth.render import LineRenderer, RenderConfig
+
+    r = LineRenderer([korean_font], RenderConfig(augment=False, effect_prob=0, skia_prob=0, bitmap_prob=0,
+                                                 thermal_prob=0, tight_prob=1.0, font_size=(28, 28)), seed=0)
+    rng = random.Random(0)
+    words = ["가나다", "라마", "바사"]
+    crops = [r.render(w, rng, korean_font) for w in words]
+    h = max(c.shape[0] for c in crops)
+    gap = np.full((h, int(1.2 * h), 3), 255, np.uint8)
+    pad = [np.pad(c, ((0, h - c.shape[0]), (0, 0), (0, 0)), constant_values=255) for c in crops]
+    line = np.concatenate([pad[0], gap, pad[1], gap, pad[2]], axis=1)
+    model = _tiny(sorted(set("".join(words))))
+    model.gpt_config.chunk_rows = 3  # 48 tokens: pieces up to 15 / 3 = 5 line heights
+    pieces = split_at_gaps(line, model.gpt_config.max_aspect())
+    assert [sp for _, sp in pieces] == [False, True, True]  # cut at both word gaps, nowhere else
+    assert sum(p.shape[1] for p, _ in pieces) == line.shape[1]
+    with torch.no_grad():
+        for p, _ in pieces:
+            model.vqvae(model.prepare(p))
+    seqs = torch.tensor([model.vocab.reading_sequence(model.codes(p), w, 64) for (p, _), w in zip(pieces, words)])
+    opt = torch.optim.AdamW(model.lm.parameters(), lr=3e-3)
+    model.lm.train()
+    for _ in range(200):
+        loss, _ = lm_loss(model, seqs, 0.1)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert model.read([line])[0][0] == "가나다 라마 바사"
+
+
+def test_split_at_gaps_keeps_pieces_short_and_cuts_columns_between_characters():
+    from korocr.preprocessing.line import split_at_gaps
+
+    line = np.full((20, 200), 255, np.uint8)
+    for x0, x1 in [(5, 35), (38, 60), (75, 110), (113, 140), (160, 195)]:
+        line[4:16, x0:x1] = 0  # blobs: gaps of 3 px (inside words) and 15 / 20 px (word spaces)
+    pieces = split_at_gaps(line, 4.0)
+    assert all(p.shape[1] <= 80 for p, _ in pieces) and sum(p.shape[1] for p, _ in pieces) == 200
+    assert [sp for _, sp in pieces] == [False, True, False, True]
+    assert split_at_gaps(line, 20.0)[0][0] is line  # short enough: whole
+    solid = np.zeros((20, 200), np.uint8)
+    solid[:, 90] = 255  # one long "word" with no blank run: cut at the emptiest column in reach
+    assert all(p.shape[1] <= 80 for p, _ in split_at_gaps(solid, 4.0))
+    column = np.full((200, 24), 255, np.uint8)
+    for y in range(4, 190, 28):
+        column[y:y + 16, 6:18] = 0  # seven characters, 12 px apart
+    cells = split_at_gaps(column, 3.0, vertical=True)
+    assert all(p.shape[0] <= 72 for p, _ in cells) and sum(p.shape[0] for p, _ in cells) == 200
+    assert not any(sp for _, sp in cells)
+    for p, _ in cells:  # every cut falls in a gap: no character is split
+        assert (p[0] == 255).all() and (p[-1] == 255).all()
+    with pytest.raises(ValueError):
+        split_at_gaps(line, 0)

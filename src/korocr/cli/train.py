@@ -96,6 +96,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     d.add_argument("--vqvae", help="inverse-dalle: the vqvae.pt of a --arch vqvae run (frozen)")
     d.add_argument("--image-budget", type=int, default=96, help="inverse-dalle: image tokens (rows x (cols + 1))")
     d.add_argument("--sequence-length", type=int, default=160, help="inverse-dalle: tokens per sequence in all")
+    d.add_argument("--image-loss-weight", type=float, default=0.25,
+                   help="inverse-dalle: weight of the language-model loss on the image tokens (text: 1)")
+    d.add_argument("--chunk-rows", type=int, default=0,
+                   help="inverse-dalle: read lines too long for this many rows of codes within --image-budget in "
+                        "pieces cut at gaps in their ink (0: squeeze every line into the budget)")
     d.add_argument("--draw", action="store_true",
                    help="inverse-dalle: learn text → image ([text] SEP [image tokens]) instead of reading")
     o = p.add_argument_group("optimisation")

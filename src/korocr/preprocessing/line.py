@@ -266,3 +266,74 @@ def unstack_vertical(img: np.ndarray) -> np.ndarray:
                                   value=bg_val)
         pieces.append(cell)
     return np.concatenate(pieces, axis=1)
+
+
+def split_at_gaps(img: np.ndarray, max_aspect: float, vertical: bool = False,
+                  space_gap: float = 0.25) -> list[tuple[np.ndarray, bool]]:
+    """Cut a long line (or column) into pieces no longer than ``max_aspect`` times its height (width), at gaps
+    in its ink, for a recogniser that reads a bounded number of tokens (Inverse DALL-E's image budget).
+
+    Horizontal lines are cut at the widest blank column runs that keep each piece short enough (word spaces
+    first); where no blank run is in reach (one long word) the piece is cut at the column with the least ink.
+    Vertical columns are cut between character cells (:func:`segment_column`). A line already short enough
+    comes back whole.
+
+    Args:
+        img: (H, W) or (H, W, C) uint8 crop of one line (columns: H > W).
+        max_aspect: longest piece, in units of the line's height (a column's width).
+        vertical: a top-to-bottom column.
+        space_gap: a cut at a blank run at least this many line heights wide is a word space.
+
+    Returns:
+        ``(piece, space_before)`` in reading order; ``space_before`` tells the caller to join with a space.
+
+    Raises:
+        ValueError: ``max_aspect`` not positive.
+    """
+    if max_aspect <= 0:
+        raise ValueError(f"max_aspect must be positive, got {max_aspect}")
+    gray = to_gray(img)
+    h, w = gray.shape[:2]
+    across, along = (w, h) if vertical else (h, w)
+    limit = max(1, int(max_aspect * across))
+    if along <= limit:
+        return [(img, False)]
+    ink = _ink_mask(gray)
+    if vertical:
+        cells = segment_column(ink)
+        cuts = [(a + b) // 2 for (_, a), (b, _) in zip(cells, cells[1:])]
+        gaps = {c: 0 for c in cuts}
+        profile = ink.sum(1)
+    else:
+        profile = ink.sum(0)
+        blank = profile <= max(0, int(0.02 * h))
+        gaps = {}
+        x = 0
+        while x < w:  # blank runs: their middle and width
+            if blank[x]:
+                s = x
+                while x < w and blank[x]:
+                    x += 1
+                if s > 0 and x < w:
+                    gaps[(s + x) // 2] = x - s
+            x += 1
+        cuts = sorted(gaps)
+    pieces: list[tuple[int, int, bool]] = []
+    start, space = 0, False
+    while along - start > limit:
+        reach = [c for c in cuts if start < c <= start + limit]
+        if reach:
+            wide = [c for c in reach if gaps[c] >= space_gap * across]
+            cut = max(wide) if wide else max(reach, key=lambda c: (gaps[c], c))
+            is_space = gaps[cut] >= space_gap * across
+        else:  # no gap in reach: the emptiest column of the last third
+            lo = start + max(1, (2 * limit) // 3)
+            cut = lo + int(np.argmin(profile[lo:start + limit]))
+            is_space = False
+        pieces.append((start, cut, space))
+        start, space = cut, is_space
+    pieces.append((start, along, space))
+    out = []
+    for a, b, sp in pieces:
+        out.append((img[a:b] if vertical else img[:, a:b], sp))
+    return out

@@ -42,7 +42,7 @@ class _Samples:
         if not self.fonts:
             raise KorocrError("korocr train: no fonts found (install fonts-nanum / fonts-noto-cjk or pass --font-dir)")
         self.sampler = TextSampler.from_files(args.corpus, args.words, charset=charset, max_chars=args.max_chars)
-        self.seed, self.vertical = seed, vertical
+        self.seed, self.vertical, self.max_chars = seed, vertical, args.max_chars
         self._renderer = LineRenderer
 
     def stream(self, wid: int = 0) -> Iterator[tuple[np.ndarray, str]]:
@@ -56,7 +56,7 @@ class _Samples:
             if font is None:
                 continue
             if rng.random() < self.vertical:
-                text = "".join(text.split())[:12]
+                text = "".join(text.split())[:min(12, self.max_chars)]
                 if not text:
                     continue
                 yield render_vertical(text, font, rng), text
@@ -295,7 +295,8 @@ def run_inverse_dalle(args: argparse.Namespace) -> Path:
         if not args.vqvae:
             raise KorocrError("korocr train --arch inverse-dalle needs --vqvae (a vqvae.pt) or --init-from")
         model = InverseDalle(load_vqvae(args.vqvae), charset.chars,
-                             GPTConfig(max_length=args.sequence_length, image_budget=args.image_budget))
+                             GPTConfig(max_length=args.sequence_length, image_budget=args.image_budget,
+                                       image_loss_weight=args.image_loss_weight, chunk_rows=args.chunk_rows))
     samples = _Samples(args, charset, seed)
     lit = InverseDalleLit(model, args.lr, args.warmup_steps, args.max_steps)
     run_dir = new_run_dir(args.runs_dir, args.name or "inverse-dalle")

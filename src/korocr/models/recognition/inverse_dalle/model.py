@@ -36,6 +36,14 @@ class GPTConfig:
     max_length: int = 160
     image_loss_weight: float = 0.25
     dropout: float = 0.1
+    chunk_rows: int = 0
+
+    def max_aspect(self) -> float:
+        """The longest piece (in line heights) that still gets ``chunk_rows`` rows of codes within the budget;
+        0 when reading is not chunked (``chunk_rows`` 0)."""
+        if self.chunk_rows <= 0:
+            return 0.0
+        return max(1, self.image_budget // self.chunk_rows - 1) / self.chunk_rows
 
 
 def to_gray(img: np.ndarray) -> np.ndarray:
@@ -80,29 +88,49 @@ class InverseDalle(torch.nn.Module):
 
     # --- reading -----------------------------------------------------------------------------------------------
     @torch.no_grad()
-    def read(self, images: Sequence[np.ndarray], num_beams: int = 1, max_new_tokens: int | None = None
-             ) -> list[tuple[str, float]]:
+    def read(self, images: Sequence[np.ndarray], num_beams: int = 1, max_new_tokens: int | None = None,
+             chunk_rows: int | None = None) -> list[tuple[str, float]]:
         """Greedy (``num_beams=1``) or beam decoding of the text after the image tokens: (text, confidence) per
-        image, confidence = geometric mean of the chosen tokens' probabilities."""
-        self.eval()
-        allowed = list(range(self.vocab.char_offset, self.vocab.size)) + [EOS]
+        image, confidence = geometric mean of the chosen tokens' probabilities. With ``chunk_rows`` (default:
+        the config's) a line longer than the budget allows at that many code rows is read in pieces cut at
+        gaps (:func:`korocr.preprocessing.line.split_at_gaps`; columns, H > W, between characters); the texts
+        are joined (with a space where the cut was a word space), the confidence is the pieces' mean weighted
+        by their characters."""
+        from ....preprocessing.line import split_at_gaps
+
+        rows = self.gpt_config.chunk_rows if chunk_rows is None else chunk_rows
+        aspect = GPTConfig(image_budget=self.gpt_config.image_budget, chunk_rows=rows).max_aspect()
         out = []
         for img in images:
-            prefix = self.vocab.image_tokens(self.codes(img)) + [SEP]
-            ids = torch.tensor([prefix])
-            budget = max_new_tokens or max(1, self.gpt_config.max_length - len(prefix))
-            gen = self.lm.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=budget,
-                                   num_beams=num_beams, do_sample=False, eos_token_id=EOS, pad_token_id=PAD,
-                                   prefix_allowed_tokens_fn=lambda b, s: allowed, output_scores=True,
-                                   return_dict_in_generate=True)
-            seq = gen.sequences[0, len(prefix):].tolist()
-            if num_beams == 1 and gen.scores:
-                lp = [float(torch.log_softmax(s[0], -1)[t]) for s, t in zip(gen.scores, seq)]
-                conf = float(np.exp(np.mean(lp))) if lp else 0.0
-            else:
-                conf = float(torch.exp(gen.sequences_scores[0])) if getattr(gen, "sequences_scores", None) is not None else 0.0
-            out.append((self.vocab.text_from_tokens(seq), conf))
+            if not aspect:
+                out.append(self._read_one(img, num_beams, max_new_tokens))
+                continue
+            vertical = img.shape[0] > img.shape[1]
+            parts = [(self._read_one(p, num_beams, max_new_tokens), sp)
+                     for p, sp in split_at_gaps(img, aspect, vertical=vertical)]
+            text = "".join((" " if sp and k else "") + t for k, ((t, _), sp) in enumerate(parts))
+            n = [max(1, len(t)) for (t, _), _ in parts]
+            out.append((text, float(sum(c * k for ((_, c), _), k in zip(parts, n)) / sum(n))))
         return out
+
+    @torch.no_grad()
+    def _read_one(self, img: np.ndarray, num_beams: int, max_new_tokens: int | None) -> tuple[str, float]:
+        self.eval()
+        allowed = list(range(self.vocab.char_offset, self.vocab.size)) + [EOS]
+        prefix = self.vocab.image_tokens(self.codes(img)) + [SEP]
+        ids = torch.tensor([prefix])
+        budget = max_new_tokens or max(1, self.gpt_config.max_length - len(prefix))
+        gen = self.lm.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=budget,
+                               num_beams=num_beams, do_sample=False, eos_token_id=EOS, pad_token_id=PAD,
+                               prefix_allowed_tokens_fn=lambda b, s: allowed, output_scores=True,
+                               return_dict_in_generate=True)
+        seq = gen.sequences[0, len(prefix):].tolist()
+        if num_beams == 1 and gen.scores:
+            lp = [float(torch.log_softmax(s[0], -1)[t]) for s, t in zip(gen.scores, seq)]
+            conf = float(np.exp(np.mean(lp))) if lp else 0.0
+        else:
+            conf = float(torch.exp(gen.sequences_scores[0])) if getattr(gen, "sequences_scores", None) is not None else 0.0
+        return self.vocab.text_from_tokens(seq), conf
 
     # --- drawing -----------------------------------------------------------------------------------------------
     @torch.no_grad()
