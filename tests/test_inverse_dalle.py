@@ -39,6 +39,22 @@ def _tiny(chars):
                                                   dropout=0.0))
 
 
+def _memorise(model, images, texts, steps: int = 200):
+    """k-means-initialise the tiny model's codebook on ``images``, then train its GPT-2 on their reading
+    sequences."""
+    with torch.no_grad():
+        for img in images:
+            model.vqvae(model.prepare(img))
+    seqs = torch.tensor([model.vocab.reading_sequence(model.codes(img), t, 64) for img, t in zip(images, texts)])
+    opt = torch.optim.AdamW(model.lm.parameters(), lr=3e-3)
+    model.lm.train()
+    for _ in range(steps):
+        loss, _ = lm_loss(model, seqs, 0.1)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
 def test_tiny_model_memorises_lines_exactly(korean_font):
     from korocr.synth.render import LineRenderer, RenderConfig, render_vertical
 
@@ -50,17 +66,7 @@ def test_tiny_model_memorises_lines_exactly(korean_font):
     images.append(render_vertical("차카타", korean_font, rng, size=28))  # and a vertical column
     texts.append("차카타")
     model = _tiny(sorted(set("".join(texts))))
-    with torch.no_grad():  # k-means initialises the codebook on these images
-        for img in images:
-            model.vqvae(model.prepare(img))
-    seqs = torch.tensor([model.vocab.reading_sequence(model.codes(img), t, 64) for img, t in zip(images, texts)])
-    opt = torch.optim.AdamW(model.lm.parameters(), lr=3e-3)
-    model.lm.train()
-    for _ in range(200):
-        loss, _ = lm_loss(model, seqs, 0.1)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    _memorise(model, images, texts)
     assert [t for t, _ in model.read(images)] == texts
 
 
@@ -225,17 +231,7 @@ def test_long_lines_are_read_in_pieces_cut_at_word_gaps(korean_font):
     pieces = split_at_gaps(line, model.gpt_config.max_aspect())
     assert [sp for _, sp in pieces] == [False, True, True]  # cut at both word gaps, nowhere else
     assert sum(p.shape[1] for p, _ in pieces) == line.shape[1]
-    with torch.no_grad():
-        for p, _ in pieces:
-            model.vqvae(model.prepare(p))
-    seqs = torch.tensor([model.vocab.reading_sequence(model.codes(p), w, 64) for (p, _), w in zip(pieces, words)])
-    opt = torch.optim.AdamW(model.lm.parameters(), lr=3e-3)
-    model.lm.train()
-    for _ in range(200):
-        loss, _ = lm_loss(model, seqs, 0.1)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    _memorise(model, [p for p, _ in pieces], words)
     assert model.read([line])[0][0] == "가나다 라마 바사"
 
 

@@ -333,7 +333,4 @@ def split_at_gaps(img: np.ndarray, max_aspect: float, vertical: bool = False,
         pieces.append((start, cut, space))
         start, space = cut, is_space
     pieces.append((start, along, space))
-    out = []
-    for a, b, sp in pieces:
-        out.append((img[a:b] if vertical else img[:, a:b], sp))
-    return out
+    return [(img[a:b] if vertical else img[:, a:b], sp) for a, b, sp in pieces]

@@ -189,8 +189,10 @@ class VQVAELit(L.LightningModule):
     def state_dict(self, *a, **k):  # checkpoints hold the VQ-VAE only; the frozen teacher is reloaded from its file
         return {k_: v for k_, v in super().state_dict(*a, **k).items() if not k_.startswith("ocr.")}
 
-    def load_state_dict(self, state_dict, strict: bool = True, **k):
-        return super().load_state_dict(state_dict, strict=False if self.ocr is not None else strict, **k)
+    def load_state_dict(self, state_dict, strict: bool = True, **k):  # the teacher's own weights fill its keys
+        if self.ocr is not None:
+            state_dict = {**state_dict, **{f"ocr.{n}": v for n, v in self.ocr.state_dict().items()}}
+        return super().load_state_dict(state_dict, strict=strict, **k)
 
 
 class _TokenBatches(IterableDataset):

@@ -38,12 +38,13 @@ class GPTConfig:
     dropout: float = 0.1
     chunk_rows: int = 0
 
-    def max_aspect(self) -> float:
-        """The longest piece (in line heights) that still gets ``chunk_rows`` rows of codes within the budget;
-        0 when reading is not chunked (``chunk_rows`` 0)."""
-        if self.chunk_rows <= 0:
+    def max_aspect(self, rows: int | None = None) -> float:
+        """The longest piece (in line heights) that still gets ``rows`` (default ``chunk_rows``) rows of codes
+        within the budget; 0 when reading is not chunked (0 rows)."""
+        rows = self.chunk_rows if rows is None else rows
+        if rows <= 0:
             return 0.0
-        return max(1, self.image_budget // self.chunk_rows - 1) / self.chunk_rows
+        return max(1, self.image_budget // rows - 1) / rows
 
 
 def to_gray(img: np.ndarray) -> np.ndarray:
@@ -98,8 +99,7 @@ class InverseDalle(torch.nn.Module):
         by their characters."""
         from ....preprocessing.line import split_at_gaps
 
-        rows = self.gpt_config.chunk_rows if chunk_rows is None else chunk_rows
-        aspect = GPTConfig(image_budget=self.gpt_config.image_budget, chunk_rows=rows).max_aspect()
+        aspect = self.gpt_config.max_aspect(chunk_rows)
         out = []
         for img in images:
             if not aspect:
