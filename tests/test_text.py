@@ -148,3 +148,26 @@ def test_domain_texts_list_numbers_with_spaced_commas_beside_thousands_separator
     assert not any(re.search(r"\d,\d{1,2}(?!\d)", t) for t in lists)  # never a comma without a space in a list
     texts = [domain_text(rng) for _ in range(2000)]
     assert 40 < sum(bool(re.fullmatch(r"\D{0,6}\d[\d,]*(, |· | / )\d.*", t)) for t in texts) < 200  # ~5 %
+
+
+def test_respace_redraws_only_spaces_between_hangul_syllables():
+    from korocr.synth.text import TextSampler, respace
+
+    text = "실행 취소 기능과 충돌을 Ctrl + Alt 키 3,980원"
+    rng = random.Random(3)
+    outs = [respace(text, rng) for _ in range(200)]
+    # same characters, only spaces moved
+    assert all(o.replace(" ", "") == text.replace(" ", "") for o in outs)
+    # spaces beside Latin, digits and symbols stay where they are
+    assert all("Ctrl + Alt 키 3,980원" in o for o in outs)
+    # both directions happen: a syllable-syllable space dropped, a space put inside a word
+    assert any("실행취소" in o for o in outs) and any("실 행" in o or "기 능" in o for o in outs)
+    assert respace(text, random.Random(0), drop=0.0, insert=0.0) == text
+    # respace_prob 0 draws exactly the texts (and random stream) it drew before; 1 changes some
+    plain = TextSampler(corpus=[text] * 3, words=["사과나무"], max_chars=40)
+    spaced = TextSampler(corpus=[text] * 3, words=["사과나무"], max_chars=40, respace_prob=1.0)
+    a = [plain.sample(random.Random(i)) for i in range(50)]
+    b = [spaced.sample(random.Random(i)) for i in range(50)]
+    assert a == [TextSampler(corpus=[text] * 3, words=["사과나무"], max_chars=40).sample(random.Random(i))
+                 for i in range(50)]
+    assert a != b

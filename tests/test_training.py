@@ -182,3 +182,16 @@ def test_ddp_on_two_cpu_processes(tmp_path, korean_font):
     assert meta["global_step"] == 3
     rows = [json.loads(x) for x in (dirs[0] / "metrics.jsonl").read_text().splitlines()]
     assert sum("val/cer" in x for x in rows) == 1  # rank 0 alone writes
+
+
+def test_respace_prob_reaches_training_texts_but_not_validation(tmp_path, korean_font):
+    from korocr.cli.common import resolve_charset
+    from korocr.data.lines import SyntheticLineDataModule as SyntheticLineData
+
+    base = _train_args(tmp_path, "--fonts", korean_font.spec.key)
+    spaced = _train_args(tmp_path, "--fonts", korean_font.spec.key, "--respace-prob", "0.5")
+    cs = resolve_charset(base.charset)
+    a, b = SyntheticLineData(base, cs, seed=1), SyntheticLineData(spaced, cs, seed=1)
+    assert a.train_ds.sampler.respace_prob == 0.0 and b.train_ds.sampler.respace_prob == 0.5
+    # the validation lines are the same with and without respacing, so validation CER compares across runs
+    assert [v.texts for v in a.val_batches] == [v.texts for v in b.val_batches]

@@ -30,6 +30,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--text-weights", type=float, nargs="+", default=None,
                    help="probabilities of the text sources: corpus, words, random syllables, mixed, domain "
                         "(Faker/Babel names, addresses, prices, dates); default 0.40 0.20 0.22 0.18")
+    g.add_argument("--respace-prob", type=float, default=0.0,
+                   help="rec: share of corpus/word/Hanja lines whose spaces between Hangul syllables are redrawn "
+                        "(korocr.synth.text.respace), so spaces are read from the image; default 0")
     g.add_argument("--normalize-margins-prob", type=float, default=0.0,
                    help="rec: share of synthetic lines re-cropped by the inference-time margin normalisation "
                         "(korocr.preprocessing.line.normalize_margins) before training on them; default 0")

@@ -4,6 +4,7 @@ synthetic lines (:class:`SyntheticLineDataModule`) and LMDB datasets (:class:`Lm
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from typing import Sequence
 
 import lightning as L
@@ -41,13 +42,16 @@ class SyntheticLineDataModule(L.LightningDataModule):
             raise KorocrError("korocr train: no fonts found (install fonts-nanum / fonts-noto-cjk or pass --font-dir)")
         kw = {"weights": tuple(args.text_weights)} if getattr(args, "text_weights", None) else {}
         sampler = TextSampler.from_files(args.corpus, args.words, charset=charset, max_chars=args.max_chars, **kw)
+        val_sampler = sampler  # validation keeps the texts' own spacing, so runs with and without respacing compare
+        if getattr(args, "respace_prob", 0.0):
+            val_sampler, sampler = sampler, dataclasses.replace(sampler, respace_prob=args.respace_prob)
         norm_prob = getattr(args, "normalize_margins_prob", 0.0) or 0.0
         self.train_ds = SyntheticLines(fonts, sampler, batch_size=args.batch_size, max_width=args.max_width,
                                        seed=seed, height=height, channels=channels,
                                        pixel_budget=getattr(args, "pixel_budget", None), x_scale=x_scale,
                                        normalize_prob=norm_prob, margins=margins)
         # a model that never trains on un-normalised crops is validated on normalised ones, as it is read
-        val = render_fixed_set(fonts, sampler, args.val_size, seed=12345, max_width=args.max_width, height=height,
+        val = render_fixed_set(fonts, val_sampler, args.val_size, seed=12345, max_width=args.max_width, height=height,
                                channels=channels, x_scale=x_scale, margins=margins if norm_prob >= 1.0 else None)
         val.sort(key=lambda v: v[0].shape[1])
         b = args.batch_size

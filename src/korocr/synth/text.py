@@ -33,6 +33,41 @@ def _read_lines(path: Path) -> list[str]:
         return [ln.strip() for ln in fh if ln.strip()]
 
 
+def _is_syllable(c: str) -> bool:
+    return "\uac00" <= c <= "\ud7a3"
+
+
+def respace(text: str, rng: random.Random, drop: float = 0.35, insert: float = 0.08) -> str:
+    """Redraw a line's word spacing between Hangul syllables.
+
+    Each single space with a Hangul syllable on both sides is dropped with probability ``drop``; between two
+    adjacent syllables a space is inserted with probability ``insert``. Spaces next to Latin, digits or symbols
+    are kept. Used for training texts, so that a recogniser reads spaces from the image instead of guessing
+    them from Korean spacing habits (missing spaces in compounds such as "실행 취소" were the commonest error
+    on narrow-space fonts, docs/benchmarks.md).
+
+    Args:
+        text: NFC text.
+        rng: random source.
+        drop: probability of removing an existing syllable-syllable space.
+        insert: probability of a new space between two adjacent syllables.
+
+    Returns:
+        The text with redrawn spaces (same characters otherwise).
+    """
+    out: list[str] = []
+    n = len(text)
+    for i, c in enumerate(text):
+        prev = out[-1] if out else ""
+        nxt = text[i + 1] if i + 1 < n else ""
+        if c == " " and _is_syllable(prev) and _is_syllable(nxt) and rng.random() < drop:
+            continue
+        if _is_syllable(c) and _is_syllable(prev) and rng.random() < insert:
+            out.append(" ")
+        out.append(c)
+    return "".join(out)
+
+
 @dataclass
 class TextSampler:
     """Draws random text lines.
@@ -47,6 +82,11 @@ class TextSampler:
             Babel/CLDR Korean dates, numbers, currency and place/language names, prices, quoted and bulleted
             phrases; see :mod:`korocr.synth.domains`) and, as an optional sixth, Korean with basic Hanja mixed
             in (:func:`korocr.synth.domains.hanja_text`; needs a charset with Hanja, else corpus text).
+        respace_prob: share of corpus, word and Hanja lines whose word spacing is redrawn (:func:`respace`):
+            a space between two Hangul syllables is dropped with probability 0.35 and one is put between two
+            syllables of a word with probability 0.08, so that where a line has a space is not predictable
+            from the language (Korean compounds are written both ways) and the recogniser must read it from the
+            image. 0 (default) leaves the texts, and the random stream, as they were.
 
     Line lengths: half the lines take a random budget of 1..``max_chars`` characters, skewed short (1-12 twice
     as often as longer), the other half fill ``max_chars``; corpus lines join several sentences to get there.
@@ -57,6 +97,7 @@ class TextSampler:
     charset: Charset | None = None
     max_chars: int = 12
     weights: tuple[float, ...] = (0.40, 0.20, 0.22, 0.18)
+    respace_prob: float = 0.0
 
     def __post_init__(self) -> None:
         self._ks = ksx1001_hangul()
@@ -187,6 +228,8 @@ class TextSampler:
                 s = self._hanja(rng)
             else:
                 s = self._random_syllables(rng)
+            if src in (0, 1, 5) and self.respace_prob and rng.random() < self.respace_prob:
+                s = respace(s, rng)
             s = nfc(" ".join(s.split()))[: self.max_chars].strip()
             if s and (self.charset is None or not self.charset.missing(s)):
                 return s
