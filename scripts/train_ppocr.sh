@@ -26,6 +26,6 @@ korocr train --arch ppocr --pretrained ppocrv6-tiny --charset "${CHARSET:-defaul
   --corpus "$CACHE/text/corpus.txt" --words "$CACHE/text/words.txt" --font-dir "$CACHE/fonts/npm" \
   --exclude-fonts 'UnDotum*' 'UnGraphic*' 'NanumSquareRound*' 'NanumBarunpen*' 'IBMPlexSansKR*' 'GowunBatang*' \
                   'GowunDodum*' 'SongMyung*' 'Sunflower*' 'Orbit*' 'D2Coding*' \
-  --max-chars 40 --max-width 3000 --pixel-budget 20480 --x-scale "${XSCALE:-1.5}" --normalize-margins-prob "${NORM_PROB:-0}" --respace-prob "${RESPACE:-0}" --text-weights ${TEXT_WEIGHTS:-0.38 0.12 0.12 0.18 0.20} \
+  --max-chars 40 --max-width 3000 --pixel-budget 20480 --x-scale "${XSCALE:-1.5}" --normalize-margins-prob "${NORM_PROB:-0}" --respace-prob "${RESPACE:-0}" --cell-prob "${CELL:-0}" --text-weights ${TEXT_WEIGHTS:-0.38 0.12 0.12 0.18 0.20} \
   --max-steps "$STEPS" --max-minutes "$MINUTES" --val-every 250 --val-size 256 --lr "${LR:-1e-3}" \
   --runs-dir "${RUNS:-runs}" --name "${NAME:-rec-ppocr-jamo}" --export --workers 1 --seed "${SEED:-1}" "${extra[@]}"

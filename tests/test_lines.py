@@ -57,6 +57,29 @@ def test_word_spacing_moves_words_not_letters(korean_font):
     assert all(b[1] > a[1] for a, b in zip(letters[:-2], letters[1:-1]))
 
 
+def test_cells_set_characters_at_a_fixed_pitch_wide_ones_twice_as_wide(korean_font):
+    """Cell mode (monospace look): half-width characters one cell apart, Hangul two, each centred in its cell,
+    so a comma has the gap of a digit cell after it; a space is one empty cell."""
+    from korocr.synth.render import LineRenderer, RenderConfig, _load_font, _pieces
+
+    f = _load_font(korean_font.spec.path, korean_font.spec.index, 32)
+    runs = _pieces("1,234원 가", 0, 0, f.getlength, cell=16.0)
+    assert [r for r, _ in runs[:-1]] == list("1,234원가")
+    starts = {r: x for r, x in runs[:-1]}
+    assert starts[","] == 16 + (16 - f.getlength(",")) / 2  # centred in the second cell
+    assert starts["원"] == 5 * 16 + (32 - f.getlength("원")) / 2
+    assert starts["가"] == 5 * 16 + 32 + 16 + (32 - f.getlength("가")) / 2  # after one empty half-width cell
+    assert runs[-1] == ("", 5 * 16 + 32 + 16 + 32)
+
+    def width(**kw):
+        cfg = RenderConfig(font_size=(40, 40), spacing_prob=0, word_spacing_prob=0, augment=False, tight_prob=1.0,
+                           shared_margin_prob=0, bitmap_prob=0, thermal_prob=0, neighbour_prob=0, effect_prob=0, **kw)
+        return LineRenderer([korean_font], config=cfg, seed=3).render("1,1,1,1", random.Random(5), korean_font).shape[1]
+
+    # number lines take cell_digits_prob; in cells the commas are as wide as the digits, so the line grows
+    assert width(cell_digits_prob=1.0, cell_em=(0.6, 0.6)) > width(cell_prob=1.0) == width()
+
+
 def test_changed_word_spaces_are_floored_at_min_word_space_em(korean_font):
     """A drawn word space never falls below ``min_word_space_em``; widened ones move the words apart."""
     from korocr.synth.render import LineRenderer, RenderConfig

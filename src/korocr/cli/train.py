@@ -33,6 +33,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--respace-prob", type=float, default=0.0,
                    help="rec: share of corpus/word/Hanja lines whose spaces between Hangul syllables are redrawn "
                         "(korocr.synth.text.respace), so spaces are read from the image; default 0")
+    g.add_argument("--cell-prob", type=float, default=0.0,
+                   help="rec: share of synthetic lines set in fixed-width cells (a monospace look in any face; "
+                        "number lines three times as often), see korocr.synth.render._pieces; default 0")
     g.add_argument("--normalize-margins-prob", type=float, default=0.0,
                    help="rec: share of synthetic lines re-cropped by the inference-time margin normalisation "
                         "(korocr.preprocessing.line.normalize_margins) before training on them; default 0")

@@ -46,10 +46,15 @@ class SyntheticLineDataModule(L.LightningDataModule):
         if getattr(args, "respace_prob", 0.0):
             val_sampler, sampler = sampler, dataclasses.replace(sampler, respace_prob=args.respace_prob)
         norm_prob = getattr(args, "normalize_margins_prob", 0.0) or 0.0
+        render_config = None  # validation is rendered with the defaults, so its lines stay the same across runs
+        if getattr(args, "cell_prob", 0.0):
+            from ..synth.render import RenderConfig
+
+            render_config = RenderConfig(cell_prob=args.cell_prob, cell_digits_prob=min(1.0, 3 * args.cell_prob))
         self.train_ds = SyntheticLines(fonts, sampler, batch_size=args.batch_size, max_width=args.max_width,
                                        seed=seed, height=height, channels=channels,
                                        pixel_budget=getattr(args, "pixel_budget", None), x_scale=x_scale,
-                                       normalize_prob=norm_prob, margins=margins)
+                                       normalize_prob=norm_prob, margins=margins, render_config=render_config)
         # a model that never trains on un-normalised crops is validated on normalised ones, as it is read
         val = render_fixed_set(fonts, val_sampler, args.val_size, seed=12345, max_width=args.max_width, height=height,
                                channels=channels, x_scale=x_scale, margins=margins if norm_prob >= 1.0 else None)

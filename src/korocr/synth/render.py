@@ -76,6 +76,9 @@ class RenderConfig:
     word_spacing_prob: float = 0.4     # probability of a changed word space (fonts' spaces run from 0.2 to 0.5 em)
     word_spacing_em: tuple[float, float] = (-0.3, 0.6)  # added to each space's advance
     min_word_space_em: float = 0.1     # floor of a changed space's advance (Sunflower's, IBM Plex's own: 0.22 em)
+    cell_prob: float = 0.0             # characters set in fixed cells (monospace look, any face; see _pieces)
+    cell_digits_prob: float = 0.0      # the same for number lines (a third of the characters or more digits)
+    cell_em: tuple[float, float] = (0.5, 0.62)  # half-width cell; wide characters take two
     margin_em: tuple[float, float] = (0.0, 0.5)   # crop margin on each side, drawn independently
     loose_margin_prob: float = 0.1     # a margin up to 0.9 em (signboard crops are loose)
     tight_prob: float = 0.2            # cropped tight to the ink on all sides (margins below 0.04 em)
@@ -105,11 +108,30 @@ def _skia_typeface(path: str, index: int):
     return skia.Typeface.MakeFromFile(path, index)
 
 
-def _pieces(text: str, spacing: int, word_spacing: int, measure) -> list[tuple[str, float]]:
+def _is_wide(ch: str) -> bool:
+    import unicodedata
+
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def _pieces(text: str, spacing: int, word_spacing: int, measure, cell: float = 0.0) -> list[tuple[str, float]]:
     """Split ``text`` into runs drawn at their own x offsets (px from the origin): one run per character with
-    letter ``spacing``, otherwise one per word; each space advances by its own width plus ``word_spacing``.
-    ``measure(s)`` is the advance of ``s`` in px. Returns (run, x) pairs and, last, ("", total width)."""
+    letter ``spacing`` or in fixed ``cell`` widths, otherwise one per word; each space advances by its own width plus
+    ``word_spacing``. With ``cell`` > 0 every character sits centred in a fixed-width cell, ``cell`` px for
+    narrow (half-width) characters and twice that for wide ones (Hangul, Hanja, full-width forms), the way
+    monospace CJK faces, terminals and receipt printers set text: a comma then stands in a cell as wide as a
+    digit, with a gap after it that is not a space. ``measure(s)`` is the advance of ``s`` in px. Returns
+    (run, x) pairs and, last, ("", total width)."""
     out, x = [], 0.0
+    if cell:
+        for ch in text:
+            w = 2 * cell if _is_wide(ch) else cell
+            if ch == " ":
+                x += w + spacing + word_spacing
+                continue
+            out.append((ch, x + (w - measure(ch)) / 2))
+            x += w + spacing
+        return out + [("", x - spacing)]
     if spacing:
         for ch in text:
             if ch == " ":
@@ -130,20 +152,20 @@ def _pieces(text: str, spacing: int, word_spacing: int, measure) -> list[tuple[s
 
 
 def _mask_pil(text: str, font: Font, size: int, spacing: int, canvas: tuple[int, int], origin: tuple[int, int],
-              aliased: bool, stroke: int = 0, word_spacing: int = 0) -> np.ndarray:
+              aliased: bool, stroke: int = 0, word_spacing: int = 0, cell: float = 0.0) -> np.ndarray:
     pil_font = _load_font(font.spec.path, font.spec.index, size)
     img = Image.new("L", canvas, 0)
     draw = ImageDraw.Draw(img)
     if aliased:
         draw.fontmode = "1"
     x, y = origin
-    for run, dx in _pieces(text, spacing, word_spacing, pil_font.getlength)[:-1]:
+    for run, dx in _pieces(text, spacing, word_spacing, pil_font.getlength, cell)[:-1]:
         draw.text((x + dx, y), run, font=pil_font, fill=255, anchor="ls", stroke_width=stroke, stroke_fill=255)
     return np.asarray(img, np.float32) / 255.0
 
 
 def _mask_skia(text: str, font: Font, size: int, spacing: int, canvas: tuple[int, int], origin: tuple[int, int],
-               aliased: bool, rng: random.Random, word_spacing: int = 0) -> np.ndarray:
+               aliased: bool, rng: random.Random, word_spacing: int = 0, cell: float = 0.0) -> np.ndarray:
     """Text coverage drawn by Skia (Chrome's rasteriser) with random hinting, edging and sub-pixel positioning."""
     import skia
 
@@ -160,7 +182,7 @@ def _mask_skia(text: str, font: Font, size: int, spacing: int, canvas: tuple[int
         c.clear(skia.ColorBLACK)
         paint = skia.Paint(Color=skia.ColorWHITE, AntiAlias=not aliased)
         x, y = float(origin[0]) + rng.random(), float(origin[1])
-        for run, dx in _pieces(text, spacing, word_spacing, sk_font.measureText)[:-1]:
+        for run, dx in _pieces(text, spacing, word_spacing, sk_font.measureText, cell)[:-1]:
             c.drawString(run, x + dx, y, sk_font, paint)
     arr = surface.makeImageSnapshot().toarray()
     return arr[..., :3].astype(np.float32).mean(-1) / 255.0
@@ -260,21 +282,27 @@ class LineRenderer:
             space = pil_font.getlength(" ")
             word_spacing = int(round(max(space + draw_size * rng.uniform(*cfg.word_spacing_em),
                                          cfg.min_word_space_em * draw_size) - space))
+        digits = sum(c.isdigit() for c in text) * 3 >= len(text)
+        cell = 0.0
+        cell_p = cfg.cell_digits_prob if digits else cfg.cell_prob
+        if cell_p and rng.random() < cell_p:  # (no draw at 0: renders stay as they were)
+            cell = draw_size * rng.uniform(*cfg.cell_em)
         ascent, descent = pil_font.getmetrics()
-        text_w = max(int(np.ceil(_pieces(text, spacing, word_spacing, pil_font.getlength)[-1][1])), 1)
+        text_w = max(int(np.ceil(_pieces(text, spacing, word_spacing, pil_font.getlength, cell)[-1][1])), 1)
         pad = draw_size + 4
         canvas = (text_w + 2 * pad, ascent + descent + 2 * pad)
         origin = (pad, pad + ascent)
         use_skia = self._skia and rng.random() < cfg.skia_prob
         if use_skia:
-            fill = _mask_skia(text, font, draw_size, spacing, canvas, origin, bitmap, rng, word_spacing)
+            fill = _mask_skia(text, font, draw_size, spacing, canvas, origin, bitmap, rng, word_spacing, cell)
         else:
-            fill = _mask_pil(text, font, draw_size, spacing, canvas, origin, bitmap, word_spacing=word_spacing)
+            fill = _mask_pil(text, font, draw_size, spacing, canvas, origin, bitmap, word_spacing=word_spacing,
+                             cell=cell)
         stroke = None
         if not bitmap and rng.random() < cfg.effect_prob:  # outline (signboards) or fake bold
             sw = max(1, int(draw_size * rng.uniform(0.02, 0.08)))
             stroke = _mask_pil(text, font, draw_size, spacing, canvas, origin, False, stroke=sw,
-                               word_spacing=word_spacing)
+                               word_spacing=word_spacing, cell=cell)
         main, neighbours = fill, not bitmap and rng.random() < cfg.neighbour_prob
         if neighbours:
             fill = fill.copy()
@@ -285,7 +313,7 @@ class LineRenderer:
                 dy = int(round(side * lh * (1 + rng.uniform(0.05, 0.5))))
                 dx = 0 if rng.random() < 0.7 else rng.randint(-draw_size, draw_size)
                 nb = _mask_pil(other, font, draw_size, spacing, canvas, (origin[0] + dx, origin[1] + dy), False,
-                               word_spacing=word_spacing)
+                               word_spacing=word_spacing, cell=cell)
                 fill = np.maximum(fill, nb)
         if rng.random() < cfg.effect_prob * 0.5:  # underline or line-through
             lw = max(1, draw_size // 18)
