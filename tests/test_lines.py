@@ -74,7 +74,8 @@ def test_cells_set_characters_at_a_fixed_pitch_wide_ones_twice_as_wide(korean_fo
     def width(**kw):
         cfg = RenderConfig(font_size=(40, 40), spacing_prob=0, word_spacing_prob=0, augment=False, tight_prob=1.0,
                            shared_margin_prob=0, bitmap_prob=0, thermal_prob=0, neighbour_prob=0, effect_prob=0, **kw)
-        return LineRenderer([korean_font], config=cfg, seed=3).render("1,1,1,1", random.Random(5), korean_font).shape[1]
+        renderer = LineRenderer([korean_font], config=cfg, seed=3)
+        return renderer.render("1,1,1,1", random.Random(5), korean_font).shape[1]
 
     # number lines take cell_digits_prob; in cells the commas are as wide as the digits, so the line grows
     assert width(cell_digits_prob=1.0, cell_em=(0.6, 0.6)) > width(cell_prob=1.0) == width()
