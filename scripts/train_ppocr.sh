@@ -9,6 +9,8 @@
 #   INIT=training_state/rec-ppocr-jamo.fp16.pt bash scripts/train_ppocr.sh   # continue from committed weights
 #   CHARSET=default-jamo-hanja TEXT_WEIGHTS="0.34 0.11 0.10 0.17 0.18 0.10" INIT=... bash scripts/train_ppocr.sh
 #       # grow the head by the 1,800 basic Hanja (new rows start at zero) and draw 10 % of lines with Hanja
+#   RESPACE=0.3 CELL=0.05 NORM_PROB=0.5 ... # redraw the spaces of 30 % of corpus/word lines (read spaces from the
+#       # image), set 5 % of lines (15 % of number lines) in fixed-width cells, margin-normalise half the crops
 #
 # Fonts held out of training (generalization and held-out benches): UnDotum*, UnGraphic*, NanumSquareRound*,
 # NanumBarunpen*, IBMPlexSansKR*, GowunBatang*, GowunDodum*, SongMyung*, Sunflower*, Orbit*, D2Coding*.
