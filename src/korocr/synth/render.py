@@ -9,6 +9,7 @@ albumentations (rotation, perspective, blur, noise, JPEG, down-scaling, contrast
 from __future__ import annotations
 
 import random
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
@@ -109,8 +110,7 @@ def _skia_typeface(path: str, index: int):
 
 
 def _is_wide(ch: str) -> bool:
-    import unicodedata
-
+    """East Asian wide or full-width (Hangul, Hanja, full-width forms): two cells in cell mode."""
     return unicodedata.east_asian_width(ch) in ("W", "F")
 
 
