@@ -10,7 +10,7 @@ import torch
 pytest.importorskip("vector_quantize_pytorch", reason="needs vector-quantize-pytorch (korocr[train])")
 
 from korocr.models.recognition.inverse_dalle import (GPTConfig, InverseDalle, VQVAE, VQVAEConfig,  # noqa: E402
-                                                     Vocabulary, grid_for, lm_loss)
+                                                     Vocabulary, grid_at_scale, grid_for, lm_loss)
 from korocr.models.recognition.inverse_dalle.tokens import SEP, SOR  # noqa: E402
 
 
@@ -20,6 +20,21 @@ def test_grid_follows_the_aspect_ratio_within_the_budget():
     rows, cols = grid_for(400, 40, 96)  # a vertical column
     assert rows * (cols + 1) <= 96 and rows > 4 * cols
     assert grid_for(100, 100, 96)[0] == grid_for(100, 100, 96)[1]
+
+
+def test_fixed_scale_grid_gives_every_character_the_same_codes():
+    # a line twice as long gets twice the columns at the same rows (grid_for would give it fewer rows)
+    assert grid_at_scale(32, 160, 8, 448) == (8, 40)
+    assert grid_at_scale(32, 320, 8, 448) == (8, 55)  # capped by the budget: 8 × (55 + 1) = 448
+    assert grid_at_scale(64, 320, 8, 448) == (8, 40)  # the same line at twice the size: the same grid
+    assert grid_at_scale(160, 32, 8, 448) == (40, 8)  # a column: 8 columns across
+    assert grid_for(32, 160, 448)[0] > 8
+    with pytest.raises(ValueError):
+        grid_at_scale(32, 160, 8, 10)
+    model = _tiny(list("가나다"))
+    model.gpt_config.code_rows, model.gpt_config.image_budget = 2, 48
+    assert model.image_grid(np.zeros((20, 100), np.uint8)) == (2, 10)
+    assert model.prepare(np.zeros((20, 100), np.uint8)).shape == (1, 1, 16, 80)  # f = 8
 
 
 @pytest.mark.parametrize("shape", [(3, 12), (10, 2)])

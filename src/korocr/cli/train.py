@@ -107,6 +107,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     d.add_argument("--chunk-rows", type=int, default=0,
                    help="inverse-dalle: read lines too long for this many rows of codes within --image-budget in "
                         "pieces cut at gaps in their ink (0: squeeze every line into the budget)")
+    d.add_argument("--code-rows", type=int, default=0,
+                   help="inverse-dalle: code every line at this many rows (a column at this many columns), so a "
+                        "character spans the same codes in any line; also reads in pieces at that many rows "
+                        "(0: the largest grid within --image-budget)")
+    d.add_argument("--gpt-layers", type=int, default=4, help="inverse-dalle: GPT-2 blocks")
+    d.add_argument("--gpt-width", type=int, default=256, help="inverse-dalle: GPT-2 width (4 heads of width/4)")
     d.add_argument("--draw", action="store_true",
                    help="inverse-dalle: learn text → image ([text] SEP [image tokens]) instead of reading")
     o = p.add_argument_group("optimisation")

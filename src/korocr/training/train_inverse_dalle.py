@@ -24,6 +24,7 @@ from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 from ..data.distributed import for_this_rank
 from ..errors import KorocrError
 from ..models.recognition.inverse_dalle import GPTConfig, InverseDalle, VQVAE, VQVAEConfig, lm_loss
+from ..models.recognition.inverse_dalle.tokens import PAD
 from ..text.charsets import Charset
 from .common import adamw_warmup_cosine
 from .runs import new_run_dir, recipe, resolve_seed, write_recipe
@@ -223,6 +224,7 @@ class InverseDalleLit(L.LightningModule):
         self.lr, self.warmup, self.max_steps = lr, warmup_steps, max_steps
 
     def training_step(self, batch, batch_idx):
+        batch = batch[:, :int((batch != PAD).sum(1).max())]  # no compute on the columns that are PAD throughout
         loss, m = lm_loss(self.model, batch, self.model.gpt_config.image_loss_weight)
         self.log("train/loss", loss)
         self.log("train/text_ce", m["text_ce"])
@@ -298,7 +300,10 @@ def run_inverse_dalle(args: argparse.Namespace) -> Path:
             raise KorocrError("korocr train --arch inverse-dalle needs --vqvae (a vqvae.pt) or --init-from")
         model = InverseDalle(load_vqvae(args.vqvae), charset.chars,
                              GPTConfig(max_length=args.sequence_length, image_budget=args.image_budget,
-                                       image_loss_weight=args.image_loss_weight, chunk_rows=args.chunk_rows))
+                                       image_loss_weight=args.image_loss_weight,
+                                       chunk_rows=args.chunk_rows or getattr(args, "code_rows", 0),
+                                       code_rows=getattr(args, "code_rows", 0),
+                                       n_layer=getattr(args, "gpt_layers", 4), n_embd=getattr(args, "gpt_width", 256)))
     samples = _Samples(args, charset, seed)
     lit = InverseDalleLit(model, args.lr, args.warmup_steps, args.max_steps)
     run_dir = new_run_dir(args.runs_dir, args.name or "inverse-dalle")

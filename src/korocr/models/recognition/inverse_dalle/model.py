@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 import torch
 
-from .tokens import EOS, PAD, SEP, SOR, SPECIAL, Vocabulary, grid_for
+from .tokens import EOS, PAD, SEP, SOR, SPECIAL, Vocabulary, grid_at_scale, grid_for
 from .vqvae import VQVAE, VQVAEConfig
 
 MARKER = "korocr_inverse_dalle.json"
@@ -27,7 +27,10 @@ MARKER = "korocr_inverse_dalle.json"
 class GPTConfig:
     """A small GPT-2 (``n_layer`` blocks of ``n_embd`` width and ``n_head`` heads); ``image_budget`` tokens for the
     image (rows × (cols + 1)), ``max_length`` tokens in all; ``image_loss_weight`` weights the language-model
-    loss on the image part (the text part has weight 1)."""
+    loss on the image part (the text part has weight 1). ``chunk_rows`` > 0 reads lines too long for the budget at
+    that many rows in pieces (:meth:`InverseDalle.read`); ``code_rows`` > 0 fixes the scale: every line is coded
+    at that many rows (a column at that many columns) whatever its length (:func:`~.tokens.grid_at_scale`),
+    instead of the largest grid the budget allows (:func:`~.tokens.grid_for`)."""
 
     n_layer: int = 4
     n_embd: int = 256
@@ -37,6 +40,7 @@ class GPTConfig:
     image_loss_weight: float = 0.25
     dropout: float = 0.1
     chunk_rows: int = 0
+    code_rows: int = 0  # > 0: every line gets this many rows of codes (a column as many columns), see grid_at_scale
 
     def max_aspect(self, rows: int | None = None) -> float:
         """The longest piece (in line heights) that still gets ``rows`` (default ``chunk_rows``) rows of codes
@@ -74,6 +78,8 @@ class InverseDalle(torch.nn.Module):
     # --- images ↔ codes ---------------------------------------------------------------------------------------
     def image_grid(self, img: np.ndarray) -> tuple[int, int]:
         h, w = img.shape[:2]
+        if self.gpt_config.code_rows > 0:
+            return grid_at_scale(h, w, self.gpt_config.code_rows, self.gpt_config.image_budget)
         return grid_for(h, w, self.gpt_config.image_budget)
 
     def prepare(self, img: np.ndarray) -> torch.Tensor:

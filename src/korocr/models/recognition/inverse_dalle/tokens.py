@@ -45,6 +45,23 @@ def grid_for(height: int, width: int, budget: int) -> tuple[int, int]:
     return best
 
 
+def grid_at_scale(height: int, width: int, across: int, budget: int) -> tuple[int, int]:
+    """Rows and columns of codes at a fixed scale: a horizontal line (H ≤ W) gets ``across`` rows and as many
+    columns as keep its aspect ratio, a vertical column ``across`` columns and as many rows; the budget
+    (``rows × (cols + 1)``) caps the long side (a longer image is squeezed). Every character then spans about
+    the same number of codes whatever the line's length, as a CRNN's fixed input height gives it.
+
+    Raises:
+        ValueError: ``across`` < 1, a budget too small for ``across`` rows or columns, or an empty image.
+    """
+    if across < 1 or budget < across * 2 or height <= 0 or width <= 0:
+        raise ValueError(f"need across >= 1, budget >= 2 * across and a non-empty image, got {across}, {budget}, "
+                         f"{height}x{width}")
+    if height <= width:
+        return across, min(max(1, int(round(across * width / height))), budget // across - 1)
+    return min(max(1, int(round(across * height / width))), budget // (across + 1)), across
+
+
 @dataclass
 class Vocabulary:
     """Token ids of the image codes and the characters (see the module docstring)."""
