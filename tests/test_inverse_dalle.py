@@ -160,6 +160,17 @@ def test_vqvae_training_run_and_continuing_from_its_weights(tmp_path, korean_fon
     x = torch.zeros(1, 1, 32, 64)
     torch.testing.assert_close(again.encoder(x), vq.encoder(x), atol=2e-2, rtol=1e-2)
 
+    # a GPT-2 on those codes at a fixed scale (--code-rows), its size from --gpt-layers/--gpt-width
+    gpt = run(build_parser().parse_args(
+        ["train", "--arch", "inverse-dalle", "--vqvae", str(first / "vqvae.pt"), "--words", str(words), "--fonts",
+         korean_font.spec.key, "--max-steps", "2", "--batch-size", "2", "--workers", "0", "--image-budget", "64",
+         "--sequence-length", "80", "--code-rows", "2", "--gpt-layers", "1", "--gpt-width", "32",
+         "--runs-dir", str(tmp_path / "runs"), "--seed", "1"]))
+    model = InverseDalle.load(gpt / "model")
+    assert (model.gpt_config.code_rows, model.gpt_config.chunk_rows) == (2, 2)
+    assert (model.lm.config.n_layer, model.lm.config.n_embd) == (1, 32)
+    assert model.image_grid(np.zeros((32, 320), np.uint8)) == (2, 20)
+
 
 def test_vqvae_ink_weight_counts_errors_on_strokes_more():
     from korocr.models.recognition.inverse_dalle.vqvae import VQVAE, VQVAEConfig
