@@ -24,6 +24,7 @@ export OMP_WAIT_POLICY=PASSIVE
 extra=()
 if [ -n "${INIT:-}" ]; then extra+=(--init-from "$INIT" --warmup-steps 100); fi
 if [ -n "${MARGINS:-}" ]; then extra+=(--margins $MARGINS); fi  # e.g. MARGINS="0.15 0.15" with NORM_PROB=1
+if [ -n "${MAX_SIDES:-}" ]; then extra+=(--max-side-margin $MAX_SIDES); fi  # e.g. MAX_SIDES=0.3: cut side margins too
 korocr train --arch ppocr --pretrained ppocrv6-tiny --charset "${CHARSET:-default-jamo}" \
   --corpus "$CACHE/text/corpus.txt" --words "$CACHE/text/words.txt" --font-dir "$CACHE/fonts/npm" \
   --exclude-fonts 'UnDotum*' 'UnGraphic*' 'NanumSquareRound*' 'NanumBarunpen*' 'IBMPlexSansKR*' 'GowunBatang*' \

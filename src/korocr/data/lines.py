@@ -32,7 +32,7 @@ class SyntheticLineDataModule(L.LightningDataModule):
     """
 
     def __init__(self, args: argparse.Namespace, charset: Charset, seed: int, height: int = 32, channels: int = 1,
-                 x_scale: float = 1.0, margins: tuple[float, float] | None = None):
+                 x_scale: float = 1.0, margins: tuple[float, float] | None = None, max_sides: float | None = None):
         super().__init__()
         from ..synth.fonts import discover_fonts
         from ..synth.text import TextSampler
@@ -54,10 +54,12 @@ class SyntheticLineDataModule(L.LightningDataModule):
         self.train_ds = SyntheticLines(fonts, sampler, batch_size=args.batch_size, max_width=args.max_width,
                                        seed=seed, height=height, channels=channels,
                                        pixel_budget=getattr(args, "pixel_budget", None), x_scale=x_scale,
-                                       normalize_prob=norm_prob, margins=margins, render_config=render_config)
+                                       normalize_prob=norm_prob, margins=margins, render_config=render_config,
+                                       max_sides=max_sides)
         # a model that never trains on un-normalised crops is validated on normalised ones, as it is read
         val = render_fixed_set(fonts, val_sampler, args.val_size, seed=12345, max_width=args.max_width, height=height,
-                               channels=channels, x_scale=x_scale, margins=margins if norm_prob >= 1.0 else None)
+                               channels=channels, x_scale=x_scale, margins=margins if norm_prob >= 1.0 else None,
+                               max_sides=max_sides)
         val.sort(key=lambda v: v[0].shape[1])
         b = args.batch_size
         self.val_batches: list[LineBatch] = [collate_lines([v[0] for v in val[i:i + b]], [v[1] for v in val[i:i + b]])
@@ -92,10 +94,10 @@ class LmdbLineDataModule(L.LightningDataModule):
 
 
 def line_datamodule(args: argparse.Namespace, charset: Charset, seed: int, height: int = 32, channels: int = 1,
-                    x_scale: float = 1.0, margins: tuple[float, float] | None = None,
+                    x_scale: float = 1.0, margins: tuple[float, float] | None = None, max_sides: float | None = None,
                     ) -> SyntheticLineDataModule | LmdbLineDataModule:
     """The data module for ``--data`` LMDBs, else synthesis; its ``charset`` may have grown. ``margins``: the
     range synthetic crops are normalised to (``--normalize-margins-prob``); LMDB crops are read as stored."""
     if args.data:
         return LmdbLineDataModule(args, charset, seed, height, channels, x_scale)
-    return SyntheticLineDataModule(args, charset, seed, height, channels, x_scale, margins=margins)
+    return SyntheticLineDataModule(args, charset, seed, height, channels, x_scale, margins=margins, max_sides=max_sides)

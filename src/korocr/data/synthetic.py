@@ -50,17 +50,20 @@ class SyntheticLines(IterableDataset):
             normalisation (:func:`korocr.preprocessing.line.normalize_margins`) before resizing, so the model
             also trains on the margins it is read with (tight crops padded with their border colour); 0 = never.
         margins: the ``top_bottom`` range of that normalisation, in ink heights (None: its default (0.15, 0.4)).
+        max_sides: its highest margin left and right of the ink, in ink heights (None: never cut).
     """
 
     def __init__(self, fonts: Sequence[Font], sampler: TextSampler, batch_size: int = 64, height: int = 32,
                  max_width: int = 400, seed: int = 0, pool: int = 8, render_config: RenderConfig | None = None,
                  channels: int = 1, pixel_budget: int | None = None, x_scale: float = 1.0,
-                 normalize_prob: float = 0.0, margins: tuple[float, float] | None = None):
+                 normalize_prob: float = 0.0, margins: tuple[float, float] | None = None,
+                 max_sides: float | None = None):
         super().__init__()
         if not 0.0 <= normalize_prob <= 1.0:
             raise ValueError(f"normalize_prob must be in [0, 1], got {normalize_prob}")
         self.normalize_prob = normalize_prob
         self.margins = _margins(margins)
+        self.max_sides = max_sides
         self.fonts = list(fonts)
         self.sampler = sampler
         self.batch_size = batch_size
@@ -81,7 +84,7 @@ class SyntheticLines(IterableDataset):
                 continue
             img = renderer.render(text, rng, font)
             if self.normalize_prob and rng.random() < self.normalize_prob:
-                img = normalize_margins(img, top_bottom=self.margins)[0]
+                img = normalize_margins(img, top_bottom=self.margins, max_sides=self.max_sides)[0]
             return resize_line(img, self.height, self.max_width, channels=self.channels, x_scale=self.x_scale), text
 
     def __iter__(self) -> Iterator[LineBatch]:
@@ -132,11 +135,11 @@ def _margins(margins: tuple[float, float] | None) -> tuple[float, float]:
 def render_fixed_set(fonts: Sequence[Font], sampler: TextSampler, n: int, seed: int, height: int = 32,
                      max_width: int = 400, render_config: RenderConfig | None = None, channels: int = 1,
                      x_scale: float = 1.0, margins: tuple[float, float] | None = None,
-                     ) -> list[tuple[np.ndarray, str, str]]:
+                     max_sides: float | None = None) -> list[tuple[np.ndarray, str, str]]:
     """Render ``n`` lines deterministically: (line (H, W) float, text, font key) triples, e.g. for validation.
     With ``margins`` (lowest, highest, in ink heights) every line is first re-cropped by
     :func:`korocr.preprocessing.line.normalize_margins` to that range, as a model trained only on such crops
-    reads them."""
+    reads them (``max_sides``: its highest side margin, None: never cut)."""
     rng = random.Random(seed)
     np.random.seed(seed)
     renderer = LineRenderer(fonts, render_config, seed=seed)
@@ -148,7 +151,7 @@ def render_fixed_set(fonts: Sequence[Font], sampler: TextSampler, n: int, seed: 
             continue
         img = renderer.render(text, rng, font)
         if margins is not None:
-            img = normalize_margins(img, top_bottom=_margins(margins))[0]
+            img = normalize_margins(img, top_bottom=_margins(margins), max_sides=max_sides)[0]
         out.append((resize_line(img, height, max_width, channels=channels, x_scale=x_scale), text, font.spec.key))
     return out
 

@@ -94,7 +94,7 @@ DEFAULT_MARGINS = (0.15, 0.4)  # normalize_margins' top/bottom range (ink height
 
 
 def normalize_margins(img: np.ndarray, top_bottom: tuple[float, float] = DEFAULT_MARGINS, sides: float = 0.3,
-                      min_contrast: int = 24) -> tuple[np.ndarray, int]:
+                      min_contrast: int = 24, max_sides: float | None = None) -> tuple[np.ndarray, int]:
     """Re-crop a horizontal line so its blank margins fall inside the range the recogniser was trained on.
 
     Detectors, users and datasets crop lines with anything from no margin to a margin taller than the text; a CTC
@@ -103,7 +103,8 @@ def normalize_margins(img: np.ndarray, top_bottom: tuple[float, float] = DEFAULT
     than twice its height, without the neighbouring lines' ink cut by the crop's top or bottom edge, see
     :func:`_text_band`), the margins above and below
     are clamped to ``top_bottom`` × the ink height (cut where larger, padded with the border colour where
-    smaller) and the left and right margins are padded up to ``sides`` × the ink height (never cut). A crop with
+    smaller) and the left and right margins are padded up to ``sides`` × the ink height (cut down to
+    ``max_sides`` × the ink height where given, never cut otherwise). A crop with
     too little contrast to find ink (max − min < ``min_contrast`` grey levels) is returned unchanged.
 
     Measured on ``bench/bench_general.py``'s margin sweep (margins 0–0.5 em and tight ink crops, Chromium-rendered,
@@ -114,6 +115,7 @@ def normalize_margins(img: np.ndarray, top_bottom: tuple[float, float] = DEFAULT
         img: (H, W) or (H, W, C) uint8 line crop.
         top_bottom: lowest and highest margin above and below the ink, in ink heights.
         sides: lowest margin left and right of the ink, in ink heights.
+        max_sides: highest margin left and right of the ink, in ink heights (None: no highest).
         min_contrast: grey levels below which the crop is left alone.
 
     Returns:
@@ -137,7 +139,9 @@ def normalize_margins(img: np.ndarray, top_bottom: tuple[float, float] = DEFAULT
     x0, x1 = int(cols[0]), int(cols[-1]) + 1
     ih = y1 - y0
     lo, hi = top_bottom
-    want = [min(max(m, lo * ih), hi * ih) for m in (y0, h - y1)] + [max(m, sides * ih) for m in (x0, w - x1)]
+    side_hi = float("inf") if max_sides is None else max(sides, max_sides) * ih
+    want = [min(max(m, lo * ih), hi * ih) for m in (y0, h - y1)] + [min(max(m, sides * ih), side_hi)
+                                                                     for m in (x0, w - x1)]
     have = [y0, h - y1, x0, w - x1]
     cut = [int(round(max(0.0, a - b))) for a, b in zip(have, want)]
     pad = [int(round(max(0.0, b - a))) for a, b in zip(have, want)]

@@ -96,6 +96,7 @@ class OnnxRecognizer:
         self.channels = int(self.config.get("in_channels", 1))  # 3: BGR (PP-OCR-based models)
         self.x_scale = float(self.config.get("x_scale", 1.0))
         self.margins = tuple(self.config.get("margins") or DEFAULT_MARGINS)  # normalize_margins' top_bottom
+        self.max_sides = self.config.get("max_side_margin")  # normalize_margins' max_sides (None: never cut)
         self.batch_size = batch_size
         if pad_tolerance < 0:
             raise ValueError(f"pad_tolerance must be >= 0, got {pad_tolerance}")
@@ -149,7 +150,7 @@ class OnnxRecognizer:
             return []
         if not self.normalize_margins:
             return self._read(list(lines), [0] * len(lines))
-        padded = [normalize_margins(x, top_bottom=self.margins) for x in lines]
+        padded = [normalize_margins(x, top_bottom=self.margins, max_sides=self.max_sides) for x in lines]
         results = self._read([p[0] for p in padded], [p[1] for p in padded])
         if self.normalize_margins == "pad":
             return results

@@ -48,11 +48,15 @@ def run_recognizer(args: argparse.Namespace) -> Path:
             config["x_scale"] = args.x_scale
         if getattr(args, "margins", None):
             config["margins"] = [float(v) for v in args.margins]
-    elif getattr(args, "margins", None):
-        raise KorocrError("korocr train: --margins is kept in a ppocr model's config; use it with --arch ppocr")
+        if getattr(args, "max_side_margin", None) is not None:
+            config["max_side_margin"] = float(args.max_side_margin)
+    elif getattr(args, "margins", None) or getattr(args, "max_side_margin", None) is not None:
+        raise KorocrError("korocr train: --margins and --max-side-margin are kept in a ppocr model's config; use "
+                          "them with --arch ppocr")
     x_scale = float(config.get("x_scale", 1.0))
     margins = tuple(config["margins"]) if config.get("margins") else None
-    dm = line_datamodule(args, charset, seed, height, channels, x_scale, margins=margins)
+    dm = line_datamodule(args, charset, seed, height, channels, x_scale, margins=margins,
+                         max_sides=config.get("max_side_margin"))
     charset = dm.charset
     if hasattr(dm, "fonts"):
         print(f"fonts: {len(dm.fonts)} ({', '.join(f.spec.key for f in dm.fonts)})", flush=True)

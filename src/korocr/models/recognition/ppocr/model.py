@@ -29,6 +29,9 @@ class PPOCRConfig:
         margins: the (lowest, highest) blank margin above and below the ink, in ink heights, that the recogniser
             re-crops every line to before reading it (:func:`korocr.preprocessing.line.normalize_margins`); the
             model was trained on crops normalised the same way. None: the default range (0.15, 0.4).
+        max_side_margin: the highest blank margin left and right of the ink, in ink heights, that the recogniser
+            cuts every line to (None: side margins are padded to 0.3 but never cut). With ``margins`` LOW = HIGH a
+            line then reaches the network at the same geometry however it was cropped.
     """
 
     num_classes: int
@@ -38,6 +41,7 @@ class PPOCRConfig:
     channel_order: str = "bgr"
     x_scale: float = 1.0
     margins: tuple[float, float] | None = None
+    max_side_margin: float | None = None
     arch: str = "ppocr"
 
     @property
