@@ -110,9 +110,17 @@ def main() -> None:
     reader = Reader(threads=args.threads)
     res: dict = {"model": str(args.model), "temperature": args.temperature, "top_k": args.top_k}
 
+    def draw(text, seed):
+        """(image, caption); a model that stops before drawing a row gives a blank 32 × 32 image (counted)."""
+        try:
+            return model.draw(text, temperature=args.temperature, top_k=args.top_k, seed=seed)
+        except ValueError:
+            failed.append(text or "")
+            return np.full((32, 32), 255, np.uint8), "" if text is None else text
+
+    failed: list[str] = []
     t = time.perf_counter()
-    unc = [model.draw(None, temperature=args.temperature, top_k=args.top_k, seed=args.seed + k)
-           for k in range(args.samples)]
+    unc = [draw(None, args.seed + k) for k in range(args.samples)]
     res["unconditional_s_per_sample"] = round((time.perf_counter() - t) / max(1, args.samples), 2)
     reads = [p.text for p in reader.read_many([im for im, _ in unc], line=True)]
     acc = CERAccumulator()
@@ -124,8 +132,7 @@ def main() -> None:
 
     prompts = prompts_from(Path(args.prompts), args.n, args.max_chars, args.seed)
     t = time.perf_counter()
-    drawn = [model.draw(p, temperature=args.temperature, top_k=args.top_k, seed=args.seed + k)[0]
-             for k, p in enumerate(prompts)]
+    drawn = [draw(p, args.seed + k)[0] for k, p in enumerate(prompts)]
     res["text_to_image_s_per_sample"] = round((time.perf_counter() - t) / max(1, len(prompts)), 2)
     reads = [p.text for p in reader.read_many(drawn, line=True)]
     acc = CERAccumulator()
@@ -136,11 +143,13 @@ def main() -> None:
                             "samples": [{"prompt": p, "read": r} for p, r in zip(prompts, reads)]}
     grid([(im, [f"prompt: {p}", f"read: {r}"]) for im, p, r in zip(drawn, prompts, reads)],
          out / "text_to_image.png")
+    res["no_image_drawn"] = {"count": len(failed), "texts": failed}
     (out / "results.json").write_text(json.dumps(res, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"unconditional: default recogniser's reading vs caption CER "
           f"{res['unconditional']['reading_vs_caption_cer']}; "
           f"text-to-image: read-back CER {res['text_to_image']['readback_cer']} "
-          f"(exact {res['text_to_image']['exact']}) over {len(prompts)} prompts", flush=True)
+          f"(exact {res['text_to_image']['exact']}) over {len(prompts)} prompts; no image drawn: {len(failed)}",
+          flush=True)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,11 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--settings", nargs="+", default=["0.15,0.4", "0.25,0.4", "0.4,0.4", "0.3,0.3"],
                     help="top_bottom settings to compare, each LOW,HIGH in ink heights")
+    ap.add_argument("--max-sides", type=float, default=None,
+                    help="normalize_margins' max_sides (side margins cut to this many ink heights; default: not cut)")
+    ap.add_argument("--weights", type=float, nargs="+", default=[0.6, 0.1, 0, 0.15, 0.15],
+                    help="TextSampler source weights (corpus, words, syllables, mixed/numeric, domain); "
+                         "0 0 0 0 1 for domain lines alone (prices, dates, phone numbers, receipt rows)")
     args = ap.parse_args()
     from korocr.preprocessing.line import _ink_mask, border_colour, normalize_margins, to_gray
     from korocr.recognition.onnx_recognizer import OnnxRecognizer
@@ -50,7 +55,7 @@ def main() -> None:
     text = Path(args.text)
     sampler = TextSampler.from_files([text / "corpus.txt"], [text / "words.txt"],
                                      charset=Charset.resolve("default-jamo-hanja"), max_chars=40,
-                                     weights=(0.6, 0.1, 0, 0.15, 0.15))
+                                     weights=tuple(args.weights))
     cfg = RenderConfig(augment=False, effect_prob=0, bitmap_prob=0, thermal_prob=0, neighbour_prob=0,
                        dark_on_light_prob=1.0)
     renderer, rng = LineRenderer(fonts, cfg, seed=args.seed), random.Random(args.seed)
@@ -71,11 +76,14 @@ def main() -> None:
     rec = OnnxRecognizer(args.rec_model, normalize_margins=False, threads=2)
     n = sum(len(it[0]) for it in items)
     for tb in [tuple(float(v) for v in t.split(",")) for t in args.settings]:
-        errs = []
+        errs, exact = [], []
         for geo in (1, 2):
-            out = rec.recognize([normalize_margins(it[geo], top_bottom=tb)[0] for it in items])
+            out = rec.recognize([normalize_margins(it[geo], top_bottom=tb, max_sides=args.max_sides)[0]
+                                 for it in items])
             errs.append(sum(Levenshtein.distance(o.text, it[0]) for o, it in zip(out, items)))
-        print(f"top_bottom {tb}: errors tight {errs[0]}, 0.5 em {errs[1]} (of {n} characters)", flush=True)
+            exact.append(sum(o.text == it[0] for o, it in zip(out, items)))
+        print(f"top_bottom {tb}: errors tight {errs[0]}, 0.5 em {errs[1]} (of {n} characters); lines exactly right "
+              f"{exact[0]}, {exact[1]} of {len(items)}", flush=True)
 
 
 if __name__ == "__main__":
