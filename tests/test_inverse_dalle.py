@@ -170,6 +170,10 @@ def test_vqvae_training_run_and_continuing_from_its_weights(tmp_path, korean_fon
     assert (model.gpt_config.code_rows, model.gpt_config.chunk_rows) == (2, 2)
     assert (model.lm.config.n_layer, model.lm.config.n_embd) == (1, 32)
     assert model.image_grid(np.zeros((32, 320), np.uint8)) == (2, 20)
+    from korocr.training.train_inverse_dalle import InverseDalleLit
+
+    assert not model.lm.training  # loaded for reading
+    assert InverseDalleLit(model, 1e-4, 1, 2).model.lm.training  # continued training keeps its dropout
 
 
 def test_vqvae_ink_weight_counts_errors_on_strokes_more():

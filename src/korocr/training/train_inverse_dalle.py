@@ -221,6 +221,7 @@ class InverseDalleLit(L.LightningModule):
         self.model = model
         for p in self.model.vqvae.parameters():
             p.requires_grad_(False)
+        self.model.lm.train()  # a model loaded with --init-from comes in eval mode (no dropout); Lightning keeps it
         self.lr, self.warmup, self.max_steps = lr, warmup_steps, max_steps
 
     def training_step(self, batch, batch_idx):
