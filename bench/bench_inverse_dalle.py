@@ -3,8 +3,8 @@
 samples read back by korocr's default recogniser (issue 14).
 
 * unconditional: ``--samples`` images drawn from ``[SOR]`` alone; the model then captions its own image; the
-  default recogniser reads the same image, and the two texts are compared (CER of the caption against the
-  recogniser's reading: does the model draw what it thinks it drew?);
+  default recogniser reads the same image, and the two texts are compared (CER of the recogniser's reading against
+  the caption: does the model draw what it thinks it drew?);
 * text-to-image: ``--n`` prompts (words and word pairs of up to ``--max-chars`` characters taken from the
   generalization bench's texts, ``bench/bench_general.py``: Debian documentation prose, a domain training never
   sees); each is drawn and read back; CER of the reading against the prompt.
@@ -47,16 +47,10 @@ def prompts_from(labels: Path, n: int, max_chars: int, seed: int) -> list[str]:
 def _caption_font(size: int = 14):
     from PIL import ImageFont
 
-    from korocr.synth.fonts import discover_fonts
+    from korocr.visualize import korean_font_path
 
-    for f in discover_fonts():
-        try:
-            font = ImageFont.truetype(f.spec.path, size, index=f.spec.index)
-            if font.getbbox("한")[2] > 0:
-                return font
-        except Exception:  # noqa: BLE001 - any face that cannot be loaded is skipped
-            continue
-    return ImageFont.load_default()
+    path = korean_font_path()
+    return ImageFont.truetype(path, size) if path else ImageFont.load_default()
 
 
 def grid(items: list[tuple[np.ndarray, list[str]]], path: Path, width: int = 640) -> None:
