@@ -229,6 +229,27 @@ def test_a_line_upside_down_on_an_upright_page_is_read_turned():
     assert all("서울특별시" not in ln.text for ln in off)
 
 
+def test_a_turned_reading_of_digits_alone_does_not_flip_a_line():
+    """A one-digit table cell read as 9 may read more confidently as 6 turned round; digits are no evidence of
+    orientation, so only a turned reading with letters replaces the upright one."""
+    from korocr.detection.base import TextRegion
+    from korocr.recognition.decoding import Decoded
+
+    class Stub:
+        def recognize(self, lines):  # turned crops have their dark corner at the bottom right
+            return [Decoded("6" if x[-1, -1] == 0 else "서울특별시", 0.97, [0.97]) for x in lines]
+
+    reader = korocr.Reader.__new__(korocr.Reader)
+    reader.recognizer, reader.flip_below, reader.flip_margin = Stub(), 0.9, 0.1
+    crops = [np.full((20, 12), 255, np.uint8), np.full((20, 80), 255, np.uint8)]
+    crops[0][0, 0] = 0  # the digit cell
+    quad = np.zeros((4, 2), np.float32)
+    regions = [TextRegion(quad, (0, 0, 12, 20), 0.9, False), TextRegion(quad, (0, 30, 80, 50), 0.9, False)]
+    first = [Decoded("9", 0.6, [0.6]), Decoded("긓긓", 0.5, [0.5])]
+    flipped = reader._flipped_lines(crops, regions, first)
+    assert set(flipped) == {1} and flipped[1].text == "서울특별시"
+
+
 def test_an_upside_down_page_reads_in_order_without_rotate_auto():
     from korocr.io.image import load_image
 

@@ -60,7 +60,8 @@ class Reader:
         device: ``"cpu"`` or ``"cuda"`` for the ONNX models (onnxruntime execution provider).
         flip_below, flip_margin: in page mode, a horizontal line read with confidence below ``flip_below`` is
             read again turned by 180 degrees, and that reading is kept (the line gets ``rotation`` 180) when it is
-            at least ``flip_margin`` more confident: a line upside down on an upright page (PaddleOCR's
+            at least ``flip_margin`` more confident and holds at least two letters (digits and punctuation, as
+            in 6/9, read alike either way up): a line upside down on an upright page (PaddleOCR's
             text-direction classifier does this job there). ``flip_below=0`` turns this off.
         deskew: in page mode, a page whose lines are tilted by at least this many degrees (their width-weighted
             median tilt, :func:`~korocr.layout.reading_order.page_skew`) is straightened
@@ -261,7 +262,18 @@ class Reader:
         if not weak:
             return {}
         again = self.recognizer.recognize([np.ascontiguousarray(crops[k][::-1, ::-1]) for k in weak])
-        return {k: d for k, d in zip(weak, again) if d.confidence >= decoded[k].confidence + self.flip_margin}
+        return {k: d for k, d in zip(weak, again)
+                if d.confidence >= decoded[k].confidence + self.flip_margin and _letters(d.text) >= FLIP_MIN_LETTERS}
+
+
+FLIP_MIN_LETTERS = 2  # a turned reading with fewer letters is no evidence that the line was upside down
+
+
+def _letters(text: str) -> int:
+    """Letters (Hangul, Latin, Hanja: ``str.isalpha``) in ``text``. Digits and punctuation are no evidence of a
+    line's orientation: 6 and 9, 0, 8, 1, commas and dots read much alike either way up, so a one-digit table
+    cell read as 9 may read more confidently as 6 turned round."""
+    return sum(ch.isalpha() for ch in text)
 
 
 def _line_like(w: int, h: int) -> bool:
