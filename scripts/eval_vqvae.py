@@ -7,7 +7,7 @@ plus codebook usage over the set.
     python scripts/eval_vqvae.py RUN/vqvae.pt --bench cache/bench_general --sets clean vertical \\
         --budget 0 128 [--n 200] [--grid-out grid.png]
 
-``--budget 0`` scales each line to 32 px across its short side (the VQ-VAE's training crops); a positive budget
+``--budget 0`` scales each line to ``--across`` px (default 32: the VQ-VAE's training crops) across its short side; a positive budget
 uses Inverse DALL-E's dynamic grid (rows × (cols + 1) ≤ budget tokens), what the GPT-2 reads.
 """
 
@@ -29,17 +29,18 @@ from korocr.reader import Reader
 from korocr.training.train_inverse_dalle import load_vqvae
 
 
-def grey_at(img: np.ndarray, f: int, budget: int) -> np.ndarray:
-    """The grey image at the size the VQ-VAE sees (multiples of ``f``)."""
+def grey_at(img: np.ndarray, f: int, budget: int, across: int = 32) -> np.ndarray:
+    """The grey image at the size the VQ-VAE sees (multiples of ``f``): ``across`` px across its short side, or
+    on the dynamic grid of ``budget`` tokens."""
     g = to_gray(img)
     h, w = g.shape
     if budget:
         rows, cols = grid_for(h, w, budget)
         size = (cols * f, rows * f)
     elif h <= w:
-        size = (max(f, int(round(w * 32 / h / f)) * f), 32)
+        size = (max(f, int(round(w * across / h / f)) * f), across)
     else:
-        size = (32, max(f, int(round(h * 32 / w / f)) * f))
+        size = (across, max(f, int(round(h * across / w / f)) * f))
     return cv2.resize(g, size, interpolation=cv2.INTER_AREA)
 
 
@@ -50,6 +51,8 @@ def main() -> None:
     ap.add_argument("--sets", nargs="+", default=["clean", "vertical"])
     ap.add_argument("--budget", type=int, nargs="+", default=[0])
     ap.add_argument("--n", type=int, default=200, help="lines per set")
+    ap.add_argument("--across", type=int, default=32,
+                    help="with --budget 0: px across the short side (32: the VQ-VAE's training crops)")
     ap.add_argument("--grid-out", help="write originals above reconstructions of a few lines here (PNG)")
     ap.add_argument("--json", help="write the figures here")
     args = ap.parse_args()
@@ -73,7 +76,7 @@ def main() -> None:
             acc = {k: CERAccumulator() for k in ("original", "grey at grid", "reconstruction")}
             used: set[int] = set()
             for img, ref in zip(imgs, refs):
-                g = grey_at(img, f, budget)
+                g = grey_at(img, f, budget, args.across)
                 x = torch.from_numpy(g.astype(np.float32) / 127.5 - 1.0)[None, None]
                 codes = vq.encode(x)
                 used.update(codes.unique().tolist())
@@ -87,8 +90,9 @@ def main() -> None:
             res["codes_used"] = len(used)
             res["codebook"] = vq.config.codebook_size
             res["ratio_rec_to_original"] = round(res["reconstruction"] / max(res["original"], 1e-9), 2)
-            out[f"{name} budget={budget or 'h32'}"] = res
-            print(name, f"budget={budget or 'h32'}", json.dumps(res), flush=True)
+            key = f"{name} budget={budget or f'h{args.across}'}"
+            out[key] = res
+            print(key, json.dumps(res), flush=True)
     if args.grid_out and shown:
         W = max(s.shape[1] for s in shown)
         cv2.imwrite(args.grid_out, np.vstack([np.pad(s, ((0, 4), (0, W - s.shape[1])), constant_values=255)
