@@ -477,11 +477,15 @@ def tesseract(paths: list[Path], psm: int, lang: str) -> tuple[list[str], float]
     return tesseract_lines(paths, psm, lang)
 
 
-def korocr_reader(model: str, rec_options: dict | None = None):
+def korocr_reader(model: str, rec_options: dict | None = None, decoder: str | None = None):
+    """A Reader of ``model``; ``rec_options`` go to TrOCR models, ``decoder`` ("greedy"/"beam") to CTC models."""
     from korocr.hub import resolve_rec_model
     from korocr.reader import Reader
 
-    opts = rec_options if rec_options and model != "default" and resolve_rec_model(model).family == "trocr" else None
+    family = "onnx-ctc" if model == "default" else resolve_rec_model(model).family
+    opts = rec_options if rec_options and family == "trocr" else None
+    if decoder and family == "onnx-ctc":
+        opts = {"decoder": decoder}
     return Reader(rec_model=None if model == "default" else model, threads=2, rec_options=opts)
 
 
@@ -504,8 +508,10 @@ ALL_SETS = ("clean", "degraded", "vertical", "digits", "margins", "sizes", "hanj
 
 
 def evaluate(out: Path, models: list[str], with_tesseract: bool, log_dir: Path | None,
-             sets: tuple[str, ...] = ALL_SETS, rec_options: dict | None = None, max_lines: int | None = None) -> dict:
-    engines = {f"korocr:{m}": korocr_reader(m, rec_options) for m in models}
+             sets: tuple[str, ...] = ALL_SETS, rec_options: dict | None = None, max_lines: int | None = None,
+             decoders: list[str] | None = None) -> dict:
+    engines = {f"korocr:{m}" + (f"@{d}" if d else ""): korocr_reader(m, rec_options, d)
+               for m in models for d in (decoders or [None])}
     if with_tesseract:
         engines["tesseract"] = None
     results: dict = {}
@@ -616,6 +622,9 @@ def main() -> None:
     ap.add_argument("--render-only", action="store_true")
     ap.add_argument("--num-beams", type=int, default=None, help="TrOCR models: beam width")
     ap.add_argument("--max-lines", type=int, default=None, help="score only the first N lines of each set")
+    ap.add_argument("--decoder", nargs="+", choices=("greedy", "beam"), default=None,
+                    help="CTC models: score each with these decoders (engine names get @greedy / @beam); default: "
+                         "the recogniser's own")
     ap.add_argument("--ctc-weight", type=float, default=None,
                     help="TrOCR models with an encoder CTC head: joint CTC/attention decoding weight")
     ap.add_argument("--hanja-texts", type=Path, default=None,
@@ -635,7 +644,7 @@ def main() -> None:
         return
     trocr = {k: v for k, v in (("num_beams", args.num_beams), ("ctc_weight", args.ctc_weight)) if v is not None}
     results = evaluate(out, args.rec_model or ["default"], not args.no_tesseract, out / "logs", tuple(args.sets),
-                       trocr, args.max_lines)
+                       trocr, args.max_lines, args.decoder)
     (out / f"{args.results}.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
     md = to_markdown(results)
     (out / f"{args.results}.md").write_text(md, encoding="utf-8")

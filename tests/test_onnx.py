@@ -37,6 +37,20 @@ def test_recognizer_reads_metadata_and_batches(tiny_model, tiny_onnx):
     assert all(0.0 <= d.confidence <= 1.0 for d in rec.recognize(lines))
 
 
+def test_beam_decoder_is_an_option_of_the_recognizer_and_the_reader(tiny_onnx):
+    from korocr.recognition import make_recognizer
+
+    rng = np.random.default_rng(1)
+    lines = [rng.integers(0, 255, (32, w, 3), dtype=np.uint8) for w in (60, 120, 200)]
+    beam = OnnxRecognizer(tiny_onnx, decoder="beam", beam_width=4).recognize(lines)
+    assert all(0.0 <= d.confidence <= 1.0 and len(d.spans) == len(d.text) for d in beam)
+    assert make_recognizer(tiny_onnx, decoder="beam").decoder == "beam"
+    with pytest.raises(ValueError, match="decoder"):
+        OnnxRecognizer(tiny_onnx, decoder="viterbi")
+    with pytest.raises(ValueError, match="beam_width"):
+        OnnxRecognizer(tiny_onnx, decoder="beam", beam_width=0)
+
+
 def test_inference_does_not_import_torch(tiny_onnx):
     code = (
         "import sys, numpy as np\n"

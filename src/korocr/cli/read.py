@@ -18,7 +18,8 @@ def run(args: argparse.Namespace) -> int:
 
     rec_options = {k: v for k, v in (("processor", args.processor), ("num_beams", args.num_beams),
                                       ("max_length", args.max_length), ("allowlist", args.allowlist),
-                                      ("blocklist", args.blocklist), ("ctc_weight", args.ctc_weight)) if v is not None}
+                                      ("blocklist", args.blocklist), ("ctc_weight", args.ctc_weight),
+                                      ("decoder", args.decoder), ("beam_width", args.beam_width)) if v is not None}
     from ..io.inputs import expand_inputs
     from ..io.pdf import parse_pages
 
@@ -180,6 +181,11 @@ def add(sub) -> None:
     p.add_argument("--pages", help="PDF input: pages to read, e.g. 1-3,5 (default: all)")
     p.add_argument("--allowlist", help="characters the recogniser may output, nothing else (e.g. 0123456789,원)")
     p.add_argument("--blocklist", help="characters the recogniser never outputs")
+    p.add_argument("--decoder", choices=["greedy", "beam"], default=None,
+                   help="CTC models: 'greedy' (best path) or 'beam' (prefix beam search for the most probable "
+                        "labelling, no language model); default: the recogniser's")
+    p.add_argument("--beam-width", type=int, default=None, help="CTC models with --decoder beam: prefixes kept "
+                                                                "per frame (default 8)")
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
                    help="onnxruntime execution provider (cuda needs onnxruntime-gpu)")
     p.add_argument("--batch-size", type=int, default=32, help="lines per recognition batch")

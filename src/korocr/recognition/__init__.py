@@ -20,11 +20,13 @@ def make_recognizer(rec_model: str | Path | None = None, threads: int | None = N
     from ..hub import resolve_rec_model
 
     ref = resolve_rec_model(rec_model)
-    onnx_only = {k: options.pop(k) for k in ("allowlist", "blocklist", "device") if k in options}
+    onnx_only = {k: options.pop(k) for k in ("allowlist", "blocklist", "device", "decoder", "beam_width")
+                 if k in options}
     if ref.family != "onnx-ctc" and (onnx_only.get("allowlist") or onnx_only.get("blocklist")
-                                     or onnx_only.get("device", "cpu") != "cpu"):
-        raise ModelLoadError(f"{rec_model}: --allowlist, --blocklist and --device work with exported CTC models "
-                             f"(.onnx), not {ref.family}")
+                                     or onnx_only.get("device", "cpu") != "cpu"
+                                     or onnx_only.get("decoder", "greedy") != "greedy"):
+        raise ModelLoadError(f"{rec_model}: --allowlist, --blocklist, --decoder and --device work with exported CTC "
+                             f"models (.onnx), not {ref.family}")
     if ref.family != "trocr" and options.get("ctc_weight"):
         raise ModelLoadError(f"{rec_model}: --ctc-weight (joint CTC/attention decoding) works with korocr's hybrid "
                              f"TrOCR models, not {ref.family}")

@@ -143,3 +143,142 @@ def compose_jamo(d: Decoded) -> Decoded:
         i = j
     conf = float(np.mean(out_c)) if out_c else d.confidence
     return Decoded("".join(out_t), conf, out_c, out_s, d.step_px)
+
+
+def ctc_beam_decode(probs: np.ndarray, chars: list[str], beam_width: int = 8, blank_sure: float = 0.99,
+                    certain: float = 0.98, prune: float = 1e-3) -> Decoded:
+    """Decode one line's CTC posteriors by prefix beam search: the most probable *labelling* (summed over all
+    its alignments) instead of the labelling of the most probable path (greedy). Hannun et al., "First-Pass Large
+    Vocabulary Continuous Speech Recognition using Bi-Directional Recurrent DNNs" (2014), §3.1, with no language
+    model; the CTC labelling probability of Graves et al. (2006).
+
+    Where one character's probability is spread over neighbouring frames (a space 0.4 in each of two frames,
+    blank 0.6 in each), greedy drops it and the labelling probability keeps it (1 - 0.6² = 0.64).
+
+    The line is cut at frames whose blank probability is at least ``blank_sure``; those frames (nearly) never emit,
+    so each piece between them is searched on its own, and a piece in which every frame has one class at
+    ``certain`` or more is read greedily (its best path carries nearly all of its probability). In each frame only
+    classes with probability ``prune`` or more extend a prefix. Characters the search changed are aligned to their
+    frames by Viterbi forced alignment, which gives ``spans`` and ``char_confidences`` as
+    :func:`ctc_greedy_decode` does (the highest probability over a character's frames); a character whose frames
+    all stay under 0.5 (found only by summing them) gets the probability that it is emitted in some frame between
+    its neighbours, 1 - Π(1 - p).
+
+    Args:
+        probs: (T, C) class probabilities of one line (softmax applied), class 0 = blank.
+        chars: the charset, class i = ``chars[i - 1]``.
+        beam_width: prefixes kept per frame.
+
+    Returns:
+        One :class:`Decoded`; the line confidence is the mean of the character confidences, as in greedy decoding.
+    """
+    t_len = probs.shape[0]
+    if t_len == 0:
+        return Decoded("", 0.0)
+    top = probs.max(1)
+    cut = probs[:, 0] >= blank_sure
+    arg = probs.argmax(1).tolist()
+    cand: list[list[int]] = [[] for _ in range(t_len)]  # non-blank classes at ``prune`` or more, per frame
+    rows, cols = np.nonzero(probs[:, 1:] >= prune)
+    for r, c in zip(rows.tolist(), cols.tolist()):
+        cand[r].append(c + 1)
+    labels: list[int] = []
+    confs: list[float] = []
+    spans: list[tuple[int, int]] = []
+    t = 0
+    while t < t_len:
+        if cut[t]:
+            t += 1
+            continue
+        end = t
+        while end < t_len and not cut[end]:
+            end += 1
+        piece = probs[t:end]
+        seq = arg[t:end]
+        greedy = [(k, i) for i, k in enumerate(seq) if k != 0 and (i == 0 or k != seq[i - 1])]
+        best = [k for k, _ in greedy]
+        if (top[t:end] < certain).any():  # some frame in doubt: the best labelling may differ from the best path
+            best = _prefix_beam(piece, cand[t:end], beam_width, prune)
+        if best == [k for k, _ in greedy]:  # the best path's own frames
+            where = [(i, i + next((j for j, x in enumerate(seq[i:]) if x != k), len(seq) - i)) for k, i in greedy]
+        else:
+            where = _align(piece, best)
+        for j, (k, (a, b)) in enumerate(zip(best, where)):
+            c = float(piece[a:b, k].max())
+            if c < 0.5:  # found by summing frames: the chance it is emitted between its neighbours
+                lo = where[j - 1][1] if j else 0
+                hi = where[j + 1][0] if j + 1 < len(where) else len(piece)
+                c = max(c, float(1.0 - np.prod(1.0 - piece[lo:hi, k])))
+            labels.append(k)
+            confs.append(c)
+            spans.append((t + a, t + b))
+        t = end
+    conf = float(np.mean(confs)) if confs else float(top.mean())
+    return Decoded("".join(chars[k - 1] for k in labels), conf, confs, spans)
+
+
+def _prefix_beam(probs: np.ndarray, cand: list[list[int]], beam_width: int, prune: float) -> list[int]:
+    """The best labelling (class ids, no blanks) of ``probs`` (T, C) by CTC prefix beam search, extending prefixes
+    by the non-blank classes ``cand[t]`` of each frame. Prefixes less than ``prune`` times as probable as the best
+    are dropped (where one reading dominates, one prefix is carried); probabilities are rescaled every frame (the
+    ranking is unchanged) so long pieces do not underflow."""
+    blank = probs[:, 0].tolist()
+    beams: dict[tuple[int, ...], list[float]] = {(): [1.0, 0.0]}  # prefix -> [ends in blank, ends in its last]
+    for t, row in enumerate(probs):
+        new: dict[tuple[int, ...], list[float]] = {}
+        pblank = blank[t]
+        classes = [(c, float(row[c])) for c in cand[t]]
+        for prefix, (pb, pnb) in beams.items():
+            tot = pb + pnb
+            cur = new.setdefault(prefix, [0.0, 0.0])
+            cur[0] += tot * pblank
+            last = prefix[-1] if prefix else -1
+            for c, p in classes:
+                ext = new.setdefault(prefix + (c,), [0.0, 0.0])
+                if c == last:
+                    ext[1] += pb * p  # the same character again needs a blank between
+                    cur[1] += pnb * p  # a repeat collapses into the last one
+                else:
+                    ext[1] += tot * p
+        if len(new) > 1:
+            ranked = sorted(new.items(), key=lambda kv: kv[1][0] + kv[1][1], reverse=True)[:beam_width]
+            top = ranked[0][1][0] + ranked[0][1][1] or 1.0
+            beams = {k: [v[0] / top, v[1] / top] for k, v in ranked if v[0] + v[1] >= prune * top}
+        else:
+            beams = {k: [v[0] / (v[0] + v[1] or 1.0), v[1] / (v[0] + v[1] or 1.0)] for k, v in new.items()}
+    return list(max(beams.items(), key=lambda kv: kv[1][0] + kv[1][1])[0])
+
+
+def _align(probs: np.ndarray, labels: list[int]) -> list[tuple[int, int]]:
+    """Frames [start, end) of each label in the most probable CTC path that spells ``labels`` over ``probs``
+    (T, C): Viterbi over the 2L + 1 states blank, l1, blank, l2, ..., blank."""
+    if not labels:
+        return []
+    n_t = probs.shape[0]
+    ext = np.array([0] + [x for k in labels for x in (k, 0)])
+    n_s = len(ext)
+    logp = np.log(np.maximum(probs[:, ext], 1e-30))  # (T, S)
+    skip = np.zeros(n_s, bool)  # a label state may be reached from two states back (over a blank)
+    skip[3::2] = ext[3::2] != ext[1:-2:2]
+    score = np.full(n_s, -np.inf)
+    score[0] = logp[0, 0]
+    score[1] = logp[0, 1]
+    back = np.zeros((n_t, n_s), np.int64)
+    idx = np.arange(n_s)
+    for t in range(1, n_t):
+        stay, step = score, np.concatenate([[-np.inf], score[:-1]])
+        jump = np.where(skip, np.concatenate([[-np.inf, -np.inf], score[:-2]]), -np.inf)
+        choice = np.stack([stay, step, jump])
+        arg = choice.argmax(0)
+        score = choice[arg, idx] + logp[t]
+        back[t] = idx - arg
+    s = n_s - 1 if n_s < 2 or score[-1] >= score[-2] else n_s - 2
+    path = np.empty(n_t, np.int64)
+    for t in range(n_t - 1, -1, -1):
+        path[t] = s
+        s = back[t, s]
+    out = []
+    for j in range(len(labels)):
+        frames = np.flatnonzero(path == 2 * j + 1)
+        out.append((int(frames[0]), int(frames[-1]) + 1) if len(frames) else (0, 1))
+    return out
