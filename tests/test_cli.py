@@ -78,6 +78,8 @@ def test_synth_then_eval(tmp_path, tiny_onnx, korean_font):
     assert rows[0].split("\t") == ["image", "ground_truth", "prediction", "confidence", "cer"]
     assert len(rows) == 14 and rows[-1].startswith("# summary\tn=12\t")
     assert (tmp_path / "log.txt").read_text(encoding="utf-8").startswith("Image Name")
+    r = korocr_cli("eval", tiny_onnx, out / "lmdb", "--decoder", "greedy", "--json")
+    assert r.returncode == 0 and json.loads(r.stdout.splitlines()[-1])["n"] == 12, r.stderr
     r = korocr_cli("eval", tiny_onnx, out)  # the files + labels.txt form of the same set
     assert r.returncode == 0 and "samples 12" in r.stdout
 

@@ -36,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
     from ..io.datasets import open_dataset
     from ..reader import Reader
 
-    reader = Reader(args.model, threads=args.threads)
+    reader = Reader(args.model, threads=args.threads,
+                    rec_options={"decoder": args.decoder} if args.decoder else None)
     samples = list(open_dataset(args.dataset))
     res = evaluate(reader, progress(samples, args.progress, total=len(samples), unit="sample"), line=not args.page)
     if args.log:
@@ -68,6 +69,8 @@ def add(sub) -> None:
     p.add_argument("--show", type=int, default=0, metavar="N", help="print the first N rows of the aligned log")
     p.add_argument("--page", action="store_true", help="images hold several lines: find them first")
     p.add_argument("--json", action="store_true", help="also print the summary as JSON")
+    p.add_argument("--decoder", choices=["greedy", "beam"], default=None,
+                   help="rec, CTC models: 'greedy' (best path) or 'beam' (prefix beam search); default: beam")
     add_threads(p)
     add_progress(p)
     p.set_defaults(func=run)
