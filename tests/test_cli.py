@@ -28,6 +28,8 @@ def test_default_model_is_shipped_and_reads_the_sample():
     expected = (SAMPLES / "sample_ko.txt").read_text(encoding="utf-8").strip()
     assert r.stdout.count("\n") == expected.count("\n") + 1  # three lines found
     assert cer(r.stdout.strip(), expected, ignore_space=True) < 0.1, r.stdout
+    greedy = korocr_cli("read", "--decoder", "greedy", SAMPLES / "sample_ko.png")
+    assert greedy.returncode == 0 and cer(greedy.stdout.strip(), expected, ignore_space=True) < 0.1, greedy.stderr
 
 
 def test_read_jsonl_bad_files_and_exit_status(tmp_path, tiny_onnx):
