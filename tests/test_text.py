@@ -150,19 +150,6 @@ def test_domain_texts_list_numbers_with_spaced_commas_beside_thousands_separator
     assert 40 < sum(bool(re.fullmatch(r"\D{0,6}\d[\d,]*(, |· | / )\d.*", t)) for t in texts) < 200  # ~5 %
 
 
-def test_quantity_times_price_rows_space_each_side_of_the_operators_on_its_own():
-    import random
-    import re
-
-    from korocr.synth.domains import _times_row
-
-    rows = [_times_row(random.Random(i)) for i in range(400)]
-    assert all(re.search(r"\d[^\d]{0,4}[xX×*@][ ]?\d", r) for r in rows)
-    # lopsided gaps occur both ways round the equals sign and the times sign, as in printed forms
-    for pat in (r"\d= \d", r"\d =\d", r"\d = \d", r"\d=\d", r"[xX×] \d", r" [xX×]\d"):
-        assert any(re.search(pat, r) for r in rows), pat
-
-
 def test_respace_redraws_only_spaces_between_hangul_syllables():
     from korocr.synth.text import TextSampler, respace
 
