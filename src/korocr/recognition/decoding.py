@@ -4,6 +4,7 @@ Greedy (best-path) decoding, Graves et al., "Connectionist Temporal Classificati
 most probable class per time step, merge repeats, drop blanks (class 0).  A character's confidence is the
 highest probability over the time steps that produced it; the line confidence is the mean of its characters'
 confidences (PaddleOCR's convention; 1.0 for an empty line only if the blank dominated).
+Prefix beam search (:func:`ctc_beam_decode`, the recognisers' default): the most probable labelling instead.
 """
 
 from __future__ import annotations
