@@ -5,7 +5,8 @@ generalization bench): where the decoder is chosen, so the benches that differ f
 Lines are drawn by the training text sampler and rendered by the training renderer with its augmentation
 (blur, noise, JPEG, perspective, both polarities), at the geometry of the shipped recogniser; each line is read by
 the same recogniser with ``decoder="greedy"`` and ``decoder="beam"`` (one batch composition for both). Reports
-edit errors (with and without spaces), lines exactly right, where the two differ, and seconds spent decoding.
+edit errors (with and without spaces), lines exactly right, where the two differ, and the seconds each reading
+took (the network's share is the same for both, so the difference is the decoder's).
 
     python bench/decoders_own_renders.py --font-dir cache/fonts/npm --text cache/text [--n 600]
         [--weights 0.6 0.1 0 0.15 0.15] [--rec-model X.onnx] [--beam-width 8]
@@ -22,35 +23,22 @@ from pathlib import Path
 from rapidfuzz.distance import Levenshtein
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_general import HELD_OUT  # noqa: E402
+from own_renders import add_source_args, training_fonts_and_sampler  # noqa: E402
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--font-dir", default="cache/fonts/npm")
-    ap.add_argument("--text", default="cache/text", help="folder with corpus.txt and words.txt (build_corpus.py)")
+    add_source_args(ap)
     ap.add_argument("--n", type=int, default=600)
     ap.add_argument("--rec-model", default=None)
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--beam-width", type=int, default=8)
-    ap.add_argument("--weights", type=float, nargs="+", default=[0.6, 0.1, 0, 0.15, 0.15],
-                    help="TextSampler source weights (corpus, words, syllables, mixed/numeric, domain); "
-                         "0 0 0 0 1 for domain lines alone (prices, dates, phone numbers, receipt rows)")
     ap.add_argument("--show", type=int, default=15, help="print this many lines where the decoders differ")
     args = ap.parse_args()
-    from korocr.recognition import decoding
     from korocr.recognition.onnx_recognizer import OnnxRecognizer
-    from korocr.synth.fonts import discover_fonts
     from korocr.synth.render import LineRenderer, RenderConfig
-    from korocr.synth.text import TextSampler
-    from korocr.text.charsets import Charset
 
-    held = tuple(h.rstrip("*") for h in HELD_OUT)
-    fonts = [f for f in discover_fonts(extra=args.font_dir) if not f.spec.key.startswith(held)]
-    text = Path(args.text)
-    sampler = TextSampler.from_files([text / "corpus.txt"], [text / "words.txt"],
-                                     charset=Charset.resolve("default-jamo-hanja"), max_chars=40,
-                                     weights=tuple(args.weights))
+    fonts, sampler = training_fonts_and_sampler(args)
     renderer, rng = LineRenderer(fonts, RenderConfig(), seed=args.seed), random.Random(args.seed)
     items = []
     while len(items) < args.n:
@@ -62,26 +50,14 @@ def main() -> None:
     outs = {}
     for dec in ("greedy", "beam"):
         rec = OnnxRecognizer(args.rec_model, threads=2, decoder=dec, beam_width=args.beam_width)
-        spent = [0.0]
-        fn = decoding.ctc_beam_decode if dec == "beam" else decoding.ctc_greedy_decode
-
-        def timed(*a, _fn=fn, **k):
-            t0 = time.perf_counter()
-            r = _fn(*a, **k)
-            spent[0] += time.perf_counter() - t0
-            return r
-
-        import korocr.recognition.onnx_recognizer as mod
-        setattr(mod, fn.__name__, timed)
-        try:
-            outs[dec] = [d.text for d in rec.recognize([img for _, img in items])]
-        finally:
-            setattr(mod, fn.__name__, fn)
+        t0 = time.perf_counter()
+        outs[dec] = [d.text for d in rec.recognize([img for _, img in items])]
+        spent = time.perf_counter() - t0
         errs = sum(Levenshtein.distance(o, t) for o, (t, _) in zip(outs[dec], items))
         nosp = sum(Levenshtein.distance(o.replace(" ", ""), t.replace(" ", "")) for o, (t, _) in zip(outs[dec], items))
         exact = sum(o == t for o, (t, _) in zip(outs[dec], items))
         print(f"{dec}: errors {errs} of {n_chars} characters (CER {errs / n_chars:.4f}; without spaces {nosp}), "
-              f"lines exactly right {exact} of {len(items)}; decoding {spent[0]:.2f} s", flush=True)
+              f"lines exactly right {exact} of {len(items)}; {spent:.2f} s in all (network + decoding)", flush=True)
     diff = [(t, g, b) for (t, _), g, b in zip(items, outs["greedy"], outs["beam"]) if g != b]
     better = sum(Levenshtein.distance(b, t) < Levenshtein.distance(g, t) for t, g, b in diff)
     worse = sum(Levenshtein.distance(b, t) > Levenshtein.distance(g, t) for t, g, b in diff)

@@ -25,13 +25,12 @@ import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_general import HELD_OUT  # noqa: E402
+from own_renders import add_source_args, training_fonts_and_sampler  # noqa: E402
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--font-dir", default="cache/fonts/npm")
-    ap.add_argument("--text", default="cache/text", help="folder with corpus.txt and words.txt (build_corpus.py)")
+    add_source_args(ap)
     ap.add_argument("--n", type=int, default=400)
     ap.add_argument("--rec-model", default=None)
     ap.add_argument("--seed", type=int, default=7)
@@ -39,23 +38,12 @@ def main() -> None:
                     help="top_bottom settings to compare, each LOW,HIGH in ink heights")
     ap.add_argument("--max-sides", type=float, default=None,
                     help="normalize_margins' max_sides (side margins cut to this many ink heights; default: not cut)")
-    ap.add_argument("--weights", type=float, nargs="+", default=[0.6, 0.1, 0, 0.15, 0.15],
-                    help="TextSampler source weights (corpus, words, syllables, mixed/numeric, domain); "
-                         "0 0 0 0 1 for domain lines alone (prices, dates, phone numbers, receipt rows)")
     args = ap.parse_args()
     from korocr.preprocessing.line import _ink_mask, border_colour, normalize_margins, to_gray
     from korocr.recognition.onnx_recognizer import OnnxRecognizer
-    from korocr.synth.fonts import discover_fonts
     from korocr.synth.render import LineRenderer, RenderConfig
-    from korocr.synth.text import TextSampler
-    from korocr.text.charsets import Charset
 
-    held = tuple(h.rstrip("*") for h in HELD_OUT)
-    fonts = [f for f in discover_fonts(extra=args.font_dir) if not f.spec.key.startswith(held)]
-    text = Path(args.text)
-    sampler = TextSampler.from_files([text / "corpus.txt"], [text / "words.txt"],
-                                     charset=Charset.resolve("default-jamo-hanja"), max_chars=40,
-                                     weights=tuple(args.weights))
+    fonts, sampler = training_fonts_and_sampler(args)
     cfg = RenderConfig(augment=False, effect_prob=0, bitmap_prob=0, thermal_prob=0, neighbour_prob=0,
                        dark_on_light_prob=1.0)
     renderer, rng = LineRenderer(fonts, cfg, seed=args.seed), random.Random(args.seed)

@@ -1,0 +1,36 @@
+"""Lines of korocr's own renders in TRAINING fonts and texts, for the scripts that choose a setting without looking
+at a generalization bench (``margins_own_renders.py``, ``decoders_own_renders.py``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_general import HELD_OUT  # noqa: E402
+
+
+def add_source_args(ap: argparse.ArgumentParser) -> None:
+    """``--font-dir``, ``--text`` and ``--weights``: where the training fonts and texts come from."""
+    ap.add_argument("--font-dir", default="cache/fonts/npm")
+    ap.add_argument("--text", default="cache/text", help="folder with corpus.txt and words.txt (build_corpus.py)")
+    ap.add_argument("--weights", type=float, nargs="+", default=[0.6, 0.1, 0, 0.15, 0.15],
+                    help="TextSampler source weights (corpus, words, syllables, mixed/numeric, domain); "
+                         "0 0 0 0 1 for domain lines alone (prices, dates, phone numbers, receipt rows)")
+
+
+def training_fonts_and_sampler(args: argparse.Namespace):
+    """(fonts, sampler): every discovered face except the benches' held-out ones, and the training text sampler
+    over ``args.text`` with ``args.weights`` (lines up to 40 characters, ``default-jamo-hanja``)."""
+    from korocr.synth.fonts import discover_fonts
+    from korocr.synth.text import TextSampler
+    from korocr.text.charsets import Charset
+
+    held = tuple(h.rstrip("*") for h in HELD_OUT)
+    fonts = [f for f in discover_fonts(extra=args.font_dir) if not f.spec.key.startswith(held)]
+    text = Path(args.text)
+    sampler = TextSampler.from_files([text / "corpus.txt"], [text / "words.txt"],
+                                     charset=Charset.resolve("default-jamo-hanja"), max_chars=40,
+                                     weights=tuple(args.weights))
+    return fonts, sampler
