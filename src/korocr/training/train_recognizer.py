@@ -50,6 +50,8 @@ def run_recognizer(args: argparse.Namespace) -> Path:
             config["margins"] = [float(v) for v in args.margins]
         if getattr(args, "max_side_margin", None) is not None:
             config["max_side_margin"] = float(args.max_side_margin)
+        if getattr(args, "frame_stride", None):
+            config["frame_stride"] = int(args.frame_stride)
     elif getattr(args, "margins", None) or getattr(args, "max_side_margin", None) is not None:
         raise KorocrError("korocr train: --margins and --max-side-margin are kept in a ppocr model's config; use "
                           "them with --arch ppocr")

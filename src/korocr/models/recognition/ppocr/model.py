@@ -32,6 +32,10 @@ class PPOCRConfig:
         max_side_margin: the highest blank margin left and right of the ink, in ink heights, that the recogniser
             cuts every line to (None: side margins are padded to 0.3 but never cut). With ``margins`` LOW = HIGH a
             line then reaches the network at the same geometry however it was cropped.
+        frame_stride: px of input width per CTC frame: 8 (the pretrained graph: its last average pooling,
+            kernel and stride (3, 2), halves the width) or 4 (that pooling made (3, 1): twice the frames from the
+            same backbone, so half the ``x_scale`` gives the same frames per character at about half the
+            compute).
     """
 
     num_classes: int
@@ -42,6 +46,7 @@ class PPOCRConfig:
     x_scale: float = 1.0
     margins: tuple[float, float] | None = None
     max_side_margin: float | None = None
+    frame_stride: int = 8
     arch: str = "ppocr"
 
     @property
@@ -57,13 +62,34 @@ class PPOCRConfig:
         return cls(**{k: v for k, v in d.items() if k in names})
 
 
+def halve_pool_stride(backbone: nn.Module) -> None:
+    """Make the backbone's width-halving average pooling (kernel and stride (3, 2), before the neck) a (3, 1)
+    pooling in place, so the CTC frames come every 4 px of input instead of 8.
+
+    Raises:
+        ValueError: the backbone has no such pooling.
+    """
+    found = False
+    for name, mod in list(backbone.named_modules()):
+        if isinstance(mod, nn.AvgPool2d) and tuple(mod.kernel_size) == (3, 2) and tuple(mod.stride) == (3, 2):
+            parent = backbone.get_submodule(name.rpartition(".")[0]) if "." in name else backbone
+            setattr(parent, name.rpartition(".")[2], nn.AvgPool2d((3, 1), stride=(3, 1)))
+            found = True
+    if not found:
+        raise ValueError("this PP-OCR backbone has no (3, 2) average pooling to make (3, 1)")
+
+
 class PPOCRRecognizer(nn.Module):
     """Pretrained PP-OCR backbone + ``Linear(D, num_classes)`` CTC head.
 
     The head starts at zero (a default-initialised head stalled in our trials: every frame then predicts noise
     that CTC has to unlearn first).
 
-    Input: images (N, 3, 48, W) float in [-1, 1], BGR. Output: logits (N, T, num_classes), T ≈ W / 8.
+    Input: images (N, 3, 48, W) float in [-1, 1], BGR. Output: logits (N, T, num_classes), T ≈ W / 8
+    (W / 4 with ``frame_stride`` 4).
+
+    Raises:
+        ValueError: an unknown ``pretrained`` key or ``frame_stride`` not 4 or 8.
     """
 
     def __init__(self, config: PPOCRConfig, backbone: nn.Module | None = None):
@@ -71,8 +97,12 @@ class PPOCRRecognizer(nn.Module):
         if config.pretrained not in PRETRAINED:
             raise ValueError(f"unknown pretrained backbone {config.pretrained!r}; known: {sorted(PRETRAINED)}")
         self.config = config
+        if config.frame_stride not in (4, 8):
+            raise ValueError(f"frame_stride must be 4 or 8 px, not {config.frame_stride!r}")
         if backbone is None:
             backbone, hidden = load_backbone(config.pretrained)
+            if config.frame_stride == 4:
+                halve_pool_stride(backbone)
         else:
             hidden = backbone(torch.zeros(1, config.in_channels, config.img_height, 32)).shape[-1]
         self.backbone = backbone
