@@ -26,12 +26,14 @@ export OMP_WAIT_POLICY=PASSIVE
 extra=()
 if [ -n "${INIT:-}" ]; then extra+=(--init-from "$INIT" --warmup-steps 100); fi
 if [ -n "${MARGINS:-}" ]; then extra+=(--margins $MARGINS); fi  # e.g. MARGINS="0.15 0.15" with NORM_PROB=1
+# the stretch: XSCALE if given, else the INIT model's own (kept in its config), else 1.5
+if [ -n "${XSCALE:-}" ]; then extra+=(--x-scale "$XSCALE"); elif [ -z "${INIT:-}" ]; then extra+=(--x-scale 1.5); fi
 if [ -n "${FRAME_STRIDE:-}" ]; then extra+=(--frame-stride $FRAME_STRIDE); fi  # 4: XSCALE=0.75 at half the compute
 if [ -n "${MAX_SIDES:-}" ]; then extra+=(--max-side-margin $MAX_SIDES); fi  # e.g. MAX_SIDES=0.3: cut side margins too
 korocr train --arch ppocr --pretrained ppocrv6-tiny --charset "${CHARSET:-default-jamo}" \
   --corpus "$CACHE/text/corpus.txt" --words "$CACHE/text/words.txt" --font-dir "$CACHE/fonts/npm" \
   --exclude-fonts 'UnDotum*' 'UnGraphic*' 'NanumSquareRound*' 'NanumBarunpen*' 'IBMPlexSansKR*' 'GowunBatang*' \
                   'GowunDodum*' 'SongMyung*' 'Sunflower*' 'Orbit*' 'D2Coding*' \
-  --max-chars 40 --max-width 3000 --pixel-budget 20480 --x-scale "${XSCALE:-1.5}" --normalize-margins-prob "${NORM_PROB:-0}" --respace-prob "${RESPACE:-0}" --cell-prob "${CELL:-0}" --text-weights ${TEXT_WEIGHTS:-0.38 0.12 0.12 0.18 0.20} \
+  --max-chars 40 --max-width 3000 --pixel-budget 20480 --normalize-margins-prob "${NORM_PROB:-0}" --respace-prob "${RESPACE:-0}" --cell-prob "${CELL:-0}" --text-weights ${TEXT_WEIGHTS:-0.38 0.12 0.12 0.18 0.20} \
   --max-steps "$STEPS" --max-minutes "$MINUTES" --val-every 250 --val-size 256 --lr "${LR:-1e-3}" \
   --runs-dir "${RUNS:-runs}" --name "${NAME:-rec-ppocr-jamo}" --export --workers 1 --seed "${SEED:-1}" "${extra[@]}"
