@@ -62,7 +62,7 @@ class PPOCRConfig:
         return cls(**{k: v for k, v in d.items() if k in names})
 
 
-def halve_pool_stride(backbone: nn.Module) -> None:
+def keep_pool_width(backbone: nn.Module) -> None:
     """Make the backbone's width-halving average pooling (kernel and stride (3, 2), before the neck) a (3, 1)
     pooling in place, so the CTC frames come every 4 px of input instead of 8.
 
@@ -102,7 +102,7 @@ class PPOCRRecognizer(nn.Module):
         if backbone is None:
             backbone, hidden = load_backbone(config.pretrained)
             if config.frame_stride == 4:
-                halve_pool_stride(backbone)
+                keep_pool_width(backbone)
         else:
             hidden = backbone(torch.zeros(1, config.in_channels, config.img_height, 32)).shape[-1]
         self.backbone = backbone
