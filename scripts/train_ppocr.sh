@@ -11,6 +11,8 @@
 #       # grow the head by the 1,800 basic Hanja (new rows start at zero) and draw 10 % of lines with Hanja
 #   FRAME_STRIDE=4 XSCALE=0.75 INIT=... # CTC frames every 4 px (the last pooling keeps the width): the frames per
 #       # character of XSCALE=1.5 at stride 8 from an input half as wide (about half the compute, issue 13)
+#   IMG_HEIGHT=32 XSCALE=1.25 INIT=... # read lines 32 px high instead of 48 (the last pooling takes 2 rows):
+#       # about 0.55 of the compute of 48 px at XSCALE=1.0 (issue 13), 7 frames per syllable at stride 4
 #   RESPACE=0.3 CELL=0.05 NORM_PROB=0.5 ... # redraw the spaces of 30 % of corpus/word lines (read spaces from the
 #       # image), set 5 % of lines (15 % of number lines) in fixed-width cells, margin-normalise half the crops
 #
@@ -29,6 +31,7 @@ if [ -n "${MARGINS:-}" ]; then extra+=(--margins $MARGINS); fi  # e.g. MARGINS="
 # the stretch: XSCALE if given, else the INIT model's own (kept in its config), else 1.5
 if [ -n "${XSCALE:-}" ]; then extra+=(--x-scale "$XSCALE"); elif [ -z "${INIT:-}" ]; then extra+=(--x-scale 1.5); fi
 if [ -n "${FRAME_STRIDE:-}" ]; then extra+=(--frame-stride $FRAME_STRIDE); fi  # 4: XSCALE=0.75 at half the compute
+if [ -n "${IMG_HEIGHT:-}" ]; then extra+=(--img-height $IMG_HEIGHT); fi  # 32: about (32/48)² of the compute
 if [ -n "${MAX_SIDES:-}" ]; then extra+=(--max-side-margin $MAX_SIDES); fi  # e.g. MAX_SIDES=0.3: cut side margins too
 korocr train --arch ppocr --pretrained ppocrv6-tiny --charset "${CHARSET:-default-jamo}" \
   --corpus "$CACHE/text/corpus.txt" --words "$CACHE/text/words.txt" --font-dir "$CACHE/fonts/npm" \

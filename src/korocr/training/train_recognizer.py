@@ -43,7 +43,9 @@ def run_recognizer(args: argparse.Namespace) -> Path:
         config = _config(args)
     height, channels = int(config.get("img_height", 32)), int(config.get("in_channels", 1))
     if config.get("arch") == "ppocr":
-        height, channels = 48, 3
+        if getattr(args, "img_height", None):
+            config["img_height"] = int(args.img_height)
+        height, channels = int(config.get("img_height", 48)), 3
         if getattr(args, "x_scale", None):
             config["x_scale"] = args.x_scale
         if getattr(args, "margins", None):
