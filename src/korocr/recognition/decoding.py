@@ -176,36 +176,36 @@ def ctc_beam_decode(probs: np.ndarray, chars: list[str], beam_width: int = 8, bl
     t_len = probs.shape[0]
     if t_len == 0:
         return Decoded("", 0.0)
-    top = probs.max(1)
+    best_class = probs.argmax(1)
+    top = probs[np.arange(t_len), best_class]
     cut = probs[:, 0] >= blank_sure
-    arg = probs.argmax(1).tolist()
-    cand: list[list[int]] = [[] for _ in range(t_len)]  # non-blank classes at ``prune`` or more, per frame
-    rows, cols = np.nonzero(probs[:, 1:] >= prune)
-    for r, c in zip(rows.tolist(), cols.tolist()):
-        cand[r].append(c + 1)
+    arg = best_class.tolist()
     labels: list[int] = []
     confs: list[float] = []
     spans: list[tuple[int, int]] = []
-    t = 0
-    while t < t_len:
-        if cut[t]:
-            t += 1
-            continue
-        end = t
-        while end < t_len and not cut[end]:
-            end += 1
+    doubt = top < certain
+    top_list = top.tolist()
+    runs = np.flatnonzero(np.diff(np.concatenate(([0], (~cut).astype(np.int8), [0]))))  # pieces: [start, end)
+    for t, end in zip(runs[0::2].tolist(), runs[1::2].tolist()):
         piece = probs[t:end]
         seq = arg[t:end]
         greedy = [(k, i) for i, k in enumerate(seq) if k != 0 and (i == 0 or k != seq[i - 1])]
         best = [k for k, _ in greedy]
-        if (top[t:end] < certain).any():  # some frame in doubt: the best labelling may differ from the best path
-            best = _prefix_beam(piece, cand[t:end], beam_width, prune)
-        if best == [k for k, _ in greedy]:  # the best path's own frames
+        on_path = True
+        if doubt[t:end].any():  # some frame in doubt: the best labelling may differ from the best path
+            cand: list[list[int]] = [[] for _ in range(end - t)]  # non-blank classes at ``prune`` or more
+            rows, cols = np.nonzero(piece[:, 1:] >= prune)  # (only in such pieces: the scan is most of the cost)
+            for r, c in zip(rows.tolist(), cols.tolist()):
+                cand[r].append(c + 1)
+            found = _prefix_beam(piece, cand, beam_width, prune)
+            on_path = found == best
+            best = found
+        if on_path:  # the best path's own frames, where each character is the frame's best class
             where = [(i, i + next((j for j, x in enumerate(seq[i:]) if x != k), len(seq) - i)) for k, i in greedy]
         else:
             where = _align(piece, best)
         for j, (k, (a, b)) in enumerate(zip(best, where)):
-            c = float(piece[a:b, k].max())
+            c = max(top_list[t + a:t + b]) if on_path else float(piece[a:b, k].max())
             if c < 0.5:  # found by summing frames: the chance it is emitted between its neighbours
                 lo = where[j - 1][1] if j else 0
                 hi = where[j + 1][0] if j + 1 < len(where) else len(piece)
@@ -213,7 +213,6 @@ def ctc_beam_decode(probs: np.ndarray, chars: list[str], beam_width: int = 8, bl
             labels.append(k)
             confs.append(c)
             spans.append((t + a, t + b))
-        t = end
     conf = float(np.mean(confs)) if confs else float(top.mean())
     return Decoded("".join(chars[k - 1] for k in labels), conf, confs, spans)
 
