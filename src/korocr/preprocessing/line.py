@@ -178,7 +178,9 @@ def pad_batch(lines: Sequence[np.ndarray], multiple: int = 8, min_width: int = 1
         out[i, :, :, :w] = x
         if w < width:
             out[i, :, :, w:] = fill[:, None, None]
-    return (out - 0.5) / 0.5
+    out -= 0.5  # in place: the same values as (out - 0.5) / 0.5 without two batch-sized copies
+    out /= 0.5
+    return out
 
 
 def _ink_mask(gray: np.ndarray) -> np.ndarray:
