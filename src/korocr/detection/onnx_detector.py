@@ -172,8 +172,10 @@ class OnnxDetector:
             x0, y0, x1, y1 = r.box
             cover[max(0, int(y0 / sy) - 1):int(np.ceil(y1 / sy)) + 2,
                   max(0, int(x0 / sx) - 1):int(np.ceil(x1 / sx)) + 2] = 1
-        n, _, st, _ = cv2.connectedComponentsWithStats(((prob > self.refine_thresh) & (cover == 0)).astype(np.uint8),
-                                                       connectivity=8)
+        weak = ((prob > self.refine_thresh) & (cover == 0)).astype(np.uint8)
+        if not weak.any():
+            return []
+        n, _, st, _ = cv2.connectedComponentsWithStats(weak, connectivity=8)
         windows = []
         for x, y, bw, bh, area in st[1:]:
             if area < 6 or (bw < 2 * bh and bh < 2 * bw):

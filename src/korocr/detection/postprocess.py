@@ -547,6 +547,28 @@ def _rows(regions: Sequence[TextRegion]) -> list[list[TextRegion]]:
     return rows
 
 
+def _hist(gray: np.ndarray) -> np.ndarray:
+    """(256,) int64 counts of the grey levels of a uint8 array (empty: zeros)."""
+    if gray.size == 0:
+        return np.zeros(256, np.int64)
+    return np.bincount(np.ascontiguousarray(gray).ravel(), minlength=256)
+
+
+def _hist_quantile(counts: np.ndarray, q: float, values: np.ndarray | None = None) -> float:
+    """The ``q`` quantile (0-1) of pixels given as ``counts`` (256,) of grey levels whose values are ``values``
+    (256,; default the levels themselves), with ``np.quantile``'s linear interpolation between order statistics."""
+    values = np.arange(256, dtype=np.float64) if values is None else values
+    order = np.argsort(values, kind="stable")
+    cum = np.cumsum(counts[order])
+    pos = q * (cum[-1] - 1)
+    lo = int(np.floor(pos))
+    a = float(values[order][np.searchsorted(cum, lo, side="right")])
+    if pos == lo:
+        return a
+    b = float(values[order][np.searchsorted(cum, lo + 1, side="right")])
+    return float(np.quantile(np.array([a, b]), pos - lo))  # numpy's own lerp between the two
+
+
 def ink_beside_rows(regions: list[TextRegion], gray: np.ndarray, min_rows: int = 3, max_gap: float = 0.5,
                     min_height: float = 0.4, max_height: float = 1.4, min_gap: float = 1.0) -> list[TextRegion]:
     """Text on a row of the page that no region covers: the one-digit quantity cells of a receipt or a table.
@@ -584,14 +606,15 @@ def ink_beside_rows(regions: list[TextRegion], gray: np.ndarray, min_rows: int =
         # ink is looked for a line height above and below the band too, so that whatever runs on past the band
         # (a table's rule, the next line of a cell) is seen whole and left out
         ey0, ey1 = max(0, int(y0 - h)), min(H, int(np.ceil(y1 + h)))
-        band = gray[ey0:ey1, left:right].astype(np.int16)
-        bg = float(np.median(gray[y0:y1, left:right]))
-        own = np.concatenate([np.abs(gray[max(0, r.box[1]):r.box[3], max(0, r.box[0]):r.box[2]].astype(np.int16)
-                                     - bg).ravel() for r in row])
-        contrast = float(np.percentile(own, 90)) if own.size else 0.0
+        # statistics of grey levels from 256-bin histograms (the same values as np.median / np.percentile of
+        # the pixels, several times faster on wide bands)
+        bg = _hist_quantile(_hist(gray[y0:y1, left:right]), 0.5)
+        own = sum(_hist(gray[max(0, r.box[1]):r.box[3], max(0, r.box[0]):r.box[2]]) for r in row)
+        levels = np.abs(np.arange(256) - bg)  # |grey - bg| of each grey level
+        contrast = _hist_quantile(own, 0.9, levels) if own.sum() else 0.0
         if contrast < 30:
             continue
-        ink = (np.abs(band - bg) > 0.5 * contrast).astype(np.uint8)
+        ink = (levels > 0.5 * contrast).astype(np.uint8)[gray[ey0:ey1, left:right]]
         for q in regions:  # everything already found, widened, is not searched again
             if q.box[3] <= ey0 or q.box[1] >= ey1:
                 continue
@@ -599,6 +622,8 @@ def ink_beside_rows(regions: list[TextRegion], gray: np.ndarray, min_rows: int =
             qx0 = int(max(0, q.box[0] - 0.25 * h - left))
             qx1 = int(max(0, min(right - left, q.box[2] + 0.25 * h - left)))
             ink[qy0:qy1, qx0:qx1] = 0
+        if not ink.any():  # every ink pixel of the band is in a region already (most rows of prose)
+            continue
         _, _, st, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
         lo, hi = y0 - ey0 - 0.25 * h, y1 - ey0 + 0.25 * h  # the band, in ``ink`` rows, with some slack
         comps = sorted((int(x), int(y), int(x + bw), int(y + bh)) for x, y, bw, bh, _ in st[1:]
