@@ -583,3 +583,35 @@ def test_a_list_bullet_before_a_line_joins_its_region_but_not_specks_dashes_or_o
     # white type on a dark slide reads the same
     dark = bullets_before_rows(regions, (255 - gray).astype(np.uint8))
     assert sorted((r.box for r in dark), key=lambda b: b[1]) == boxes
+
+
+def test_grey_statistics_from_histograms_equal_numpy_median_and_percentile():
+    from korocr.detection.postprocess import _hist, _hist_quantile
+
+    rng = np.random.default_rng(7)
+    for k in range(400):
+        a = rng.integers(0, 256, (int(rng.integers(1, 12)), int(rng.integers(1, 40)))).astype(np.uint8)
+        if k % 2:
+            a = (a // 64 * 64).astype(np.uint8)  # few levels: ties and half-way medians
+        bg = float(np.median(a))
+        assert _hist_quantile(_hist(a), 0.5) == bg
+        levels = np.abs(np.arange(256) - bg)
+        assert _hist_quantile(_hist(a), 0.9, levels) == float(np.percentile(np.abs(a.astype(np.int16) - bg), 90))
+    assert _hist(np.zeros((0, 5), np.uint8)).sum() == 0
+
+
+def test_outline_points_give_the_minimum_area_rectangle_of_all_pixels():
+    import cv2
+
+    from korocr.detection.postprocess import _outline
+
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        mask = np.zeros((40, 90), bool)
+        for _ in range(int(rng.integers(1, 4))):  # one to three blobs, possibly apart
+            x, y = int(rng.integers(0, 70)), int(rng.integers(0, 30))
+            mask[y:y + int(rng.integers(1, 10)), x:x + int(rng.integers(1, 20))] = True
+        ys, xs = np.nonzero(mask)
+        full = cv2.minAreaRect(np.stack([xs, ys], 1).astype(np.float32))
+        fast = cv2.minAreaRect(_outline(mask))
+        assert np.allclose(full[0], fast[0], atol=0.02) and np.allclose(sorted(full[1]), sorted(fast[1]), atol=0.02)
