@@ -11,6 +11,7 @@ classes)^alpha · e^beta (shallow fusion as in Hannun et al. 2014, §3.1); piece
 certain) are left as they are. The network runs once; each setting decodes the same posteriors.
 
     python bench/lm_fusion_own_renders.py --n 400 --lm-lines 40000 --alphas 0.2 0.4
+    python bench/lm_fusion_own_renders.py --bench-dir cache/bench_general/digits --n 1000 --alphas 0.2
 """
 import sys, random, time, pickle, math, collections
 sys.path.insert(0, '/work/main/bench')
@@ -28,6 +29,8 @@ ap.add_argument('--weights', type=float, nargs='+', default=[0.6, 0.1, 0, 0.15, 
 ap.add_argument('--n', type=int, default=600); ap.add_argument('--lm-lines', type=int, default=60000)
 ap.add_argument('--order', type=int, default=5); ap.add_argument('--rec-model', default='/work/main/src/korocr/weights/korocr-rec-ppocr-jamo.onnx')
 ap.add_argument('--alphas', type=float, nargs='+', default=[0.1, 0.2, 0.3, 0.5]); ap.add_argument('--beta', type=float, default=0.0)
+ap.add_argument('--bench-dir', default=None, help='read this rendered generalization-bench set (labels.tsv + PNGs) '
+                'instead of own renders: a measurement of an alpha already chosen on own renders, never a choice')
 args = ap.parse_args()
 
 fonts, sampler = training_fonts_and_sampler(args)
@@ -71,7 +74,15 @@ fonts2, sampler2 = training_fonts_and_sampler(args)
 from korocr.synth.render import LineRenderer, RenderConfig
 renderer, rng2 = LineRenderer(fonts2, RenderConfig(), seed=11), random.Random(11)
 items = []
-while len(items) < args.n:
+if args.bench_dir:
+    import csv
+    from pathlib import Path
+    from PIL import Image
+    with open(Path(args.bench_dir) / 'labels.tsv', encoding='utf-8') as fh:
+        for row in csv.reader(fh, delimiter='\t', quoting=csv.QUOTE_NONE):
+            items.append((row[1], np.array(Image.open(Path(args.bench_dir) / row[0]).convert('RGB'))))
+    items = items[:args.n]
+while len(items) < args.n and not args.bench_dir:
     t = sampler2.sample(rng2); f = renderer.pick_font(t, rng2)
     if f is not None: items.append((t, renderer.render(t, rng2, f)))
 saved = []
