@@ -87,11 +87,6 @@ def set_final_pool(backbone: nn.Module, rows: int = 3, frame_stride: int = 8) ->
         raise ValueError("this PP-OCR backbone has no (3, 2) average pooling before its neck")
 
 
-def keep_pool_width(backbone: nn.Module) -> None:
-    """:func:`set_final_pool` for 48 px input at ``frame_stride`` 4: the pooling made (3, 1)."""
-    set_final_pool(backbone, rows=3, frame_stride=4)
-
-
 class PPOCRRecognizer(nn.Module):
     """Pretrained PP-OCR backbone + ``Linear(D, num_classes)`` CTC head.
 
