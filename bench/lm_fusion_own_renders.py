@@ -21,7 +21,7 @@ from own_renders import training_fonts_and_sampler
 import argparse
 import korocr.recognition.decoding as D
 import korocr.recognition.onnx_recognizer as OR
-from korocr.text.charsets import Charset
+from korocr.text.charsets import Charset, nfc as _nfc
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--font-dir', default='/work/cache/fonts/npm'); ap.add_argument('--text', default='/work/cache/text')
@@ -94,52 +94,14 @@ base = [d.text for d in rec.recognize([im for _, im in items])]
 OR.ctc_beam_decode = orig
 print('probs', len(saved), flush=True)
 
-def prefix_beam_lm(probs, cand, beam_width, prune, context, alpha, beta):
-    blank = probs[:, 0].tolist()
-    beams = {(): [1.0, 0.0]}
+def decode_lm(probs, alpha, beta):
+    """korocr's beam decoder with the LM fused in (``extension_weight``); the history starts with the line-start
+    class 0. Jamo composed as the recogniser does, without its orphan-jamo repair."""
     bonus = math.exp(beta)
-    for t, row in enumerate(probs):
-        new = {}
-        pblank = blank[t]
-        classes = [(c, float(row[c])) for c in cand[t]]
-        for prefix, (pb, pnb) in beams.items():
-            tot = pb + pnb
-            cur = new.setdefault(prefix, [0.0, 0.0])
-            cur[0] += tot * pblank
-            last = prefix[-1] if prefix else -1
-            hist = (context + prefix)[-(N - 1):]
-            for c, p in classes:
-                w = p_wb(tuple(hist), c) ** alpha * bonus
-                ext = new.setdefault(prefix + (c,), [0.0, 0.0])
-                if c == last:
-                    ext[1] += pb * p * w
-                    cur[1] += pnb * p
-                else:
-                    ext[1] += tot * p * w
-        if len(new) > 1:
-            ranked = sorted(new.items(), key=lambda kv: kv[1][0] + kv[1][1], reverse=True)[:beam_width]
-            top = ranked[0][1][0] + ranked[0][1][1] or 1.0
-            beams = {k: [v[0] / top, v[1] / top] for k, v in ranked if v[0] + v[1] >= prune * top}
-        else:
-            beams = {k: [v[0] / (v[0] + v[1] or 1.0), v[1] / (v[0] + v[1] or 1.0)] for k, v in new.items()}
-    return list(max(beams.items(), key=lambda kv: kv[1][0] + kv[1][1])[0])
-
-def decode_lm(probs, alpha, beta, blank_sure=0.99, certain=0.98, prune=1e-3, bw=8):
-    t_len = probs.shape[0]
-    arg = probs.argmax(1); top = probs[np.arange(t_len), arg]; cut = probs[:, 0] >= blank_sure
-    arg = arg.tolist(); labels = [0]
-    runs = np.flatnonzero(np.diff(np.concatenate(([0], (~cut).astype(np.int8), [0]))))
-    for t, end in zip(runs[0::2].tolist(), runs[1::2].tolist()):
-        piece = probs[t:end]; seq = arg[t:end]
-        best = [k for i, k in enumerate(seq) if k != 0 and (i == 0 or k != seq[i - 1])]
-        if (top[t:end] < certain).any():
-            cand = [[] for _ in range(end - t)]
-            rows, cols = np.nonzero(piece[:, 1:] >= prune)
-            for r, c in zip(rows.tolist(), cols.tolist()): cand[r].append(c + 1)
-            best = prefix_beam_lm(piece, cand, bw, prune, tuple(labels), alpha, beta)
-        labels += best
-    from korocr.text.charsets import nfc as _nfc
-    return _nfc(D.compose_jamo(D.Decoded(''.join(rec.chars[k - 1] for k in labels[1:]), 1.0, [1.0] * (len(labels) - 1), [(0, 0)] * (len(labels) - 1))).text)
+    weight = None if alpha == 0 and beta == 0 else (
+        lambda hist, c: p_wb(((0,) + hist)[-(N - 1):], c) ** alpha * bonus)
+    d = D.ctc_beam_decode(probs, rec.chars, 8, extension_weight=weight)
+    return _nfc(D.compose_jamo(d).text)
 
 def score(outs, name):
     errs = sum(Levenshtein.distance(o, t) for o, (t, _) in zip(outs, items))

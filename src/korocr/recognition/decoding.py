@@ -9,6 +9,8 @@ Prefix beam search (:func:`ctc_beam_decode`, the recognisers' default): the most
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -147,7 +149,8 @@ def compose_jamo(d: Decoded) -> Decoded:
 
 
 def ctc_beam_decode(probs: np.ndarray, chars: list[str], beam_width: int = 8, blank_sure: float = 0.99,
-                    certain: float = 0.98, prune: float = 1e-3) -> Decoded:
+                    certain: float = 0.98, prune: float = 1e-3,
+                    extension_weight: Callable[[tuple[int, ...], int], float] | None = None) -> Decoded:
     """Decode one line's CTC posteriors by prefix beam search: the most probable *labelling* (summed over all
     its alignments) instead of the labelling of the most probable path (greedy). Hannun et al., "First-Pass Large
     Vocabulary Continuous Speech Recognition using Bi-Directional Recurrent DNNs" (2014), §3.1, with no language
@@ -169,6 +172,9 @@ def ctc_beam_decode(probs: np.ndarray, chars: list[str], beam_width: int = 8, bl
         probs: (T, C) class probabilities of one line (softmax applied), class 0 = blank.
         chars: the charset, class i = ``chars[i - 1]``.
         beam_width: prefixes kept per frame.
+        extension_weight: ``f(history, c)``, a factor on every extension of a prefix by class ``c`` after the
+            classes ``history`` (the line so far): shallow fusion of a language model, P_lm(c | history)^α
+            (Hannun et al. 2014, §3.1). Pieces read greedily are not re-weighted. None: no language model.
 
     Returns:
         One :class:`Decoded`; the line confidence is the mean of the character confidences, as in greedy decoding.
@@ -197,7 +203,7 @@ def ctc_beam_decode(probs: np.ndarray, chars: list[str], beam_width: int = 8, bl
             rows, cols = np.nonzero(piece[:, 1:] >= prune)  # (only in such pieces: the scan is most of the cost)
             for r, c in zip(rows.tolist(), cols.tolist()):
                 cand[r].append(c + 1)
-            found = _prefix_beam(piece, cand, beam_width, prune)
+            found = _prefix_beam(piece, cand, beam_width, prune, extension_weight, tuple(labels))
             on_path = found == best
             best = found
         if on_path:  # the best path's own frames, where each character is the frame's best class
@@ -217,11 +223,14 @@ def ctc_beam_decode(probs: np.ndarray, chars: list[str], beam_width: int = 8, bl
     return Decoded("".join(chars[k - 1] for k in labels), conf, confs, spans)
 
 
-def _prefix_beam(probs: np.ndarray, cand: list[list[int]], beam_width: int, prune: float) -> list[int]:
+def _prefix_beam(probs: np.ndarray, cand: list[list[int]], beam_width: int, prune: float,
+                 weight: Callable[[tuple[int, ...], int], float] | None = None,
+                 context: tuple[int, ...] = ()) -> list[int]:
     """The best labelling (class ids, no blanks) of ``probs`` (T, C) by CTC prefix beam search, extending prefixes
     by the non-blank classes ``cand[t]`` of each frame. Prefixes less than ``prune`` times as probable as the best
     are dropped (where one reading dominates, one prefix is carried); probabilities are rescaled every frame (the
-    ranking is unchanged) so long pieces do not underflow."""
+    ranking is unchanged) so long pieces do not underflow. ``weight(context + prefix, c)``, if given, multiplies
+    each extension by a new class (``ctc_beam_decode``'s ``extension_weight``)."""
     blank = probs[:, 0].tolist()
     beams: dict[tuple[int, ...], list[float]] = {(): [1.0, 0.0]}  # prefix -> [ends in blank, ends in its last]
     for t, row in enumerate(probs):
@@ -234,12 +243,13 @@ def _prefix_beam(probs: np.ndarray, cand: list[list[int]], beam_width: int, prun
             cur[0] += tot * pblank
             last = prefix[-1] if prefix else -1
             for c, p in classes:
+                w = p if weight is None else p * weight(context + prefix, c)  # the collapse below is not new
                 ext = new.setdefault(prefix + (c,), [0.0, 0.0])
                 if c == last:
-                    ext[1] += pb * p  # the same character again needs a blank between
+                    ext[1] += pb * w  # the same character again needs a blank between
                     cur[1] += pnb * p  # a repeat collapses into the last one
                 else:
-                    ext[1] += tot * p
+                    ext[1] += tot * w
         if len(new) > 1:
             ranked = sorted(new.items(), key=lambda kv: kv[1][0] + kv[1][1], reverse=True)[:beam_width]
             top = ranked[0][1][0] + ranked[0][1][1] or 1.0
