@@ -47,21 +47,26 @@ def test_tokens_round_trip_shape_and_text(shape):
     assert v.text_from_tokens(seq[seq.index(SEP) + 1:]) == "가나 abc"
 
 
-def _tiny(chars):
+def _tiny(chars, **kw):
     torch.manual_seed(0)
     vq = VQVAE(VQVAEConfig(downsample=8, codebook_size=32, code_dim=16, hidden=16, res_blocks=0))
     return InverseDalle(vq, chars, GPTConfig(n_layer=2, n_embd=64, n_head=2, image_budget=48, max_length=64,
-                                                  dropout=0.0))
+                                                  dropout=0.0, **kw))
 
 
-def _memorise(model, images, texts, steps: int = 200):
-    """k-means-initialise the tiny model's codebook on ``images``, then train its GPT-2 on their reading
-    sequences."""
+def _init_codebook(model, images):
     with torch.no_grad():
         for img in images:
             model.vqvae(model.prepare(img))
+
+
+def _memorise(model, images, texts, steps: int = 200, init_codebook: bool = True):
+    """k-means-initialise the tiny model's codebook on ``images``, then train its GPT-2 on their reading
+    sequences."""
+    if init_codebook:
+        _init_codebook(model, images)
     seqs = torch.tensor([model.vocab.reading_sequence(model.codes(img), t, 64) for img, t in zip(images, texts)])
-    opt = torch.optim.AdamW(model.lm.parameters(), lr=3e-3)
+    opt = torch.optim.AdamW(model.trainable_parameters(), lr=3e-3)
     model.lm.train()
     for _ in range(steps):
         loss, _ = lm_loss(model, seqs, 0.1)
@@ -70,7 +75,7 @@ def _memorise(model, images, texts, steps: int = 200):
         opt.step()
 
 
-def test_tiny_model_memorises_lines_exactly(korean_font):
+def _lines(korean_font):
     from korocr.synth.render import LineRenderer, RenderConfig, render_vertical
 
     texts = ["가나다", "라마", "바사아자"]
@@ -80,9 +85,53 @@ def test_tiny_model_memorises_lines_exactly(korean_font):
     images = [r.render(t, rng, korean_font) for t in texts]
     images.append(render_vertical("차카타", korean_font, rng, size=28))  # and a vertical column
     texts.append("차카타")
+    return images, texts
+
+
+def test_tiny_model_memorises_lines_exactly(korean_font):
+    images, texts = _lines(korean_font)
     model = _tiny(sorted(set("".join(texts))))
     _memorise(model, images, texts)
     assert [t for t, _ in model.read(images)] == texts
+
+
+def test_grid_positions_number_rows_and_columns_of_image_tokens_only():
+    from korocr.models.recognition.inverse_dalle.model import grid_positions
+
+    vocab = Vocabulary(8, list("가나"))
+    c, t = 4 + 5, vocab.char_offset  # an image code, a text token
+    ids = torch.tensor([[SOR, c, c, SOR, c, c, SEP, t, 3, 0]])
+    rows, cols, is_image = grid_positions(ids, vocab.char_offset)
+    assert rows.tolist() == [[1, 1, 1, 2, 2, 2, 0, 0, 0, 0]]
+    assert cols.tolist() == [[0, 1, 2, 0, 1, 2, 0, 0, 0, 0]]
+    assert is_image.tolist() == [[True] * 6 + [False] * 4]
+
+
+def test_pos2d_model_reads_after_save_and_load_and_draws(korean_font, tmp_path):
+    images, texts = _lines(korean_font)
+    model = _tiny(sorted(set("".join(texts))), pos2d=True)
+    with pytest.raises(ValueError, match="codebook"):
+        model.init_code_embeddings(seed=0)  # before the VQ-VAE's k-means initialisation
+    _init_codebook(model, images)
+    model.init_code_embeddings(seed=0)  # codebook-initialised code embeddings: alike codes start alike
+    wte = model.lm.transformer.wte.weight
+    assert torch.count_nonzero(wte[4:4 + 32]).item() > 0 and wte[4:4 + 32].std().item() == pytest.approx(0.02, rel=0.5)
+    # the same code in two columns gets two embeddings; a text token its token embedding alone
+    code, char = 4 + 7, model.vocab.char_offset
+    e = model.embed(torch.tensor([[SOR, code, code, SEP, char]]))[0]
+    assert not torch.allclose(e[1], e[2])
+    torch.testing.assert_close(e[4], wte[char])
+    _memorise(model, images, texts, init_codebook=False)
+    assert [t for t, _ in model.read(images)] == texts
+    loaded = InverseDalle.load(model.save(tmp_path / "m"))
+    assert loaded.gpt_config.pos2d and (tmp_path / "m" / "pos2d.pt").is_file()
+    assert [t for t, _ in loaded.read(images)] == texts  # fp16 weights, same readings
+    assert [t for t, _ in loaded.read(images, num_beams=3)] == texts
+    img, caption = loaded.draw(seed=0)
+    f = loaded.vqvae.config.downsample
+    assert img.dtype == np.uint8 and img.shape[0] % f == 0 and img.shape[1] % f == 0
+    img2, cap2 = loaded.draw("가나", seed=0)
+    assert cap2 == "가나" and img2.shape[0] % f == 0
 
 
 def test_drawing_gives_an_image_of_grid_size(tmp_path):
@@ -160,14 +209,19 @@ def test_vqvae_training_run_and_continuing_from_its_weights(tmp_path, korean_fon
     x = torch.zeros(1, 1, 32, 64)
     torch.testing.assert_close(again.encoder(x), vq.encoder(x), atol=2e-2, rtol=1e-2)
 
-    # a GPT-2 on those codes at a fixed scale (--code-rows), its size from --gpt-layers/--gpt-width
+    # a GPT-2 on those codes at a fixed scale (--code-rows), its size from --gpt-layers/--gpt-width, with grid
+    # embeddings (--pos2d) and code embeddings from the codebook (--code-embed-init)
     gpt = run(build_parser().parse_args(
         ["train", "--arch", "inverse-dalle", "--vqvae", str(first / "vqvae.pt"), "--words", str(words), "--fonts",
          korean_font.spec.key, "--max-steps", "2", "--batch-size", "2", "--workers", "0", "--image-budget", "64",
-         "--sequence-length", "80", "--code-rows", "2", "--gpt-layers", "1", "--gpt-width", "32",
-         "--runs-dir", str(tmp_path / "runs"), "--seed", "1"]))
+         "--sequence-length", "80", "--code-rows", "2", "--gpt-layers", "1", "--gpt-width", "32", "--pos2d",
+         "--code-embed-init", "--lr", "1e-12", "--runs-dir", str(tmp_path / "runs"), "--seed", "1"]))
     model = InverseDalle.load(gpt / "model")
-    assert (model.gpt_config.code_rows, model.gpt_config.chunk_rows) == (2, 2)
+    assert (model.gpt_config.code_rows, model.gpt_config.chunk_rows, model.gpt_config.pos2d) == (2, 2, True)
+    fresh = InverseDalle(vq, model.vocab.chars, model.gpt_config)
+    fresh.init_code_embeddings(seed=1)  # what --code-embed-init wrote (the learning rate kept it)
+    torch.testing.assert_close(model.lm.transformer.wte.weight[4:20], fresh.lm.transformer.wte.weight[4:20],
+                               atol=1e-3, rtol=1e-2)
     assert (model.lm.config.n_layer, model.lm.config.n_embd) == (1, 32)
     assert model.image_grid(np.zeros((32, 320), np.uint8)) == (2, 20)
     from korocr.training.train_inverse_dalle import InverseDalleLit

@@ -124,6 +124,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "(0: the largest grid within --image-budget)")
     d.add_argument("--gpt-layers", type=int, default=4, help="inverse-dalle: GPT-2 blocks")
     d.add_argument("--gpt-width", type=int, default=256, help="inverse-dalle: GPT-2 width (4 heads of width/4)")
+    d.add_argument("--pos2d", action="store_true",
+                   help="inverse-dalle: add learned row and column embeddings to the image tokens "
+                        "(InverseDalle.embed), so text tokens find a column without counting start-of-row tokens")
+    d.add_argument("--code-embed-init", action="store_true",
+                   help="inverse-dalle: start the GPT-2's code embeddings from the VQ-VAE codebook (a fixed random "
+                        "projection), so codes that look alike start alike")
     d.add_argument("--draw", action="store_true",
                    help="inverse-dalle: learn text → image ([text] SEP [image tokens]) instead of reading")
     o = p.add_argument_group("optimisation")

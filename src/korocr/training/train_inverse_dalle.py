@@ -233,7 +233,7 @@ class InverseDalleLit(L.LightningModule):
         return loss
 
     def configure_optimizers(self):
-        return adamw_warmup_cosine(self.model.lm.parameters(), self.lr, 0.01, self.warmup, self.max_steps)
+        return adamw_warmup_cosine(self.model.trainable_parameters(), self.lr, 0.01, self.warmup, self.max_steps)
 
 
 def _loader(ds, workers: int) -> DataLoader:
@@ -304,7 +304,10 @@ def run_inverse_dalle(args: argparse.Namespace) -> Path:
                                        image_loss_weight=args.image_loss_weight,
                                        chunk_rows=args.chunk_rows or getattr(args, "code_rows", 0),
                                        code_rows=getattr(args, "code_rows", 0),
+                                       pos2d=bool(getattr(args, "pos2d", False)),
                                        n_layer=getattr(args, "gpt_layers", 4), n_embd=getattr(args, "gpt_width", 256)))
+        if getattr(args, "code_embed_init", False):
+            model.init_code_embeddings(seed)
     samples = _Samples(args, charset, seed)
     lit = InverseDalleLit(model, args.lr, args.warmup_steps, args.max_steps)
     run_dir = new_run_dir(args.runs_dir, args.name or "inverse-dalle")
