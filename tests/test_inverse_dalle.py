@@ -342,3 +342,27 @@ def test_split_at_gaps_keeps_pieces_short_and_cuts_columns_between_characters():
         assert (p[0] == 255).all() and (p[-1] == 255).all()
     with pytest.raises(ValueError):
         split_at_gaps(line, 0)
+
+
+def test_clean_renders_are_dark_type_on_a_light_ground(tmp_path, korean_font):
+    from korocr.cli import build_parser
+    from korocr.text.charsets import Charset
+    from korocr.training.train_inverse_dalle import _Samples
+
+    words = tmp_path / "w.txt"
+    words.write_text("가나다\n라마바사\n아자\n", encoding="utf-8")
+    base = ["train", "--arch", "inverse-dalle", "--words", str(words), "--fonts", korean_font.spec.key,
+            "--max-chars", "4"]
+    for clean in (True, False):
+        args = build_parser().parse_args(base + (["--clean-renders"] if clean else []))
+        stream = _Samples(args, Charset.resolve("default-jamo"), seed=3).stream()
+        samples = [next(stream) for _ in range(40)]
+        assert all(t and img.size for img, t in samples)
+        light = []
+        for img, _ in samples:
+            g = img.mean(-1) if img.ndim == 3 else img.astype(float)
+            light.append(np.median(g) > g.min() + 40)  # the ground (most pixels) well above the darkest ink
+        if clean:
+            assert all(light) and all(img.ndim == 2 for img, _ in samples)
+        else:
+            assert not all(light)  # light on dark and low contrast come into the default renders

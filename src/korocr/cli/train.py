@@ -127,6 +127,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     d.add_argument("--pos2d", action="store_true",
                    help="inverse-dalle: add learned row and column embeddings to the image tokens "
                         "(InverseDalle.embed), so text tokens find a column without counting start-of-row tokens")
+    d.add_argument("--clean-renders", action="store_true",
+                   help="inverse-dalle / vqvae: dark type on light, no degradations or effects (a curriculum's "
+                        "first phase); fonts, sizes, spacing and margins still vary")
     d.add_argument("--code-embed-init", action="store_true",
                    help="inverse-dalle: start the GPT-2's code embeddings from the VQ-VAE codebook (a fixed random "
                         "projection), so codes that look alike start alike")

@@ -31,8 +31,16 @@ from .runs import new_run_dir, recipe, resolve_seed, write_recipe
 from .trainer import make_trainer
 
 
+# ``--clean-renders``: a first phase of a curriculum (issue 16's "short lines and clean renders first"): dark
+# type on a light ground, FreeType or Skia, no degradations, effects, bitmap/thermal looks or neighbouring lines;
+# fonts, sizes, spacing and margins still vary
+CLEAN_RENDERS = dict(augment=False, effect_prob=0.0, bitmap_prob=0.0, thermal_prob=0.0, neighbour_prob=0.0,
+                     dark_on_light_prob=1.0)
+
+
 class _Samples:
-    """(image, text) pairs: horizontal lines (LineRenderer) and, with probability ``vertical``, columns."""
+    """(image, text) pairs: horizontal lines (LineRenderer) and, with probability ``vertical``, columns;
+    with ``args.clean_renders`` the lines are rendered without degradations (:data:`CLEAN_RENDERS`)."""
 
     def __init__(self, args, charset: Charset, seed: int, vertical: float = 0.3):
         from ..synth.fonts import discover_fonts
@@ -45,12 +53,14 @@ class _Samples:
         self.sampler = TextSampler.from_files(args.corpus, args.words, charset=charset, max_chars=args.max_chars)
         self.seed, self.vertical, self.max_chars = seed, vertical, args.max_chars
         self._renderer = LineRenderer
+        self.clean = bool(getattr(args, "clean_renders", False))
 
     def stream(self, wid: int = 0) -> Iterator[tuple[np.ndarray, str]]:
-        from ..synth.render import render_vertical
+        from ..synth.render import RenderConfig, render_vertical
 
         rng = random.Random(self.seed + 1000 * wid)
-        renderer = self._renderer(self.fonts, seed=self.seed + 1000 * wid)
+        config = RenderConfig(**CLEAN_RENDERS) if self.clean else None
+        renderer = self._renderer(self.fonts, config=config, seed=self.seed + 1000 * wid)
         while True:
             text = self.sampler.sample(rng)
             font = renderer.pick_font(text, rng)
@@ -60,9 +70,27 @@ class _Samples:
                 text = "".join(text.split())[:min(12, self.max_chars)]
                 if not text:
                     continue
-                yield render_vertical(text, font, rng), text
+                img = render_vertical(text, font, rng)
             else:
-                yield renderer.render(text, rng, font), text
+                img = renderer.render(text, rng, font)
+            if self.clean:
+                img = _dark_on_light(img)
+                if img is None:
+                    continue
+            yield img, text
+
+
+def _dark_on_light(img: np.ndarray, min_contrast: float = 60.0) -> np.ndarray | None:
+    """A clean render as grey dark type on a light ground: turned over when its ground (the median grey) is the
+    darker side, None when the ground and the darkest ink differ by less than ``min_contrast`` grey levels (a
+    coloured ground whose grey is close to the ink's)."""
+    g = img.mean(-1) if img.ndim == 3 else img.astype(np.float32)
+    lo, hi, ground = float(g.min()), float(g.max()), float(np.median(g))
+    if ground < (lo + hi) / 2:
+        g, ground, lo = 255.0 - g, 255.0 - ground, 255.0 - hi
+    if ground - lo < min_contrast:
+        return None
+    return g.clip(0, 255).astype(np.uint8)
 
 
 class _VQBatches(IterableDataset):
