@@ -366,3 +366,22 @@ def test_clean_renders_are_dark_type_on_a_light_ground(tmp_path, korean_font):
             assert all(light) and all(img.ndim == 2 for img, _ in samples)
         else:
             assert not all(light)  # light on dark and low contrast come into the default renders
+
+
+def test_margins_normalised_before_coding_so_a_loose_crop_codes_like_a_tight_one(korean_font):
+    from korocr.synth.render import render_vertical
+
+    _lines_ = _lines(korean_font)
+    line = _lines_[0][1]  # 라마, cropped tight to the ink
+    col = render_vertical("차카타", korean_font, random.Random(0), size=28)
+    model = _tiny(list("라마차카타"), margins=(0.15, 0.15), code_rows=2)
+    plain = _tiny(list("라마차카타"), code_rows=2)
+    for img in (line, col):
+        g = img.mean(-1).astype(np.uint8) if img.ndim == 3 else img
+        m = max(g.shape) // 2
+        loose = np.pad(g, m, constant_values=int(np.median(g)))  # half the long side of blank on every side
+        tight, wide = model.normalize(g), model.normalize(loose)
+        assert abs(tight.shape[0] - wide.shape[0]) <= 2 and abs(tight.shape[1] - wide.shape[1]) <= 2
+        a, b = model.prepare(g).shape[2:], model.prepare(loose).shape[2:]
+        assert all(abs(x - y) <= 8 for x, y in zip(a, b))  # the same grid, give or take one code (8 px)
+        assert plain.normalize(loose) is loose  # without margins the crop decides: its blank is coded too

@@ -54,7 +54,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     m.add_argument("--margins", type=float, nargs=2, default=None, metavar=("LOW", "HIGH"),
                    help="rec, ppocr: the range of blank margin above and below the ink (ink heights) that lines are "
                         "normalised to, in training and by the recogniser (kept in the model config); "
-                        "default: the model's own, else 0.15 0.4. LOW = HIGH gives every crop the same geometry")
+                        "default: the model's own, else 0.15 0.4. LOW = HIGH gives every crop the same geometry; "
+                        "inverse-dalle: the same normalisation of its inputs (columns across their width), off "
+                        "when not given")
     m.add_argument("--max-side-margin", type=float, default=None, metavar="M",
                    help="rec, ppocr: cut blank margins left and right of the ink to M ink heights, in training and "
                         "by the recogniser (kept in the model config); default: the model's own, else never cut")

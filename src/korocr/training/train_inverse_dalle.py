@@ -333,6 +333,7 @@ def run_inverse_dalle(args: argparse.Namespace) -> Path:
                                        chunk_rows=args.chunk_rows or getattr(args, "code_rows", 0),
                                        code_rows=getattr(args, "code_rows", 0),
                                        pos2d=bool(getattr(args, "pos2d", False)),
+                                       margins=tuple(args.margins) if getattr(args, "margins", None) else None,
                                        n_layer=getattr(args, "gpt_layers", 4), n_embd=getattr(args, "gpt_width", 256)))
         if getattr(args, "code_embed_init", False):
             model.init_code_embeddings(seed)

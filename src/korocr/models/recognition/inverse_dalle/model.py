@@ -43,6 +43,7 @@ class GPTConfig:
     chunk_rows: int = 0
     code_rows: int = 0  # > 0: every line gets this many rows of codes (a column as many columns), see grid_at_scale
     pos2d: bool = False  # learned row and column embeddings on the image tokens (InverseDalle.embed)
+    margins: tuple[float, float] | None = None  # re-crop every input to this blank margin (InverseDalle.normalize)
 
     def max_aspect(self, rows: int | None = None) -> float:
         """The longest piece (in line heights) that still gets ``rows`` (default ``chunk_rows``) rows of codes
@@ -146,8 +147,31 @@ class InverseDalle(torch.nn.Module):
             return grid_at_scale(h, w, self.gpt_config.code_rows, self.gpt_config.image_budget)
         return grid_for(h, w, self.gpt_config.image_budget)
 
+    def normalize(self, img: np.ndarray) -> np.ndarray:
+        """With ``gpt.margins``, the crop re-cropped by :func:`korocr.preprocessing.line.normalize_margins` (the
+        recognisers' margin normalisation: blank above and below the ink clamped to ``margins`` × the ink height,
+        left and right to 0.3 × it); a column (H > 1.5 W) is normalised across its width. At a fixed code scale
+        (``code_rows``) a crop with a wide margin would put its characters on fewer rows of codes: a 32 px line
+        with half a line height of blank above and below keeps about 16 px of text, where the VQ-VAE's codes no
+        longer tell jamo apart (docs/inverse_dalle.md, session 17). A column is told by its ink (Otsu), not by
+        the crop, whose margins may make it wider than tall. Without ``margins``, the image unchanged."""
+        if not self.gpt_config.margins:
+            return img
+        from ....preprocessing.line import _ink_mask, normalize_margins
+
+        lo, hi = (float(m) for m in self.gpt_config.margins)
+        ys, xs = np.nonzero(_ink_mask(to_gray(img)))
+        tall = (ys.max() - ys.min() + 1) > 1.5 * (xs.max() - xs.min() + 1) if len(ys) else img.shape[0] > img.shape[1]
+        if tall:  # a column: its "height" is its width
+            out, _ = normalize_margins(np.ascontiguousarray(np.swapaxes(img, 0, 1)), top_bottom=(lo, hi),
+                                       max_sides=0.3)
+            return np.ascontiguousarray(np.swapaxes(out, 0, 1))
+        return normalize_margins(img, top_bottom=(lo, hi), max_sides=0.3)[0]
+
     def prepare(self, img: np.ndarray) -> torch.Tensor:
-        """An image (H, W[, 3]) uint8 → (1, 1, rows·f, cols·f) in [-1, 1] at its dynamic grid size."""
+        """An image (H, W[, 3]) uint8 → (1, 1, rows·f, cols·f) in [-1, 1] at its dynamic grid size (after
+        :meth:`normalize`)."""
+        img = self.normalize(img)
         rows, cols = self.image_grid(img)
         f = self.vqvae.config.downsample
         g = cv2.resize(to_gray(img), (cols * f, rows * f), interpolation=cv2.INTER_AREA)
@@ -172,6 +196,7 @@ class InverseDalle(torch.nn.Module):
         aspect = self.gpt_config.max_aspect(chunk_rows)
         out = []
         for img in images:
+            img = self.normalize(img)  # pieces are cut from the normalised line (and normalised again on their own)
             if not aspect:
                 out.append(self._read_one(img, num_beams, max_new_tokens))
                 continue
