@@ -153,8 +153,9 @@ class InverseDalle(torch.nn.Module):
         left and right to 0.3 × it); a column (ink 1.5× taller than wide) is normalised across its width. At a
         fixed code scale (``code_rows``) a crop with a wide margin would put its characters on fewer rows of
         codes: a 32 px line with half a line height of blank above and below keeps about 16 px of text, where the
-        VQ-VAE's codes no longer tell jamo apart (docs/inverse_dalle.md, session 17). A column is told by its ink (Otsu), not by
-        the crop, whose margins may make it wider than tall. Without ``margins``, the image unchanged."""
+        VQ-VAE's codes no longer tell jamo apart (docs/inverse_dalle.md, session 17). A column is told by its ink
+        (Otsu), not by the crop, whose margins may make it wider than tall. Without ``margins``, the image
+        unchanged."""
         if not self.gpt_config.margins:
             return img
         from ....preprocessing.line import _ink_mask, normalize_margins
