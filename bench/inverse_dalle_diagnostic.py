@@ -24,7 +24,7 @@ if "cbinit" in variant:  # code-token embeddings from the VQ-VAE codebook throug
     cb = (cb - cb.mean(0)) / (cb.std(0) + 1e-6)
     P = torch.randn(cb.shape[1], lm.config.n_embd) / math.sqrt(cb.shape[1])
     with torch.no_grad():
-        lm.transformer.wte.weight[4:4 + cb.shape[0]] = 0.02 * (cb @ P) / 0.02 * 0.02
+        lm.transformer.wte.weight[4:4 + cb.shape[0]] = 0.02 * (cb @ P)
 fonts = [f for f in glob.glob("/usr/share/fonts/truetype/nanum/*.ttf") if "Square" not in f and "Barunpen" not in f]
 corpus = open(CORPUS, encoding="utf-8").read(2_000_000)
 syl = [c for c in corpus if "\uac00" <= c <= "\ud7a3"]
