@@ -11,6 +11,9 @@
 #   INIT=models/trocr-ko bash scripts/train_trocr_warm.sh           # continue from a saved model (hf layout)
 #   PHASES=1 FREEZE=0 P1_NAME=trocr-p1-nofreeze bash scripts/train_trocr_warm.sh   # phase 1 only, encoder trained
 #       from the first step (the freeze / no-freeze comparison of docs/trocr.md, session 10)
+#   INIT=models/trocr-ko REWARM=training_state/rec-ppocr-jamo.fp16.pt FREEZE=100000 NORM_PROB=1 \
+#       bash scripts/train_trocr_warm.sh   # a newer CTC recogniser's backbone and CTC head (and its margin
+#       # normalisation) under the trained Transformer layers and decoder, kept frozen while those adapt
 # Set STEPS to what the minutes allow (session 6, 2 shared cores: about 10-15 steps a minute): the cosine
 # schedule decays only towards STEPS, and a run stopped by its minutes long before that ends at a high LR.
 set -euo pipefail
@@ -22,6 +25,7 @@ export OMP_WAIT_POLICY=PASSIVE
 start=()
 if [ -n "${INIT:-}" ]; then
   start=(--init-from "$INIT")
+  if [ -n "${REWARM:-}" ]; then start+=(--warm-encoder "$REWARM" --freeze-encoder-steps "${FREEZE:-0}"); fi
 else
   LM=${LM:-$RUNS/trocr-decoder-lm}
   [ -f "$LM/config.json" ] || python scripts/pretrain_trocr_decoder.py --corpus "$CACHE/text/corpus.txt" \
@@ -37,6 +41,7 @@ train() {  # $1 name, $2 max chars, $3 minutes, then the start arguments
     --exclude-fonts 'UnDotum*' 'UnGraphic*' 'NanumSquareRound*' 'NanumBarunpen*' 'IBMPlexSansKR*' 'GowunBatang*' \
                     'GowunDodum*' 'SongMyung*' 'Sunflower*' 'Orbit*' 'D2Coding*' \
     --max-chars "$chars" --max-width 3000 --pixel-budget "${PIXELS:-20480}" --text-weights 0.38 0.12 0.12 0.18 0.20 \
+    --normalize-margins-prob "${NORM_PROB:-0}" \
     --max-length 128 --ctc-weight "${CTC:-0.3}" --label-smoothing 0.1 \
     --max-steps "${STEPS:-4000}" --max-minutes "$minutes" --val-every 250 --val-size 128 --lr "${LR:-5e-4}" \
     --warmup-steps 200 --threads "${THREADS:-1}" --runs-dir "$RUNS" --name "$name" --workers 1 --seed "${SEED:-1}"

@@ -11,7 +11,7 @@ pytest.importorskip("vector_quantize_pytorch", reason="needs vector-quantize-pyt
 
 from korocr.models.recognition.inverse_dalle import (GPTConfig, InverseDalle, VQVAE, VQVAEConfig,  # noqa: E402
                                                      Vocabulary, grid_at_scale, grid_for, lm_loss)
-from korocr.models.recognition.inverse_dalle.tokens import SEP, SOR  # noqa: E402
+from korocr.models.recognition.inverse_dalle.tokens import SEP, SOR, SequenceTooLong  # noqa: E402
 
 
 def test_grid_follows_the_aspect_ratio_within_the_budget():
@@ -45,6 +45,11 @@ def test_tokens_round_trip_shape_and_text(shape):
     assert len(seq) == 80 and seq.count(SOR) == shape[0] and SEP in seq
     np.testing.assert_array_equal(v.codes_from_tokens(seq), codes)
     assert v.text_from_tokens(seq[seq.index(SEP) + 1:]) == "가나 abc"
+    n = len(v.image_tokens(codes)) + len(v.text_tokens("가나 abc")) + 2
+    assert len(v.reading_sequence(codes, "가나 abc", n)) == n  # an exact fit
+    for make in (v.reading_sequence, v.drawing_sequence):  # one token short: an error, never a cut sequence
+        with pytest.raises(SequenceTooLong, match=f"sequence of {n} tokens"):
+            make(codes, "가나 abc", n - 1)
 
 
 def _tiny(chars, **kw):
@@ -147,7 +152,7 @@ def test_drawing_gives_an_image_of_grid_size(tmp_path):
     torch.testing.assert_close(loaded.vqvae.encoder(a), model.vqvae.encoder(a), atol=2e-2, rtol=1e-2)
 
 
-def test_cli_tokenize_read_and_generate(tmp_path):
+def test_cli_tokenize_read_and_generate(tmp_path, capsys):
     from PIL import Image
 
     from korocr.cli import main
@@ -158,10 +163,14 @@ def test_cli_tokenize_read_and_generate(tmp_path):
     data = tmp_path / "data"
     (data / "images").mkdir(parents=True)
     Image.fromarray(np.full((32, 96, 3), 255, np.uint8)).save(data / "images" / "a.png")
-    (data / "labels.tsv").write_text("images/a.png\t가나\nimages/missing.png\t다\n", encoding="utf-8")
+    Image.fromarray(np.full((32, 96, 3), 255, np.uint8)).save(data / "images" / "long.png")
+    (data / "labels.tsv").write_text("images/a.png\t가나\nimages/missing.png\t다\nimages/long.png\t" + "가" * 60
+                                     + "\n", encoding="utf-8")
     with pytest.raises(SystemExit) as e:
         main(["dataset", "tokenize", str(model_dir), str(data), "-o", str(tmp_path / "tok"), "--max-length", "64"])
     assert e.value.code == 0
+    out = capsys.readouterr()
+    assert "read 3, written 1, rejected 2" in out.out and "longer than max_length 64" in out.err  # not cut
     tokens = np.load(tmp_path / "tok" / "tokens.npy")
     assert tokens.shape == (1, 64) and SEP in tokens[0]
     page = Reader(rec_model=model_dir).read(np.full((32, 96, 3), 255, np.uint8), line=True)  # registry → family

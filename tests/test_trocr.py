@@ -253,11 +253,14 @@ def test_warm_trocr_learns_lines_and_reads_variable_widths(warm_weights, tmp_pat
     opt = torch.optim.Adam([p for p in lit.parameters()], lr=3e-3)
     backbone = next(model.encoder.backbone.parameters())
     before = backbone.detach().clone()
+    stats = [b.detach().clone() for b in model.encoder.backbone.buffers()]  # batch-norm running statistics
+    model.train()
     for step in range(150):
         lit.trainer = SimpleNamespace(global_step=step)
         lit.on_train_batch_start(None, step) if step in (0, 5) else None
-        if step == 4:  # frozen so far: the pretrained backbone has not moved
+        if step == 4:  # frozen so far: the pretrained backbone has not moved, nor its batch-norm statistics
             assert torch.equal(backbone.detach(), before)
+            assert all(torch.equal(a, b) for a, b in zip(model.encoder.backbone.buffers(), stats))
         opt.zero_grad()
         lit.training_step(SimpleNamespace(images=images, texts=texts), step).backward()
         opt.step()
@@ -312,3 +315,50 @@ def test_onnx_with_past_matches_pytorch_generate(tiny_hf, tmp_path):
         logits, pk, pv = runner.step.run(None, {"input_ids": ids[:, t:t + 1].numpy(), "position": np.array([t]),
                                                 "past_k": pk, "past_v": pv, "cross_k": ck, "cross_v": cv})
         np.testing.assert_allclose(logits, full[:, t], atol=1e-4)
+
+
+@_needs_ppocr
+def test_rewarm_puts_a_newer_ctc_recogniser_under_the_trained_layers(warm_weights, tmp_path):
+    from transformers import VisionEncoderDecoderModel
+
+    from korocr.models.checkpoints import load_weights, save_weights
+    from korocr.models.recognition.ppocr.model import PPOCRConfig, PPOCRRecognizer
+    from korocr.models.recognition.trocr.cnn_encoder import rewarm_encoder
+    from korocr.models.recognition.trocr.model import build_warm
+    from korocr.recognition.trocr_recognizer import TrOCRRecognizer
+
+    path, _, cs = warm_weights
+    model, tok = build_warm(str(path), None, build_char_tokenizer(cs), encoder_layers=1, encoder_hidden=32,
+                            decoder_layers=1, max_length=12)
+    assert model.config.encoder.margins is None  # the fixture's recogniser names no margins
+    torch.manual_seed(1)  # a newer recogniser: its own margins, stretch, a larger charset and other weights
+    bigger = Charset(list(cs.chars) + ["漢", "字"])
+    newer = PPOCRRecognizer(PPOCRConfig(num_classes=bigger.num_classes, x_scale=1.25, margins=[0.2, 0.2],
+                                        max_side_margin=0.3))
+    torch.nn.init.normal_(newer.head.weight, std=0.5)
+    for p in newer.backbone.parameters():
+        p.data.add_(0.01 * torch.randn_like(p))
+    newer_path = tmp_path / "newer.pt"
+    save_weights(newer_path, newer, bigger)
+    proj = model.encoder.proj.weight.detach().clone()
+    dec = next(model.decoder.parameters()).detach().clone()
+    rewarm_encoder(model.encoder, str(newer_path))
+    model.config.encoder = model.encoder.config
+    c = model.encoder.config
+    assert (c.margins, c.max_side_margin, c.x_scale, c.ctc_charset) == ([0.2, 0.2], 0.3, 1.25, list(bigger.chars))
+    assert torch.equal(model.encoder.proj.weight, proj) and torch.equal(next(model.decoder.parameters()), dec)
+    model.eval()
+    ref = load_weights(newer_path)[0].eval()
+    x = torch.rand(1, 3, 48, 64) * 2 - 1
+    with torch.no_grad():
+        np.testing.assert_allclose(model.encoder(pixel_values=x).ctc_logits.numpy(), ref(x).numpy(), atol=1e-3)
+    model.save_pretrained(tmp_path / "hf")
+    tok.save_pretrained(tmp_path / "hf")
+    again = VisionEncoderDecoderModel.from_pretrained(tmp_path / "hf")
+    assert again.config.encoder.margins == [0.2, 0.2] and again.encoder.ctc_head.out_features == len(bigger.chars) + 1
+    rec = TrOCRRecognizer(tmp_path / "hf")
+    assert (rec.margins, rec.max_sides, rec.line_input) == ((0.2, 0.2), 0.3, (48, 1.25))
+    stride4 = tmp_path / "stride4.pt"
+    save_weights(stride4, PPOCRRecognizer(PPOCRConfig(num_classes=bigger.num_classes, frame_stride=4)), bigger)
+    with pytest.raises(ValueError, match="stride 4"):
+        rewarm_encoder(model.encoder, str(stride4))

@@ -70,6 +70,7 @@ def _tokenize(args: argparse.Namespace) -> int:
     require("vector_quantize_pytorch", "train", "korocr dataset tokenize")
     from ..io.image import ImageLoadError, load_image
     from ..models.recognition.inverse_dalle import InverseDalle
+    from ..models.recognition.inverse_dalle.tokens import SequenceTooLong
 
     try:
         model = InverseDalle.load(args.model)
@@ -86,7 +87,11 @@ def _tokenize(args: argparse.Namespace) -> int:
         except ImageLoadError as e:
             rejected.append((s.key, str(e)))
             continue
-        seqs.append(model.vocab.reading_sequence(model.codes(img), s.text, args.max_length))
+        try:
+            seqs.append(model.vocab.reading_sequence(model.codes(img), s.text, args.max_length))
+        except SequenceTooLong as e:
+            rejected.append((s.key, str(e)))
+            continue
         texts.append(s.text)
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)

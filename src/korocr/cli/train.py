@@ -88,7 +88,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                                      "language model from scripts/pretrain_trocr_decoder.py)")
     t.add_argument("--warm-encoder", help="weights of a korocr PP-OCR CTC recogniser (.pt, e.g. "
                                           "training_state/rec-ppocr-jamo.fp16.pt): a hybrid encoder (its backbone "
-                                          "and CTC head + Transformer layers) warm-started from them")
+                                          "and CTC head + Transformer layers) warm-started from them; with "
+                                          "--init-from a hybrid TrOCR: a newer recogniser's backbone and CTC head "
+                                          "put into it, its Transformer layers and decoder kept")
     t.add_argument("--freeze-encoder-steps", type=int, default=0,
                    help="--warm-encoder: keep the pretrained backbone and CTC head frozen for this many steps")
     t.add_argument("--tokenizer", help="tokenizer (default: the decoder's; from scratch: korocr's character "

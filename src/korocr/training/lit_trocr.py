@@ -17,8 +17,8 @@ VisionEncoderDecoder, so the exported model and ``korocr read`` are unchanged.
 With the warm-started hybrid encoder (:mod:`korocr.models.recognition.trocr.cnn_encoder`) the batches are the
 PP-OCR recogniser's own (N, 3, 48, W) BGR lines at their natural width, passed unchanged, and the CTC branch is
 the encoder's own pretrained head over conjoining jamo (targets spelled with its charset), not a new linear head.
-``freeze_encoder_steps`` keeps that pretrained part (backbone and CTC head) frozen for the first steps while the
-new Transformer layers, cross-attention and decoder adapt.
+``freeze_encoder_steps`` keeps that pretrained part (backbone and CTC head, the backbone's batch-norm statistics
+included) frozen for the first steps while the new Transformer layers, cross-attention and decoder adapt.
 """
 
 from __future__ import annotations
@@ -120,13 +120,17 @@ class TrOCRLitModule(CERValidation, L.LightningModule):
         if not self.cnn:
             return
         frozen = self.global_step < self.hparams.freeze_encoder_steps
+        enc = self.model.encoder
         if frozen != self._frozen:
-            enc = self.model.encoder
             for mod in (enc.backbone, enc.ctc_head):
                 if mod is not None:
                     for p in mod.parameters():
                         p.requires_grad_(not frozen)
             self._frozen = frozen
+        if frozen:  # frozen means frozen: batch-norm running statistics too (Lightning sets train mode each epoch)
+            enc.backbone.eval()
+        elif not enc.backbone.training and self.model.training:
+            enc.backbone.train()
 
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
         labels = self.labels(batch.texts)

@@ -11,7 +11,9 @@
 from __future__ import annotations
 
 import argparse
+import math
 import random
+import sys
 from pathlib import Path
 from typing import Iterator
 
@@ -24,7 +26,7 @@ from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 from ..data.distributed import for_this_rank
 from ..errors import KorocrError
 from ..models.recognition.inverse_dalle import GPTConfig, InverseDalle, VQVAE, VQVAEConfig, lm_loss
-from ..models.recognition.inverse_dalle.tokens import PAD
+from ..models.recognition.inverse_dalle.tokens import PAD, SequenceTooLong
 from ..text.charsets import Charset
 from .common import adamw_warmup_cosine
 from .runs import new_run_dir, recipe, resolve_seed, write_recipe
@@ -235,9 +237,17 @@ class _TokenBatches(IterableDataset):
         info = get_worker_info()
         L_ = self.model.gpt_config.max_length
         make = self.model.vocab.drawing_sequence if self.draw else self.model.vocab.reading_sequence
-        batch = []
+        batch, skipped, seen = [], 0, 0
         for img, text in self.samples.stream(info.id if info else 0):
-            batch.append(make(self.model.codes(img), text, L_))
+            seen += 1
+            try:
+                batch.append(make(self.model.codes(img), text, L_))
+            except SequenceTooLong as e:  # skipped, not cut; said at the 1st, 10th, 100th, ... time
+                skipped += 1
+                if math.log10(skipped).is_integer():
+                    print(f"inverse-dalle data: {skipped} of {seen} samples skipped so far ({e})", file=sys.stderr,
+                          flush=True)
+                continue
             if len(batch) == self.batch_size:
                 yield torch.tensor(batch)
                 batch = []

@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 
 from ..data.lines import line_datamodule
+from ..errors import KorocrError
 from ..hub import is_hf_model_dir
 from ..models.recognition.trocr.model import (ScratchConfig, build_from_pretrained, build_from_scratch,
                                               build_warm, configure_special_tokens, make_processor)
@@ -36,6 +37,14 @@ def run_trocr(args: argparse.Namespace) -> Path:
         model = VisionEncoderDecoderModel.from_pretrained(args.init_from).float()  # fp16 exports train in fp32
         tokenizer = AutoTokenizer.from_pretrained(args.tokenizer or args.init_from)
         configure_special_tokens(model, tokenizer, args.max_length)
+        if args.warm_encoder:  # a newer CTC recogniser's backbone and head under the trained layers and decoder
+            if model.config.encoder.model_type != MODEL_TYPE:
+                raise KorocrError(f"--warm-encoder with --init-from {args.init_from}: not a hybrid CNN-encoder "
+                                  f"TrOCR (encoder {model.config.encoder.model_type})")
+            from ..models.recognition.trocr.cnn_encoder import rewarm_encoder
+
+            rewarm_encoder(model.encoder, args.warm_encoder)
+            model.config.encoder = model.encoder.config
     elif args.warm_encoder:
         model, tokenizer = build_warm(args.warm_encoder, args.decoder,
                                       None if args.decoder else build_char_tokenizer(Charset.resolve(args.charset)),
@@ -43,7 +52,9 @@ def run_trocr(args: argparse.Namespace) -> Path:
     # a warm hybrid encoder reads the PP-OCR recogniser's lines (48 px BGR, natural width); the others, fixed sizes
     ecfg = model.config.encoder if model is not None else None
     if ecfg is not None and ecfg.model_type == MODEL_TYPE:
-        dm = line_datamodule(args, Charset.resolve(args.charset), seed, ecfg.img_height, 3, ecfg.x_scale)
+        margins = tuple(ecfg.margins) if getattr(ecfg, "margins", None) else None
+        dm = line_datamodule(args, Charset.resolve(args.charset), seed, ecfg.img_height, 3, ecfg.x_scale,
+                             margins=margins, max_sides=getattr(ecfg, "max_side_margin", None))
         size = (ecfg.img_height, 0)
     else:
         dm = line_datamodule(args, Charset.resolve(args.charset), seed)

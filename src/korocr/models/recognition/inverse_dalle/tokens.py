@@ -125,15 +125,34 @@ class Vocabulary:
         return nfc("".join(out))
 
     def reading_sequence(self, codes: np.ndarray, text: str, max_length: int) -> list[int]:
-        """``[image tokens] SEP [text] EOS``, padded with PAD to ``max_length`` (text cut to fit)."""
-        img = self.image_tokens(codes) + [SEP]
-        txt = self.text_tokens(text)[: max(0, max_length - len(img) - 1)] + [EOS]
-        seq = img + txt
+        """``[image tokens] SEP [text] EOS``, padded with PAD to ``max_length``.
+
+        Raises:
+            SequenceTooLong: the image and the whole text do not fit in ``max_length`` tokens (nothing is cut:
+                a cut text would teach the model to stop early, a cut image to read rows it never saw).
+        """
+        img, txt = self.image_tokens(codes), self.text_tokens(text)
+        seq = img + [SEP] + txt + [EOS]
+        _check_fits(len(seq), len(img), len(txt), max_length)
         return seq + [PAD] * (max_length - len(seq))
 
     def drawing_sequence(self, codes: np.ndarray, text: str, max_length: int) -> list[int]:
-        """``[text] SEP [image tokens] EOS`` (text-to-image), padded to ``max_length``."""
-        img = self.image_tokens(codes)
-        txt = self.text_tokens(text)[: max(0, max_length - len(img) - 2)]
+        """``[text] SEP [image tokens] EOS`` (text-to-image), padded to ``max_length``.
+
+        Raises:
+            SequenceTooLong: as :meth:`reading_sequence`.
+        """
+        img, txt = self.image_tokens(codes), self.text_tokens(text)
         seq = txt + [SEP] + img + [EOS]
-        return seq[:max_length] + [PAD] * (max_length - len(seq))
+        _check_fits(len(seq), len(img), len(txt), max_length)
+        return seq + [PAD] * (max_length - len(seq))
+
+
+class SequenceTooLong(ValueError):
+    """An image's tokens and its text do not fit in the model's sequence length."""
+
+
+def _check_fits(n: int, n_image: int, n_text: int, max_length: int) -> None:
+    if n > max_length:
+        raise SequenceTooLong(f"sequence of {n} tokens (image {n_image}, text {n_text}, 2 separators) is longer "
+                              f"than max_length {max_length}: lower the image budget or the characters per line")

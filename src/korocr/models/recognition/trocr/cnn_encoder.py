@@ -41,6 +41,10 @@ class CNNEncoderConfig(PretrainedConfig):
         max_positions: longest column sequence (T = W / 8) the position embeddings cover.
         ctc_charset: characters of the CTC head (1-based classes, 0 = blank); empty: no CTC head.
         ctc_decomposes: the CTC charset spells syllables as conjoining jamo (NFD), composed back by NFC.
+        margins: (low, high) range of the top/bottom margin, in ink heights, that lines are re-cropped to before
+            they are read (:func:`korocr.preprocessing.line.normalize_margins`); the CTC recogniser's own, so the
+            backbone sees the crops it was trained on. ``None``: ``DEFAULT_MARGINS``.
+        max_side_margin: the widest side margin (ink heights) that re-cropping keeps; ``None``: sides left alone.
     """
 
     model_type = MODEL_TYPE
@@ -48,13 +52,15 @@ class CNNEncoderConfig(PretrainedConfig):
     def __init__(self, pretrained: str = "ppocrv6-tiny", img_height: int = 48, x_scale: float = 1.5,
                  hidden_size: int = 256, num_layers: int = 2, num_heads: int = 4, max_positions: int = 1024,
                  dropout: float = 0.1, ctc_charset: list[str] | None = None, ctc_decomposes: bool = True,
-                 **kwargs):
+                 margins: list[float] | None = None, max_side_margin: float | None = None, **kwargs):
         super().__init__(**kwargs)
         self.pretrained, self.img_height, self.x_scale = pretrained, img_height, x_scale
         self.hidden_size, self.num_layers, self.num_heads = hidden_size, num_layers, num_heads
         self.max_positions, self.dropout = max_positions, dropout
         self.ctc_charset = list(ctc_charset or [])
         self.ctc_decomposes = ctc_decomposes
+        self.margins = [float(v) for v in margins] if margins else None
+        self.max_side_margin = max_side_margin
         self.num_channels = 3
 
 
@@ -131,10 +137,8 @@ AutoConfig.register(MODEL_TYPE, CNNEncoderConfig, exist_ok=True)
 AutoModel.register(CNNEncoderConfig, CNNEncoderModel, exist_ok=True)
 
 
-def encoder_from_ctc_weights(path: str, hidden_size: int = 256, num_layers: int = 2, num_heads: int = 4
-                             ) -> CNNEncoderModel:
-    """A :class:`CNNEncoderModel` whose backbone and CTC head are those of a korocr PP-OCR recogniser's saved
-    weights (``training_state/rec-ppocr-jamo.fp16.pt``, or any ``--arch ppocr`` run's weights).
+def _ctc_recogniser(path: str):
+    """(model, charset, config) of a korocr PP-OCR recogniser's saved weights.
 
     Raises:
         ValueError: the weights are not of a PP-OCR-backbone recogniser.
@@ -145,10 +149,54 @@ def encoder_from_ctc_weights(path: str, hidden_size: int = 256, num_layers: int 
     cfg = getattr(rec, "config", None)
     if getattr(cfg, "arch", None) != "ppocr":
         raise ValueError(f"{path}: not the weights of a PP-OCR-backbone recogniser (arch {getattr(cfg, 'arch', '?')})")
+    return rec, charset, cfg
+
+
+def encoder_from_ctc_weights(path: str, hidden_size: int = 256, num_layers: int = 2, num_heads: int = 4
+                             ) -> CNNEncoderModel:
+    """A :class:`CNNEncoderModel` whose backbone and CTC head are those of a korocr PP-OCR recogniser's saved
+    weights (``training_state/rec-ppocr-jamo.fp16.pt``, or any ``--arch ppocr`` run's weights), and whose input
+    geometry (height, stretch, margin normalisation) is that recogniser's.
+
+    Raises:
+        ValueError: the weights are not of a PP-OCR-backbone recogniser.
+    """
+    rec, charset, cfg = _ctc_recogniser(path)
     enc = CNNEncoderModel(CNNEncoderConfig(pretrained=cfg.pretrained, img_height=cfg.img_height,
                                            x_scale=cfg.x_scale, hidden_size=hidden_size, num_layers=num_layers,
                                            num_heads=num_heads, ctc_charset=list(charset.chars),
-                                           ctc_decomposes=bool(charset.decomposes)))
+                                           ctc_decomposes=bool(charset.decomposes),
+                                           margins=getattr(cfg, "margins", None),
+                                           max_side_margin=getattr(cfg, "max_side_margin", None)))
     enc.backbone.load_state_dict(rec.backbone.state_dict())
     enc.ctc_head.load_state_dict(rec.head.state_dict())
+    return enc
+
+
+def rewarm_encoder(enc: CNNEncoderModel, path: str) -> CNNEncoderModel:
+    """Put a newer CTC recogniser's backbone and CTC head (charset and input geometry with them) into a trained
+    hybrid encoder, keeping its projection and Transformer layers, in place; the decoder that cross-attends to
+    them is left to adapt (train with ``--freeze-encoder-steps`` so the new backbone and head stay as they read).
+
+    Returns:
+        ``enc``.
+
+    Raises:
+        ValueError: the weights are not a PP-OCR recogniser's, or their backbone differs from the encoder's
+            (``pretrained`` graph, input height or frame stride).
+    """
+    rec, charset, cfg = _ctc_recogniser(path)
+    c = enc.config
+    stride = getattr(cfg, "frame_stride", 8)
+    if cfg.pretrained != c.pretrained or stride != 8 or cfg.img_height != c.img_height:
+        raise ValueError(f"{path}: backbone {cfg.pretrained} at {cfg.img_height} px, frame stride {stride}, does not "
+                         f"fit the encoder's {c.pretrained} at {c.img_height} px, stride 8")
+    enc.backbone.load_state_dict(rec.backbone.state_dict())  # raises on a mismatched graph
+    enc.ctc_head = nn.Linear(enc.ctc_head.in_features if enc.ctc_head is not None else rec.head.in_features,
+                             len(charset.chars) + 1)
+    enc.ctc_head.load_state_dict(rec.head.state_dict())
+    c.x_scale = cfg.x_scale
+    c.ctc_charset, c.ctc_decomposes = list(charset.chars), bool(charset.decomposes)
+    c.margins = [float(v) for v in cfg.margins] if getattr(cfg, "margins", None) else None
+    c.max_side_margin = getattr(cfg, "max_side_margin", None)
     return enc
