@@ -5,8 +5,13 @@ GPT-2 4 x 256 trained on batches of 32; every 25 steps the text cross-entropy pe
 Not a bench of the reader (the texts and renders are not the generalization bench's); docs/inverse_dalle.md.
 
     python bench/inverse_dalle_diagnostic.py VARIANT MINUTES N [--corpus cache/text/corpus.txt]
+        [--widen fonts|sizes|margins ...] [--font-dir cache/fonts/npm]
     VARIANT: base | w0 | cbinit | cbinit_w0 | pos2d | pos2d_cbinit_w0  (w0: image loss weight 0;
              cbinit: code embeddings from the codebook; pos2d: row/column embeddings of the image tokens)
+    --widen (session 21): the data one renderer choice nearer korocr's training renders, the validation samples
+        drawn the same way: fonts = every training face (korocr's font discovery, held-out faces excluded) instead
+        of the Nanum ones; sizes = 14-72 px log-uniform instead of 28-44; margins = 0-0.5 em a side, drawn per
+        side, instead of 6 px.
 """
 import random, sys, time, glob, math, numpy as np, torch
 from PIL import Image, ImageDraw, ImageFont
@@ -25,14 +30,30 @@ if "cbinit" in variant:  # code-token embeddings from the VQ-VAE codebook throug
     P = torch.randn(cb.shape[1], lm.config.n_embd) / math.sqrt(cb.shape[1])
     with torch.no_grad():
         lm.transformer.wte.weight[4:4 + cb.shape[0]] = 0.02 * (cb @ P)
-fonts = [f for f in glob.glob("/usr/share/fonts/truetype/nanum/*.ttf") if "Square" not in f and "Barunpen" not in f]
+WIDEN = set(sys.argv[sys.argv.index("--widen") + 1:]) if "--widen" in sys.argv else set()
+WIDEN = {w for w in WIDEN if not w.startswith("--")}  # --widen goes last
+if WIDEN - {"fonts", "sizes", "margins"}:
+    raise SystemExit(f"--widen: unknown choice(s) {sorted(WIDEN - {'fonts', 'sizes', 'margins'})}")
+if "fonts" in WIDEN:
+    from korocr.synth.fonts import discover_fonts
+    HELD_OUT = ["UnDotum*", "UnGraphic*", "NanumSquareRound*", "NanumBarunpen*", "IBMPlexSansKR*", "GowunBatang*",
+                "GowunDodum*", "SongMyung*", "Sunflower*", "Orbit*", "D2Coding*"]  # as scripts/train_ppocr.sh
+    FONT_DIR = sys.argv[sys.argv.index("--font-dir") + 1] if "--font-dir" in sys.argv else "cache/fonts/npm"
+    fonts = [(f.spec.path, f.spec.index) for f in discover_fonts(extra=[FONT_DIR], exclude=HELD_OUT)]
+    print(f"{len(fonts)} training faces", flush=True)
+else:
+    fonts = [(f, 0) for f in glob.glob("/usr/share/fonts/truetype/nanum/*.ttf") if "Square" not in f and "Barunpen" not in f]
 corpus = open(CORPUS, encoding="utf-8").read(2_000_000)
 syl = [c for c in corpus if "\uac00" <= c <= "\ud7a3"]
 rng = random.Random(1)
 def render(t, r):
-    f = ImageFont.truetype(r.choice(fonts), r.randint(28, 44))
+    size = round(math.exp(r.uniform(math.log(14), math.log(72)))) if "sizes" in WIDEN else r.randint(28, 44)
+    path, index = r.choice(fonts)
+    f = ImageFont.truetype(path, size, index=index)
     x0, y0, x1, y1 = f.getbbox(t)
-    img = Image.new("L", (x1 - x0 + 12, y1 - y0 + 12), 255); ImageDraw.Draw(img).text((6 - x0, 6 - y0), t, font=f, fill=0)
+    m = [round(r.uniform(0, 0.5) * size) for _ in range(4)] if "margins" in WIDEN else [6] * 4  # left top right bottom
+    img = Image.new("L", (x1 - x0 + m[0] + m[2], y1 - y0 + m[1] + m[3]), 255)
+    ImageDraw.Draw(img).text((m[0] - x0, m[1] - y0), t, font=f, fill=0)
     return np.array(img)
 def seqs(n, r):
     out = []

@@ -24,8 +24,8 @@ export OMP_WAIT_POLICY=PASSIVE
 [ -f "$CACHE/text/corpus.txt" ] || python scripts/build_corpus.py --shared "$SHARED" --out "$CACHE/text"
 start=()
 if [ -n "${INIT:-}" ]; then
-  start=(--init-from "$INIT")
-  if [ -n "${REWARM:-}" ]; then start+=(--warm-encoder "$REWARM" --freeze-encoder-steps "${FREEZE:-0}"); fi
+  start=(--init-from "$INIT" --freeze-encoder-steps "${FREEZE:-0}")
+  if [ -n "${REWARM:-}" ]; then start+=(--warm-encoder "$REWARM"); fi
 else
   LM=${LM:-$RUNS/trocr-decoder-lm}
   [ -f "$LM/config.json" ] || python scripts/pretrain_trocr_decoder.py --corpus "$CACHE/text/corpus.txt" \
