@@ -358,7 +358,45 @@ def test_rewarm_puts_a_newer_ctc_recogniser_under_the_trained_layers(warm_weight
     assert again.config.encoder.margins == [0.2, 0.2] and again.encoder.ctc_head.out_features == len(bigger.chars) + 1
     rec = TrOCRRecognizer(tmp_path / "hf")
     assert (rec.margins, rec.max_sides, rec.line_input) == ((0.2, 0.2), 0.3, (48, 1.25))
+    # committed as fp16: parameters halved, batch-norm statistics kept (a running_var above 65,504 would be inf)
+    from korocr.models.recognition.trocr.model import save_fp16
+
+    bn = next(m for m in model.encoder.backbone.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    bn.running_var[0] = 9e4
+    save_fp16(model, tok, tmp_path / "fp16")
+    half = VisionEncoderDecoderModel.from_pretrained(tmp_path / "fp16")
+    assert next(half.decoder.parameters()).dtype == torch.float16 and bn.running_var.dtype == torch.float32
+    assert all(torch.isfinite(b).all() for b in half.buffers() if b.is_floating_point())
+    with torch.no_grad():
+        ref_logits = model.encoder(pixel_values=x).ctc_logits
+        np.testing.assert_allclose(half.float().eval().encoder(pixel_values=x).ctc_logits.numpy(), ref_logits.numpy(),
+                                   atol=0.05)
     stride4 = tmp_path / "stride4.pt"
     save_weights(stride4, PPOCRRecognizer(PPOCRConfig(num_classes=bigger.num_classes, frame_stride=4)), bigger)
     with pytest.raises(ValueError, match="stride 4"):
         rewarm_encoder(model.encoder, str(stride4))
+
+
+@_needs_ppocr
+def test_committed_trocr_reads_the_bundled_sample_with_joint_decoding():
+    """``models/trocr-ko`` (issue 16: committed so a fresh clone reads with it): finite fp16 weights, the shipped
+    recogniser's margins in its config, and the bundled sample page read right with joint CTC/attention beams
+    (the page's three lines; CER measured in docs/trocr.md)."""
+    from pathlib import Path
+
+    from rapidfuzz.distance import Levenshtein
+
+    from korocr.reader import Reader
+
+    root = Path(__file__).resolve().parents[1]
+    path = root / "models" / "trocr-ko"
+    if not (path / "model.safetensors").is_file():
+        pytest.skip("models/trocr-ko is not in this checkout")
+    sample = root / "src" / "korocr" / "samples"
+    reader = Reader(rec_model=path, rec_options={"num_beams": 4, "ctc_weight": 0.8})
+    page = reader.read(str(sample / "sample_ko.png"))
+    truth = (sample / "sample_ko.txt").read_text(encoding="utf-8").split("\n")
+    got = [ln.text for ln in page.lines]
+    assert len(got) == 3
+    errors = sum(Levenshtein.distance(g, t) for g, t in zip(got, truth))
+    assert errors <= 1, got

@@ -4,7 +4,8 @@ Needs torch and transformers (``pip install korocr[train]``).  Decoding is greed
 search, bounded by ``max_length`` tokens; a line's confidence is the geometric mean of its tokens'
 probabilities (greedy: from the per-step scores; beam: exp of the length-normalised sequence score). A model
 whose encoder has a CTC head (korocr's hybrid CNN encoder) can also be decoded with joint CTC/attention beam
-search (``ctc_weight`` > 0, :mod:`korocr.recognition.joint_decoding`).
+search (``ctc_weight`` > 0, :mod:`korocr.recognition.joint_decoding`); its confidence is exp of the joint score
+per token, λ · log p_CTC + (1 − λ) · log p_attention.
 """
 
 from __future__ import annotations
@@ -154,9 +155,12 @@ class TrOCRRecognizer:
                 state["past"] = out.past_key_values
                 return out.logits[:, -1].log_softmax(-1).numpy().astype(np.float64)
 
-            tokens, score, tok_logp = joint_beam_search(
+            tokens, score, _ = joint_beam_search(
                 step, ctc, self.tok2ctc, cfg.decoder_start_token_id, cfg.eos_token_id, beam=max(2, self.num_beams),
                 ctc_weight=self.ctc_weight, max_length=self.max_length)
         text = nfc(self.tokenizer.decode(tokens, skip_special_tokens=True))
-        conf = float(np.exp(np.mean(tok_logp))) if tok_logp else 0.0
+        # the joint score per token (λ · CTC + (1 − λ) · attention log-probability), what the search maximised: the
+        # attention decoder's own probabilities alone are low where it is unsure and the CTC head is not, and
+        # smoothed labels cap them, so a line read right fell below the reader's 0.5 (the bundled sample's first)
+        conf = float(np.exp(min(0.0, score))) if tokens else 0.0
         return Decoded(text, conf, [conf] * len(text))

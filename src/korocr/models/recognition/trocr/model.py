@@ -139,6 +139,34 @@ def build_from_pretrained(encoder: str, decoder: str, tokenizer: str | None = No
     return model, tok
 
 
+def save_fp16(model, tokenizer, out) -> None:
+    """Save a VisionEncoderDecoder in the Hugging Face layout with fp16 parameters (how korocr commits models:
+    ``models/trocr-ko``), tokenizer beside it; read back with ``from_pretrained(...).float()``.
+
+    Buffers stay fp32: a batch-norm ``running_var`` of the PP-OCR backbone reaches 92,000, above fp16's 65,504,
+    and a cast turns it into ``inf``, which zeroes that channel (the committed model of sessions 14-15 had one).
+    The model passed in is not changed.
+
+    Raises:
+        ValueError: a parameter or buffer is not finite.
+    """
+    import copy
+    from pathlib import Path
+
+    import torch
+
+    for name, t in list(model.named_parameters()) + list(model.named_buffers()):
+        if t.is_floating_point() and not torch.isfinite(t).all():
+            raise ValueError(f"save_fp16: {name} has non-finite values")
+    half = copy.deepcopy(model)
+    for p in half.parameters():
+        p.data = p.data.half()
+    out = Path(out)
+    half.save_pretrained(out)
+    if tokenizer is not None:
+        tokenizer.save_pretrained(out)
+
+
 def make_processor(tokenizer, height: int, width: int):
     """A ``TrOCRProcessor`` pairing a ViT image processor (resize to height × width, scale to [-1, 1]) with the
     tokenizer; ``save_pretrained`` / ``TrOCRProcessor.from_pretrained`` round-trip it."""
