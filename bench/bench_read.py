@@ -164,12 +164,20 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=3)
     ap.add_argument("--handwritten-n", type=int, default=640)
     ap.add_argument("--no-tesseract", action="store_true")
+    ap.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="korocr thread counts to time")
+    ap.add_argument("--num-beams", type=int, default=None, help="a TrOCR --rec-model: beams")
+    ap.add_argument("--ctc-weight", type=float, default=None,
+                    help="a TrOCR --rec-model with a CTC head: joint CTC/attention decoding with this λ")
     args = ap.parse_args()
+    rec_options = {k: v for k, v in (("num_beams", args.num_beams), ("ctc_weight", args.ctc_weight)) if v is not None}
     shared, out = Path(args.shared), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     have_tess = shutil.which("tesseract") is not None and not args.no_tesseract
-    readers = {t: Reader(args.rec_model, threads=t, batch_size=64) for t in (1, 2)}
-    results: dict = {"model": str(readers[1].recognizer.path), "sets": {}, "pages": {}}
+    readers = {t: Reader(args.rec_model, threads=t, batch_size=64, rec_options=rec_options or None)
+               for t in args.threads}
+    first = args.threads[0]
+    results: dict = {"model": str(readers[first].recognizer.path), "rec_options": rec_options, "sets": {},
+                     "pages": {}}
 
     sets = line_sets(shared, args.handwritten_n)
     if (shared / "data" / "corpora").is_dir():
@@ -184,7 +192,7 @@ def main() -> None:
             run_korocr_lines(rd, paths[:8], vertical)  # warm-up
             preds, dt = run_korocr_lines(rd, paths, vertical)
             row[f"korocr_{t}t"] = {**score(preds, refs), "lines_per_s": len(paths) / dt}
-            if t == 1:
+            if t == first:
                 row["korocr_examples"] = [(s.key, r, p) for s, r, p in zip(samples, refs, preds)][:5]
                 errors = [(s.key, r, p) for s, r, p in zip(samples, refs, preds) if r != p]
                 row["korocr_errors"] = errors[:15]
@@ -214,14 +222,16 @@ def main() -> None:
 
     (out / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     md = ["| set | n | korocr CER | korocr CER (no spaces) | korocr acc | Tesseract CER | Tesseract CER (no spaces) "
-          "| Tesseract acc | korocr lines/s (1 thread / 2) | Tesseract lines/s (1 thread) |",
+          f"| Tesseract acc | korocr lines/s ({' / '.join(f'{t} thr.' for t in args.threads)}) "
+          "| Tesseract lines/s (1 thread) |",
           "|---|---|---|---|---|---|---|---|---|---|"]
     for name, row in results["sets"].items():
-        k, k2, ts = row["korocr_1t"], row["korocr_2t"], row.get("tesseract")
+        k, ts = row[f"korocr_{first}t"], row.get("tesseract")
+        speeds = " / ".join(f"{row[f'korocr_{t}t']['lines_per_s']:.0f}" for t in args.threads)
         tcells = (f"{ts['cer']:.3f} | {ts['cer_nospace']:.3f} | {ts['accuracy']:.3f}" if ts else "– | – | –")
         tspeed = f"{ts['lines_per_s']:.1f}" if ts else "–"
         md.append(f"| {name} | {row['n']} | {k['cer']:.3f} | {k['cer_nospace']:.3f} | {k['accuracy']:.3f} | "
-                  f"{tcells} | {k['lines_per_s']:.0f} / {k2['lines_per_s']:.0f} | {tspeed} |")
+                  f"{tcells} | {speeds} | {tspeed} |")
     if results["pages"]:
         md += ["", "| pages (A4-like, 1240×1754) | CER (no spaces) | s/page |", "|---|---|---|"]
         for k, v in results["pages"].items():
