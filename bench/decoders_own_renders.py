@@ -15,7 +15,6 @@ took (the network's share is the same for both, so the difference is the decoder
 from __future__ import annotations
 
 import argparse
-import random
 import sys
 import time
 from pathlib import Path
@@ -23,7 +22,7 @@ from pathlib import Path
 from rapidfuzz.distance import Levenshtein
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from own_renders import add_source_args, training_fonts_and_sampler  # noqa: E402
+from own_renders import add_source_args, error_counts, rendered_lines  # noqa: E402
 
 
 def main() -> None:
@@ -36,16 +35,8 @@ def main() -> None:
     ap.add_argument("--show", type=int, default=15, help="print this many lines where the decoders differ")
     args = ap.parse_args()
     from korocr.recognition.onnx_recognizer import OnnxRecognizer
-    from korocr.synth.render import LineRenderer, RenderConfig
 
-    fonts, sampler = training_fonts_and_sampler(args)
-    renderer, rng = LineRenderer(fonts, RenderConfig(), seed=args.seed), random.Random(args.seed)
-    items = []
-    while len(items) < args.n:
-        t = sampler.sample(rng)
-        font = renderer.pick_font(t, rng)
-        if font is not None:
-            items.append((t, renderer.render(t, rng, font)))
+    items = rendered_lines(args)
     n_chars = sum(len(t) for t, _ in items)
     outs = {}
     for dec in ("greedy", "beam"):
@@ -53,9 +44,7 @@ def main() -> None:
         t0 = time.perf_counter()
         outs[dec] = [d.text for d in rec.recognize([img for _, img in items])]
         spent = time.perf_counter() - t0
-        errs = sum(Levenshtein.distance(o, t) for o, (t, _) in zip(outs[dec], items))
-        nosp = sum(Levenshtein.distance(o.replace(" ", ""), t.replace(" ", "")) for o, (t, _) in zip(outs[dec], items))
-        exact = sum(o == t for o, (t, _) in zip(outs[dec], items))
+        errs, nosp, exact = error_counts(outs[dec], items)
         print(f"{dec}: errors {errs} of {n_chars} characters (CER {errs / n_chars:.4f}; without spaces {nosp}), "
               f"lines exactly right {exact} of {len(items)}; {spent:.2f} s in all (network + decoding)", flush=True)
     diff = [(t, g, b) for (t, _), g, b in zip(items, outs["greedy"], outs["beam"]) if g != b]

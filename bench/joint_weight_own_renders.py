@@ -14,15 +14,12 @@ and without spaces), lines exactly right and seconds per line for each.
 from __future__ import annotations
 
 import argparse
-import random
 import sys
 import time
 from pathlib import Path
 
-from rapidfuzz.distance import Levenshtein
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from own_renders import add_source_args, training_fonts_and_sampler  # noqa: E402
+from own_renders import add_source_args, error_counts, rendered_lines  # noqa: E402
 
 
 def main() -> None:
@@ -37,23 +34,13 @@ def main() -> None:
     args = ap.parse_args()
     from korocr.recognition.onnx_recognizer import OnnxRecognizer
     from korocr.recognition.trocr_recognizer import TrOCRRecognizer
-    from korocr.synth.render import LineRenderer, RenderConfig
 
-    fonts, sampler = training_fonts_and_sampler(args)
-    renderer, rng = LineRenderer(fonts, RenderConfig(), seed=args.seed), random.Random(args.seed)
-    items = []
-    while len(items) < args.n:
-        t = sampler.sample(rng)
-        font = renderer.pick_font(t, rng)
-        if font is not None:
-            items.append((t, renderer.render(t, rng, font)))
+    items = rendered_lines(args)
     n_chars = sum(len(t) for t, _ in items)
     images = [img for _, img in items]
 
     def report(name: str, texts: list[str], spent: float) -> None:
-        errs = sum(Levenshtein.distance(o, t) for o, (t, _) in zip(texts, items))
-        nosp = sum(Levenshtein.distance(o.replace(" ", ""), t.replace(" ", "")) for o, (t, _) in zip(texts, items))
-        exact = sum(o == t for o, (t, _) in zip(texts, items))
+        errs, nosp, exact = error_counts(texts, items)
         print(f"{name}: errors {errs} of {n_chars} characters (CER {errs / n_chars:.4f}; without spaces {nosp}), "
               f"lines exactly right {exact} of {len(items)}; {spent / len(items):.3f} s per line", flush=True)
 

@@ -34,3 +34,33 @@ def training_fonts_and_sampler(args: argparse.Namespace):
                                      charset=Charset.resolve("default-jamo-hanja"), max_chars=40,
                                      weights=tuple(args.weights))
     return fonts, sampler
+
+
+def rendered_lines(args: argparse.Namespace, config=None) -> list:
+    """``args.n`` (text, image) pairs: lines of the training text sampler drawn by the training renderer
+    (``config``: its :class:`~korocr.synth.render.RenderConfig`, augmentation included by default), seeded by
+    ``args.seed``."""
+    import random
+
+    from korocr.synth.render import LineRenderer, RenderConfig
+
+    fonts, sampler = training_fonts_and_sampler(args)
+    renderer, rng = LineRenderer(fonts, config or RenderConfig(), seed=args.seed), random.Random(args.seed)
+    items = []
+    while len(items) < args.n:
+        t = sampler.sample(rng)
+        font = renderer.pick_font(t, rng)
+        if font is not None:
+            items.append((t, renderer.render(t, rng, font)))
+    return items
+
+
+def error_counts(outputs: list[str], items: list) -> tuple[int, int, int]:
+    """(edit errors, edit errors with spaces ignored, lines exactly right) of ``outputs`` against ``items``'
+    texts."""
+    from rapidfuzz.distance import Levenshtein
+
+    pairs = list(zip(outputs, (t for t, _ in items)))
+    return (sum(Levenshtein.distance(o, t) for o, t in pairs),
+            sum(Levenshtein.distance(o.replace(" ", ""), t.replace(" ", "")) for o, t in pairs),
+            sum(o == t for o, t in pairs))

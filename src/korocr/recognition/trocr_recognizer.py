@@ -53,8 +53,10 @@ class TrOCRRecognizer:
         ecfg = self.model.config.encoder
         # the warm hybrid encoder reads lines as korocr's CTC recognisers do (48 px BGR, natural width)
         self.line_input = (ecfg.img_height, ecfg.x_scale) if ecfg.model_type == MODEL_TYPE else None
-        # re-cropped to the margins its CTC recogniser was trained on (None: normalize_margins' default)
-        self.margins = tuple(getattr(ecfg, "margins", None) or ()) or None
+        # re-cropped to the margins its CTC recogniser was trained on (a config naming none: the default range)
+        from ..preprocessing.line import DEFAULT_MARGINS
+
+        self.margins = tuple(getattr(ecfg, "margins", None) or DEFAULT_MARGINS)
         self.max_sides = getattr(ecfg, "max_side_margin", None)
         self.image_processor = None if self.line_input else AutoImageProcessor.from_pretrained(str(processor or model))
         try:
@@ -83,11 +85,10 @@ class TrOCRRecognizer:
 
         out: list[Decoded | None] = [None] * len(lines)
         if self.line_input:  # sorted by width so a batch pads little; BGR, 48 px, natural width
-            from ..preprocessing.line import DEFAULT_MARGINS, normalize_margins, pad_batch, resize_line
+            from ..preprocessing.line import normalize_margins, pad_batch, resize_line
 
             h, xs = self.line_input
-            tb = self.margins or DEFAULT_MARGINS
-            prepared = [resize_line(normalize_margins(x, top_bottom=tb, max_sides=self.max_sides)[0], h,
+            prepared = [resize_line(normalize_margins(x, top_bottom=self.margins, max_sides=self.max_sides)[0], h,
                                     channels=3, x_scale=xs) for x in lines]
             order = sorted(range(len(lines)), key=lambda i: prepared[i].shape[1])
         else:

@@ -192,8 +192,7 @@ def rewarm_encoder(enc: CNNEncoderModel, path: str) -> CNNEncoderModel:
         raise ValueError(f"{path}: backbone {cfg.pretrained} at {cfg.img_height} px, frame stride {stride}, does not "
                          f"fit the encoder's {c.pretrained} at {c.img_height} px, stride 8")
     enc.backbone.load_state_dict(rec.backbone.state_dict())  # raises on a mismatched graph
-    enc.ctc_head = nn.Linear(enc.ctc_head.in_features if enc.ctc_head is not None else rec.head.in_features,
-                             len(charset.chars) + 1)
+    enc.ctc_head = nn.Linear(rec.head.in_features, len(charset.chars) + 1)
     enc.ctc_head.load_state_dict(rec.head.state_dict())
     c.x_scale = cfg.x_scale
     c.ctc_charset, c.ctc_decomposes = list(charset.chars), bool(charset.decomposes)
