@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Korean typefaces for training and benches, from the npm registry's @expo-google-fonts packages (full TTFs,
 # SIL OFL) and Debian. Usage: bash scripts/fetch_fonts.sh [DEST]  (default cache/fonts/npm)
+# Also Latin monospace faces for number lines (`korocr train --number-fonts`) into MONO_DEST (default: DEST's
+# sibling folder `mono`, e.g. cache/fonts/mono). IBM Plex Mono is left out: IBM Plex Sans KR is a held-out face.
 # Never add fonts-baekmuk, xfonts-baekmuk or fonts-unfonts-extra: they are reserved for the project's evaluation.
 set -uo pipefail
 DEST=${1:-cache/fonts/npm}
@@ -22,5 +24,17 @@ for f in $FAMILIES; do
   tar -xzf "$tmp"/expo-google-fonts-"$f"-*.tgz -C "$tmp" && find "$tmp/package" -name '*.ttf' -exec cp {} "$DEST/$f/" \;
   rm -rf "$tmp/package" "$tmp"/*.tgz
 done
+MONO_DEST=${MONO_DEST:-$(dirname "$DEST")/mono}
+MONO_FAMILIES="roboto-mono jetbrains-mono source-code-pro space-mono fira-mono ubuntu-mono inconsolata courier-prime
+dm-mono overpass-mono red-hat-mono noto-sans-mono pt-mono cousine anonymous-pro share-tech-mono cutive-mono nova-mono
+oxygen-mono b612-mono azeret-mono martian-mono chivo-mono spline-sans-mono sometype-mono xanh-mono syne-mono vt323
+fragment-mono geist-mono"
+for f in $MONO_FAMILIES; do
+  if [ -n "$(ls "$MONO_DEST/$f" 2>/dev/null)" ]; then continue; fi
+  (cd "$tmp" && npm pack --silent "@expo-google-fonts/$f" >/dev/null 2>&1) || { echo "npm: @expo-google-fonts/$f not found" >&2; continue; }
+  mkdir -p "$MONO_DEST/$f"
+  tar -xzf "$tmp"/expo-google-fonts-"$f"-*.tgz -C "$tmp" && find "$tmp/package" -name '*.ttf' -exec cp {} "$MONO_DEST/$f/" \;
+  rm -rf "$tmp/package" "$tmp"/*.tgz
+done
 rm -rf "$tmp"
-echo "$(find "$DEST" -name '*.ttf' | wc -l) font files in $DEST"
+echo "$(find "$DEST" -name '*.ttf' | wc -l) font files in $DEST, $(find "$MONO_DEST" -name '*.ttf' | wc -l) in $MONO_DEST"

@@ -15,6 +15,8 @@
 #       # about 0.55 of the compute of 48 px at XSCALE=1.0 (issue 13), 7 frames per syllable at stride 4
 #   RESPACE=0.3 CELL=0.05 NORM_PROB=0.5 ... # redraw the spaces of 30 % of corpus/word lines (read spaces from the
 #       # image), set 5 % of lines (15 % of number lines) in fixed-width cells, margin-normalise half the crops
+#   NUMBER_FONTS="cache/fonts/mono /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf" INIT=... # Latin monospace
+#       # faces (scripts/fetch_fonts.sh) drawn only for number lines, in the renderer's monospace branch (issue 11)
 #
 # Fonts held out of training (generalization and held-out benches): UnDotum*, UnGraphic*, NanumSquareRound*,
 # NanumBarunpen*, IBMPlexSansKR*, GowunBatang*, GowunDodum*, SongMyung*, Sunflower*, Orbit*, D2Coding*.
@@ -37,6 +39,6 @@ korocr train --arch ppocr --pretrained ppocrv6-tiny --charset "${CHARSET:-defaul
   --corpus "$CACHE/text/corpus.txt" --words "$CACHE/text/words.txt" --font-dir "$CACHE/fonts/npm" \
   --exclude-fonts 'UnDotum*' 'UnGraphic*' 'NanumSquareRound*' 'NanumBarunpen*' 'IBMPlexSansKR*' 'GowunBatang*' \
                   'GowunDodum*' 'SongMyung*' 'Sunflower*' 'Orbit*' 'D2Coding*' \
-  --max-chars 40 --max-width 3000 --pixel-budget 20480 --normalize-margins-prob "${NORM_PROB:-0}" --respace-prob "${RESPACE:-0}" --cell-prob "${CELL:-0}" --text-weights ${TEXT_WEIGHTS:-0.38 0.12 0.12 0.18 0.20} \
+  --max-chars 40 --max-width 3000 --pixel-budget 20480 --normalize-margins-prob "${NORM_PROB:-0}" --respace-prob "${RESPACE:-0}" --cell-prob "${CELL:-0}" ${NUMBER_FONTS:+--number-fonts $NUMBER_FONTS} --text-weights ${TEXT_WEIGHTS:-0.38 0.12 0.12 0.18 0.20} \
   --max-steps "$STEPS" --max-minutes "$MINUTES" --val-every 250 --val-size 256 --lr "${LR:-1e-3}" \
   --runs-dir "${RUNS:-runs}" --name "${NAME:-rec-ppocr-jamo}" --export --workers 1 --seed "${SEED:-1}" "${extra[@]}"

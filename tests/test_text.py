@@ -135,6 +135,26 @@ def test_monospace_faces_are_known_by_file_or_family_name():
     assert 0.5 < picks.count(6) / len(picks) < 0.8  # a third monospace, plus half of the rest
 
 
+def test_number_faces_draw_only_number_lines_they_cover(korean_font, tmp_path):
+    from korocr.errors import KorocrError
+    from korocr.synth.fonts import Font, FontSpec, number_fonts
+    from korocr.synth.render import LineRenderer
+
+    # number_fonts() loads any face covering digits and marks it; a Korean face stands in for a Latin mono one
+    faces = number_fonts([korean_font.spec.path])
+    assert len(faces) == 1 and faces[0].number_face and faces[0].monospace
+    assert number_fonts([korean_font.spec.path], exclude=[faces[0].spec.key]) == []
+    with pytest.raises(KorocrError, match="no-such-dir"):
+        number_fonts([str(tmp_path / "no-such-dir")])
+    latin = Font(FontSpec("/x/RobotoMono.ttf"), frozenset("0123456789,.-x= abc"), number_face=True)
+    korean = Font(FontSpec("/x/NanumGothic.ttf"), frozenset("0123456789,.-x= abc원가"))
+    r = LineRenderer([korean, latin])
+    picks = [r.pick_font("44,410", random.Random(i)).number_face for i in range(300)]
+    assert 0.2 < sum(picks) / len(picks) < 0.45  # the monospace branch, one line in three
+    assert not any(r.pick_font("44,410원", random.Random(i)).number_face for i in range(100))  # not covered
+    assert not any(r.pick_font("abc abc", random.Random(i)).number_face for i in range(100))  # not a number line
+
+
 def test_domain_texts_list_numbers_with_spaced_commas_beside_thousands_separators():
     import random
     import re

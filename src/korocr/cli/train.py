@@ -36,6 +36,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--cell-prob", type=float, default=0.0,
                    help="rec: share of synthetic lines set in fixed-width cells (a monospace look in any face; "
                         "number lines three times as often), see korocr.synth.render._pieces; default 0")
+    g.add_argument("--number-fonts", nargs="*", default=[],
+                   help="rec: Latin monospace font files or folders drawn only for number lines (prices, phone "
+                        "numbers, dates), in the renderer's monospace branch (korocr.synth.fonts.number_fonts); "
+                        "--exclude-fonts applies to them too")
     g.add_argument("--normalize-margins-prob", type=float, default=0.0,
                    help="rec: share of synthetic lines re-cropped by the inference-time margin normalisation "
                         "(korocr.preprocessing.line.normalize_margins) before training on them; default 0")

@@ -25,7 +25,7 @@ def _loader(ds, workers: int) -> DataLoader:
 class SyntheticLineDataModule(L.LightningDataModule):
     """Synthetic lines rendered on the fly (:class:`~korocr.data.synthetic.SyntheticLines`) and a fixed
     validation set of ``val_size`` lines (seed 12345) from the same fonts and text mix, batched by
-    ``batch_size``.
+    ``batch_size``. ``--number-fonts`` faces join training only, so validation stays comparable across runs.
 
     Raises:
         KorocrError: no fonts found.
@@ -51,7 +51,12 @@ class SyntheticLineDataModule(L.LightningDataModule):
             from ..synth.render import RenderConfig
 
             render_config = RenderConfig(cell_prob=args.cell_prob, cell_digits_prob=min(1.0, 3 * args.cell_prob))
-        self.train_ds = SyntheticLines(fonts, sampler, batch_size=args.batch_size, max_width=args.max_width,
+        train_fonts = list(fonts)
+        if getattr(args, "number_fonts", None):
+            from ..synth.fonts import number_fonts
+
+            train_fonts += number_fonts(args.number_fonts, exclude=args.exclude_fonts)
+        self.train_ds = SyntheticLines(train_fonts, sampler, batch_size=args.batch_size, max_width=args.max_width,
                                        seed=seed, height=height, channels=channels,
                                        pixel_budget=getattr(args, "pixel_budget", None), x_scale=x_scale,
                                        normalize_prob=norm_prob, margins=margins, render_config=render_config,

@@ -43,6 +43,7 @@ class FontSpec:
 class Font:
     spec: FontSpec
     coverage: frozenset[str] = field(repr=False)
+    number_face: bool = False  # a Latin monospace face drawn only for number lines (see :func:`number_fonts`)
 
     def covers(self, text: str) -> bool:
         return all(ch in self.coverage or ch == " " for ch in text)
@@ -52,7 +53,44 @@ class Font:
         """A fixed-width face, by its file or family name (NanumGothicCoding, D2Coding, Noto Sans Mono CJK KR,
         which is face 6 of Debian's ``NotoSansCJK-*.ttc`` collections and known only by its family name)."""
         key = f"{self.spec.key} {self.spec.name}".lower()
-        return "coding" in key or "mono" in key
+        return self.number_face or "coding" in key or "mono" in key
+
+
+def number_fonts(paths: Sequence[str], exclude: Sequence[str] = ()) -> list[Font]:
+    """Latin monospace faces (e.g. Roboto Mono, JetBrains Mono, VT323) for number lines alone: prices, phone
+    numbers, dates and quantities as receipts, terminals and price tags print them, where a comma or a period
+    stands in a cell as wide as a digit and the gap after it is not a space. They hold no Hangul, so the line
+    renderer draws with them only texts they cover, and only in its monospace branch
+    (:meth:`korocr.synth.render.LineRenderer.pick_font`).
+
+    Args:
+        paths: font files or folders (every face found is taken to be fixed-width: pass monospace faces only).
+        exclude: glob patterns on the font key to drop.
+
+    Returns:
+        Fonts with ``number_face`` set, sorted by key; broken files are skipped.
+
+    Raises:
+        KorocrError: a path does not exist.
+    """
+    from ..errors import KorocrError
+
+    specs: list[FontSpec] = []
+    for p in paths:
+        if not os.path.exists(p):
+            raise KorocrError(f"{p}: no such font file or folder")
+        specs += _scan_dirs([p]) if os.path.isdir(p) else [FontSpec(p)]
+    out: dict[str, Font] = {}
+    for s in specs:
+        if any(fnmatch.fnmatch(s.key, pat) for pat in exclude) or s.key in out:
+            continue
+        try:
+            cov = _coverage(s.path, s.index)
+        except Exception:  # noqa: BLE001 - broken font file: skip it
+            continue
+        if all(ch in cov for ch in "0123456789,.-"):
+            out[s.key] = Font(s, cov, number_face=True)
+    return [out[k] for k in sorted(out)]
 
 
 def _fc_list() -> list[FontSpec]:

@@ -247,10 +247,12 @@ class LineRenderer:
     def pick_font(self, text: str, rng: random.Random) -> Font | None:
         """A random font that covers ``text``; for numbers (a third of the characters or more digits) a
         monospace face one time in three, when one covers it: receipts, terminals and price tags set digits
-        in fixed-width faces, whose wide commas and full-cell gaps must not read as spaces."""
-        candidates = [f for f in self.fonts if f.covers(text)]
-        if candidates and sum(c.isdigit() for c in text) * 3 >= len(text) and rng.random() < 1 / 3:
-            mono = [f for f in candidates if f.monospace]
+        in fixed-width faces, whose wide commas and full-cell gaps must not read as spaces. Number faces
+        (:func:`korocr.synth.fonts.number_fonts`) are drawn only there."""
+        covering = [f for f in self.fonts if f.covers(text)]
+        candidates = [f for f in covering if not f.number_face]
+        if covering and sum(c.isdigit() for c in text) * 3 >= len(text) and rng.random() < 1 / 3:
+            mono = [f for f in covering if f.monospace]
             if mono:
                 return rng.choice(mono)
         return rng.choice(candidates) if candidates else None
