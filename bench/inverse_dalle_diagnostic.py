@@ -12,6 +12,9 @@ Not a bench of the reader (the texts and renders are not the generalization benc
         drawn the same way: fonts = every training face (korocr's font discovery, held-out faces excluded) instead
         of the Nanum ones; sizes = 14-72 px log-uniform instead of 28-44; margins = 0-0.5 em a side, drawn per
         side, instead of 6 px.
+        (session 22) renderer = korocr's own line renderer with the real runs' clean renders (`--clean-renders`:
+        Pillow and Skia, spacing, sizes, margins, colours turned to dark on light; no degradations), every training
+        face; vertical = the same plus 30 % columns (render_vertical), as the real runs draw them.
 """
 import random, sys, time, glob, math, numpy as np, torch
 from PIL import Image, ImageDraw, ImageFont
@@ -32,21 +35,36 @@ if "cbinit" in variant:  # code-token embeddings from the VQ-VAE codebook throug
         lm.transformer.wte.weight[4:4 + cb.shape[0]] = 0.02 * (cb @ P)
 WIDEN = set(sys.argv[sys.argv.index("--widen") + 1:]) if "--widen" in sys.argv else set()
 WIDEN = {w for w in WIDEN if not w.startswith("--")}  # --widen goes last
-if WIDEN - {"fonts", "sizes", "margins"}:
-    raise SystemExit(f"--widen: unknown choice(s) {sorted(WIDEN - {'fonts', 'sizes', 'margins'})}")
+CHOICES = {"fonts", "sizes", "margins", "renderer", "vertical"}
+if WIDEN - CHOICES:
+    raise SystemExit(f"--widen: unknown choice(s) {sorted(WIDEN - CHOICES)}")
+if WIDEN & {"renderer", "vertical"}:
+    WIDEN.add("fonts")  # korocr's renderer draws from the training faces
 if "fonts" in WIDEN:
     from korocr.synth.fonts import discover_fonts
     HELD_OUT = ["UnDotum*", "UnGraphic*", "NanumSquareRound*", "NanumBarunpen*", "IBMPlexSansKR*", "GowunBatang*",
                 "GowunDodum*", "SongMyung*", "Sunflower*", "Orbit*", "D2Coding*"]  # as scripts/train_ppocr.sh
     FONT_DIR = sys.argv[sys.argv.index("--font-dir") + 1] if "--font-dir" in sys.argv else "cache/fonts/npm"
-    fonts = [(f.spec.path, f.spec.index) for f in discover_fonts(extra=[FONT_DIR], exclude=HELD_OUT)]
+    faces = discover_fonts(extra=[FONT_DIR], exclude=HELD_OUT)
+    fonts = [(f.spec.path, f.spec.index) for f in faces]
     print(f"{len(fonts)} training faces", flush=True)
+    if WIDEN & {"renderer", "vertical"}:  # the real runs' clean renders (korocr train --arch inverse-dalle --clean-renders)
+        from korocr.synth.render import LineRenderer, RenderConfig, render_vertical
+        from korocr.training.train_inverse_dalle import CLEAN_RENDERS, _dark_on_light
+        renderer = LineRenderer(faces, config=RenderConfig(**CLEAN_RENDERS), seed=1)
 else:
     fonts = [(f, 0) for f in glob.glob("/usr/share/fonts/truetype/nanum/*.ttf") if "Square" not in f and "Barunpen" not in f]
 corpus = open(CORPUS, encoding="utf-8").read(2_000_000)
 syl = [c for c in corpus if "\uac00" <= c <= "\ud7a3"]
 rng = random.Random(1)
 def render(t, r):
+    if WIDEN & {"renderer", "vertical"}:
+        while True:
+            font = renderer.pick_font(t, r)
+            vertical = "vertical" in WIDEN and r.random() < 0.3  # as the real runs' default share of columns
+            img = _dark_on_light(render_vertical(t, font, r) if vertical else renderer.render(t, r, font))
+            if img is not None:
+                return img
     size = round(math.exp(r.uniform(math.log(14), math.log(72)))) if "sizes" in WIDEN else r.randint(28, 44)
     path, index = r.choice(fonts)
     f = ImageFont.truetype(path, size, index=index)
