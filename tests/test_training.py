@@ -195,3 +195,31 @@ def test_respace_prob_reaches_training_texts_but_not_validation(tmp_path, korean
     assert a.train_ds.sampler.respace_prob == 0.0 and b.train_ds.sampler.respace_prob == 0.5
     # the validation lines are the same with and without respacing, so validation CER compares across runs
     assert [v.texts for v in a.val_batches] == [v.texts for v in b.val_batches]
+
+
+def test_stop_file_ends_a_run_after_the_step_in_progress(tmp_path):
+    """`touch RUN_DIR/STOP` ends a run as its step limit would, and the file is removed for a resumed run."""
+    import argparse
+
+    import lightning as L
+
+    from korocr.training.trainer import make_trainer
+
+    class Tiny(L.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.lin = torch.nn.Linear(4, 1)
+
+        def training_step(self, batch, batch_idx):
+            if self.global_step == 2:  # the file appears while the third step runs
+                (tmp_path / "STOP").touch()
+            return self.lin(batch).pow(2).mean()
+
+        def configure_optimizers(self):
+            return torch.optim.SGD(self.parameters(), lr=0.01)
+
+    args = argparse.Namespace(max_steps=50, max_minutes=None, val_every=10)
+    trainer = make_trainer(args, tmp_path, validate=False)
+    trainer.fit(Tiny(), torch.utils.data.DataLoader(torch.randn(400, 4), batch_size=4))
+    assert trainer.global_step == 3
+    assert not (tmp_path / "STOP").exists()

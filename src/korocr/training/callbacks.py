@@ -52,3 +52,24 @@ class ThroughputLogger(Callback):
         row.update({k: float(v) for k, v in m.items() if k.startswith("val/")})
         self._write(row)
         print(json.dumps(row), flush=True)
+
+
+class StopFile(Callback):
+    """Ends a run cleanly when the file ``path`` (``RUN_DIR/STOP``) appears: the step in progress finishes, then
+    the run ends as at ``--max-steps`` (its weights and exports are written, ``last.ckpt`` kept for
+    ``--resume``). For stopping a background run early without losing what the end of a run writes:
+    ``touch runs/<run>/STOP``. The file is checked after every training step (one ``stat``) and removed when
+    the run stops, so a resumed run goes on."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+        if not trainer.should_stop and self.path.exists():
+            trainer.should_stop = True
+            print(f"{self.path}: stopping after step {trainer.global_step}", flush=True)
+
+    def on_fit_end(self, trainer, pl_module):
+        if self.path.exists() and trainer.is_global_zero:
+            self.path.unlink(missing_ok=True)
+

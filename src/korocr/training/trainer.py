@@ -8,14 +8,15 @@ from pathlib import Path
 import lightning as L
 from lightning.pytorch.callbacks import ModelCheckpoint
 
-from .callbacks import ThroughputLogger
+from .callbacks import StopFile, ThroughputLogger
 
 
 def make_trainer(args: argparse.Namespace, run_dir: Path, validate: bool = True, monitor: str | None = None,
                  gradient_clip: float = 5.0, accelerator: str = "cpu", precision: str = "32-true") -> L.Trainer:
     """A Trainer that stops at ``--max-steps`` or ``--max-minutes``, validates and checkpoints every
     ``--val-every`` steps (``checkpoints/last.ckpt`` for ``--resume``, plus the best by ``monitor``) and logs
-    throughput and validation metrics to ``run_dir/metrics.jsonl``.
+    throughput and validation metrics to ``run_dir/metrics.jsonl``. ``touch run_dir/STOP`` ends the run after
+    the step in progress, as its step or time limit would (:class:`~korocr.training.callbacks.StopFile`).
 
     With ``--devices N`` (processes per node) or ``--num-nodes M`` above 1 it trains data-parallel with
     Lightning's DDP strategy (gloo on CPUs): every process runs the same command, the batch size is per process,
@@ -30,5 +31,5 @@ def make_trainer(args: argparse.Namespace, run_dir: Path, validate: bool = True,
         max_steps=args.max_steps, max_time={"minutes": args.max_minutes} if args.max_minutes else None,
         accelerator=accelerator, devices=devices, num_nodes=nodes, strategy=strategy, default_root_dir=run_dir, logger=False, precision=precision,
         val_check_interval=args.val_every if validate else None, check_val_every_n_epoch=None,
-        num_sanity_val_steps=0, callbacks=[ckpt, ThroughputLogger(run_dir / "metrics.jsonl")],
+        num_sanity_val_steps=0, callbacks=[ckpt, ThroughputLogger(run_dir / "metrics.jsonl"), StopFile(run_dir / "STOP")],
         enable_progress_bar=bool(getattr(args, "progress", False)), gradient_clip_val=gradient_clip)
