@@ -224,8 +224,13 @@ def test_vqvae_training_run_and_continuing_from_its_weights(tmp_path, korean_fon
         ["train", "--arch", "inverse-dalle", "--vqvae", str(first / "vqvae.pt"), "--words", str(words), "--fonts",
          korean_font.spec.key, "--max-steps", "2", "--batch-size", "2", "--workers", "0", "--image-budget", "64",
          "--sequence-length", "80", "--code-rows", "2", "--gpt-layers", "1", "--gpt-width", "32", "--pos2d",
-         "--code-embed-init", "--lr", "1e-12", "--runs-dir", str(tmp_path / "runs"), "--seed", "1"]))
+         "--code-embed-init", "--lr", "1e-12", "--runs-dir", str(tmp_path / "runs"), "--seed", "1",
+         "--val-every", "1", "--val-size", "3"]))
     model = InverseDalle.load(gpt / "model")
+    # validation on fixed samples: text cross-entropy and the CER of greedy readings, every --val-every steps
+    rows = [json.loads(x) for x in (gpt / "metrics.jsonl").read_text().splitlines()]
+    val = [r for r in rows if "val/text_ce" in r]
+    assert [r["step"] for r in val] == [1, 2] and all(r["val/cer"] >= 0 and r["val/text_ce"] > 0 for r in val)
     assert (model.gpt_config.code_rows, model.gpt_config.chunk_rows, model.gpt_config.pos2d) == (2, 2, True)
     fresh = InverseDalle(vq, model.vocab.chars, model.gpt_config)
     fresh.init_code_embeddings(seed=1)  # what --code-embed-init wrote (the learning rate kept it)

@@ -15,7 +15,7 @@ import math
 import random
 import sys
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import lightning as L
 import numpy as np
@@ -25,6 +25,7 @@ from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 from ..data.distributed import for_this_rank
 from ..errors import KorocrError
+from ..evaluation.metrics import CERAccumulator
 from ..models.recognition.inverse_dalle import GPTConfig, InverseDalle, VQVAE, VQVAEConfig, lm_loss
 from ..models.recognition.inverse_dalle.tokens import PAD, SequenceTooLong
 from ..text.charsets import Charset
@@ -57,12 +58,15 @@ class _Samples:
         self._renderer = LineRenderer
         self.clean = bool(getattr(args, "clean_renders", False))
 
-    def stream(self, wid: int = 0) -> Iterator[tuple[np.ndarray, str]]:
+    def stream(self, wid: int = 0, seed: int | None = None) -> Iterator[tuple[np.ndarray, str]]:
+        """Endless (image, text) pairs for data-loader worker ``wid``, or from ``seed`` when given (the fixed
+        validation samples)."""
         from ..synth.render import RenderConfig, render_vertical
 
-        rng = random.Random(self.seed + 1000 * wid)
+        seed = self.seed + 1000 * wid if seed is None else seed
+        rng = random.Random(seed)
         config = RenderConfig(**CLEAN_RENDERS) if self.clean else None
-        renderer = self._renderer(self.fonts, config=config, seed=self.seed + 1000 * wid)
+        renderer = self._renderer(self.fonts, config=config, seed=seed)
         while True:
             text = self.sampler.sample(rng)
             font = renderer.pick_font(text, rng)
@@ -253,10 +257,44 @@ class _TokenBatches(IterableDataset):
                 batch = []
 
 
+VAL_SEED = 12345  # the validation samples' seed: the same lines for every run of the same data settings
+VAL_READ = 32  # validation samples also read greedily for val/cer (generation is the slow part)
+
+
+def validation_samples(samples: _Samples, model: InverseDalle, n: int, batch_size: int
+                       ) -> tuple[list[torch.Tensor], list[tuple[np.ndarray, str]]]:
+    """``n`` fixed reading samples (seed :data:`VAL_SEED`, the training data's own settings) as token batches of
+    ``batch_size`` for the text cross-entropy, and their first :data:`VAL_READ` (image, text) pairs for CER.
+    Samples whose sequence does not fit ``max_length`` are skipped, as in training; after ``20 n`` draws the
+    samples found so far are returned (none: no validation)."""
+    pairs, seqs = [], []
+    for k, (img, text) in enumerate(samples.stream(seed=VAL_SEED)):
+        if k >= 20 * n:
+            print(f"inverse-dalle validation: {len(seqs)} of {n} samples fit --sequence-length", file=sys.stderr,
+                  flush=True)
+            break
+        try:
+            seqs.append(model.vocab.reading_sequence(model.codes(img), text, model.gpt_config.max_length))
+        except SequenceTooLong:
+            continue
+        pairs.append((img, text))
+        if len(seqs) == n:
+            break
+    batches = [torch.tensor(seqs[i:i + batch_size]) for i in range(0, len(seqs), batch_size)]
+    return batches, pairs[:VAL_READ]
+
+
 class InverseDalleLit(L.LightningModule):
-    def __init__(self, model: InverseDalle, lr: float, warmup_steps: int, max_steps: int):
+    """The GPT-2 of an :class:`InverseDalle` trained by language-model loss (:func:`lm_loss`); the VQ-VAE stays
+    frozen. With ``val_read`` (image, text) pairs, each validation also reads them greedily and logs ``val/cer``
+    beside ``val/text_ce`` (the text cross-entropy per token of the validation batches)."""
+
+    def __init__(self, model: InverseDalle, lr: float, warmup_steps: int, max_steps: int,
+                 val_read: Sequence[tuple[np.ndarray, str]] = ()):
         super().__init__()
         self.model = model
+        self.val_read = list(val_read)
+        self._val_ce: list[tuple[float, int]] = []
         for p in self.model.vqvae.parameters():
             p.requires_grad_(False)
         self.model.lm.train()  # a model loaded with --init-from comes in eval mode (no dropout); Lightning keeps it
@@ -269,6 +307,24 @@ class InverseDalleLit(L.LightningModule):
         self.log("train/text_ce", m["text_ce"])
         self.log("lr", self.optimizers().param_groups[0]["lr"])
         return loss
+
+    def validation_step(self, batch, batch_idx):
+        batch = batch[:, :int((batch != PAD).sum(1).max())]
+        _, m = lm_loss(self.model, batch, self.model.gpt_config.image_loss_weight)
+        self._val_ce.append((m["text_ce"], int(batch.shape[0])))
+
+    def on_validation_epoch_end(self):
+        if self._val_ce:
+            n = sum(k for _, k in self._val_ce)
+            self.log("val/text_ce", sum(ce * k for ce, k in self._val_ce) / n)
+        self._val_ce = []
+        if self.val_read:
+            acc = CERAccumulator()
+            read = self.model.read([img for img, _ in self.val_read])
+            acc.update_many([t for t, _ in read], [t for _, t in self.val_read])
+            self.log("val/cer", acc.cer)
+            self.log("val/accuracy", acc.correct / max(1, acc.n))
+        self.model.lm.train()
 
     def configure_optimizers(self):
         return adamw_warmup_cosine(self.model.trainable_parameters(), self.lr, 0.01, self.warmup, self.max_steps)
@@ -348,15 +404,19 @@ def run_inverse_dalle(args: argparse.Namespace) -> Path:
         if getattr(args, "code_embed_init", False):
             model.init_code_embeddings(seed)
     samples = _Samples(args, charset, seed)
-    lit = InverseDalleLit(model, args.lr, args.warmup_steps, args.max_steps)
+    val_size = 0 if args.draw else (128 if args.val_size is None else args.val_size)
+    val_batches, val_read = validation_samples(samples, model, val_size, args.batch_size) if val_size else ([], [])
+    lit = InverseDalleLit(model, args.lr, args.warmup_steps, args.max_steps, val_read=val_read)
     run_dir = new_run_dir(args.runs_dir, args.name or "inverse-dalle")
     write_recipe(run_dir, rec)
     print(f"run directory: {run_dir}", flush=True)
     print(f"GPT-2: {sum(p.numel() for p in model.lm.parameters()) / 1e6:.2f}M params, vocabulary "
           f"{model.vocab.size}", flush=True)
-    trainer = make_trainer(args, run_dir, validate=False, gradient_clip=1.0)
+    trainer = make_trainer(args, run_dir, validate=bool(val_batches), gradient_clip=1.0)
     trainer.fit(lit, train_dataloaders=_loader(_TokenBatches(samples, model, args.batch_size, args.draw),
-                                               args.workers), ckpt_path=args.resume)
+                                               args.workers),
+                val_dataloaders=DataLoader(val_batches, batch_size=None) if val_batches else None,
+                ckpt_path=args.resume)
     if not trainer.is_global_zero:
         return run_dir
     print(f"model: {model.save(run_dir / 'model')}", flush=True)
