@@ -9,6 +9,7 @@ and without spaces), lines exactly right and seconds per line for each.
 
     python bench/joint_weight_own_renders.py --trocr models/trocr-ko --font-dir cache/fonts/npm --text cache/text \\
         [--n 150] [--weights 0.6 0.1 0 0.15 0.15] [--ctc-weights 0.5 0.7 0.8 0.9] [--num-beams 4]
+        [--syllables on|off|both]   # the search spells well-formed Hangul syllables only (session 22), or not
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ def main() -> None:
     ap.add_argument("--ctc-weights", type=float, nargs="+", default=[0.5, 0.7, 0.8, 0.9])
     ap.add_argument("--num-beams", type=int, default=4)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--syllables", choices=["on", "off", "both"], default="on",
+                    help="the joint search's syllable-structure constraint (joint_decoding.jamo_classes): on, off "
+                         "or each λ both ways")
     args = ap.parse_args()
     from korocr.recognition.onnx_recognizer import OnnxRecognizer
     from korocr.recognition.trocr_recognizer import TrOCRRecognizer
@@ -47,11 +51,16 @@ def main() -> None:
     t0 = time.perf_counter()
     ctc = [d.text for d in OnnxRecognizer(threads=args.threads).recognize(images)]
     report("default CTC recogniser (beam)", ctc, time.perf_counter() - t0)
+    modes = {"on": [True], "off": [False], "both": [True, False]}[args.syllables]
     for lam in args.ctc_weights:
         rec = TrOCRRecognizer(args.trocr, num_beams=args.num_beams, ctc_weight=lam, threads=args.threads)
-        t0 = time.perf_counter()
-        texts = [d.text for d in rec.recognize(images)]
-        report(f"TrOCR joint, λ {lam}, beam {args.num_beams}", texts, time.perf_counter() - t0)
+        classes = rec.token_classes
+        for on in modes:
+            rec.token_classes = classes if on else None
+            t0 = time.perf_counter()
+            texts = [d.text for d in rec.recognize(images)]
+            report(f"TrOCR joint, λ {lam}, beam {args.num_beams}, syllable constraint {'on' if on else 'off'}",
+                   texts, time.perf_counter() - t0)
 
 
 if __name__ == "__main__":

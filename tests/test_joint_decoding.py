@@ -49,3 +49,33 @@ def test_joint_search_follows_ctc_when_the_decoder_knows_nothing():
                                                  for t in toks], float)
     tokens, _, _ = joint_beam_search(prefers_ga, x2, tok2ctc, start_id=1, eos_id=2, beam=3, ctc_weight=0.5)
     assert [vocab[t] for t in tokens][0] == "가"
+
+
+def test_syllable_constraint_spells_no_lone_jamo():
+    """With jamo_classes, the search never emits a vowel without its initial (a Latin l read as the vowel ᅵ), nor
+    ends on an initial; without it, the same frames read as the lone vowel."""
+    from korocr.recognition.joint_decoding import LEAD, OTHER, TAIL, VOWEL, jamo_classes
+
+    vocab = ["<pad>", "<s>", "</s>", "<unk>", "A", "l", "t", "\u1100", "\u1175", "\u11a8", "ㅋ"]
+    classes = jamo_classes(vocab)
+    assert classes.tolist() == [OTHER] * 4 + [OTHER] * 3 + [LEAD, VOWEL, TAIL, OTHER]
+    tok2ctc = token_to_ctc_map(vocab, vocab[4:])  # CTC class k + 1 = vocab[4 + k]
+    # frames: A, then a stroke CTC thinks is the vowel ᅵ (0.55) more than l (0.40), then t
+    probs = np.full((5, 8), 0.005)
+    probs[0, 1], probs[1, 0], probs[3, 0], probs[4, 3] = 0.95, 0.95, 0.95, 0.95  # A, blank, blank, t
+    probs[2, 5], probs[2, 2] = 0.55, 0.40  # ᅵ or l
+    x = np.log(probs / probs.sum(1, keepdims=True))
+    uniform = lambda toks, parents: np.full((len(toks), len(vocab)), -np.log(len(vocab)))  # noqa: E731
+    free, _, _ = joint_beam_search(uniform, x, tok2ctc, start_id=1, eos_id=2, beam=4, ctc_weight=0.8)
+    assert "".join(vocab[t] for t in free) == "A\u1175t"
+    fixed, _, _ = joint_beam_search(uniform, x, tok2ctc, start_id=1, eos_id=2, beam=4, ctc_weight=0.8,
+                                    token_classes=classes)
+    assert "".join(vocab[t] for t in fixed) == "Alt"
+    # a real syllable (initial, vowel, final) is still spelled
+    probs = np.full((5, 8), 0.005)
+    for t, k in enumerate([4, 0, 5, 0, 6]):  # ᄀ, blank, ᅵ, blank, ᆨ
+        probs[t, k] = 0.95
+    x = np.log(probs / probs.sum(1, keepdims=True))
+    tokens, _, _ = joint_beam_search(uniform, x, tok2ctc, start_id=1, eos_id=2, beam=4, ctc_weight=0.8,
+                                     token_classes=classes)
+    assert "".join(vocab[t] for t in tokens) == "\u1100\u1175\u11a8"

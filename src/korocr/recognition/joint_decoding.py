@@ -25,6 +25,31 @@ def token_to_ctc_map(vocab: list[str], ctc_chars: list[str]) -> np.ndarray:
     return np.array([index.get(t, -1) for t in vocab], np.int64)
 
 
+OTHER, LEAD, VOWEL, TAIL = 0, 1, 2, 3  # token classes of :func:`jamo_classes`
+
+
+def jamo_classes(vocab: list[str]) -> np.ndarray:
+    """(V,) int array: the conjoining-jamo class of each decoder token: :data:`LEAD` (initial consonants
+    U+1100–1112), :data:`VOWEL` (medial vowels U+1161–1175), :data:`TAIL` (final consonants U+11A8–11C2),
+    :data:`OTHER` for everything else (syllable-free text, compatibility jamo such as ㅋ, special tokens)."""
+    def cls(t: str) -> int:
+        if len(t) != 1:
+            return OTHER
+        o = ord(t)
+        return LEAD if 0x1100 <= o <= 0x1112 else VOWEL if 0x1161 <= o <= 0x1175 else TAIL if 0x11A8 <= o <= 0x11C2 \
+            else OTHER
+    return np.array([cls(t) for t in vocab], np.int64)
+
+
+def _syllable_masks(classes: np.ndarray) -> dict[int, np.ndarray]:
+    """For the class of a hypothesis's last token, the (V,) tokens that may follow it in a well-formed spelling of
+    Hangul syllables (Unicode §3.12, "Conjoining Jamo Behavior": initial, vowel, optional final): after an
+    initial only a vowel; a vowel only after an initial; a final only after a vowel."""
+    lead_ok = classes != VOWEL
+    return {OTHER: lead_ok & (classes != TAIL), TAIL: lead_ok & (classes != TAIL),
+            LEAD: classes == VOWEL, VOWEL: lead_ok}
+
+
 @dataclass
 class _Hyp:
     tokens: list[int]
@@ -73,7 +98,8 @@ def ctc_prefix_extend(x: np.ndarray, r_n: np.ndarray, r_b: np.ndarray, last: np.
 
 def joint_beam_search(step_logp, ctc_logp: np.ndarray, tok2ctc: np.ndarray, start_id: int, eos_id: int,
                       beam: int = 4, ctc_weight: float = 0.5, pre_beam: int = 8, max_length: int = 128,
-                      ctc_window: int | None = 3) -> tuple[list[int], float, list[float]]:
+                      ctc_window: int | None = 3, token_classes: np.ndarray | None = None
+                      ) -> tuple[list[int], float, list[float]]:
     """Joint CTC/attention beam search for one line.
 
     Args:
@@ -89,6 +115,10 @@ def joint_beam_search(step_logp, ctc_logp: np.ndarray, tok2ctc: np.ndarray, star
         ctc_window: CTC's own proposals for a hypothesis of n tokens are the characters n - ctc_window to
             n + ctc_window - 1 of CTC's greedy reading (those it may be about to read, allowing for a few dropped
             or inserted); ``None``: every character CTC reads best at some frame, for every hypothesis.
+        token_classes: (V,) :func:`jamo_classes` of a decoder over conjoining jamo: only well-formed syllables
+            are spelled (no vowel or final without what must come before it, no initial left without a vowel,
+            which NFC would leave as lone jamo: a Latin ``l`` read as the vowel ``ᅵ``), as the CTC decoder's
+            :func:`~korocr.recognition.decoding.repair_orphan_jamo` does for its own readings. ``None``: no constraint.
 
     Returns:
         (token ids without the start and end tokens, joint score per token, attention log-probability of each
@@ -110,6 +140,7 @@ def joint_beam_search(step_logp, ctc_logp: np.ndarray, tok2ctc: np.ndarray, star
             return seen
         near = greedy[max(0, n - ctc_window):n + ctc_window]
         return near if near else seen
+    masks = _syllable_masks(token_classes) if token_classes is not None else None
     hyps = [_Hyp([start_id], 0.0, 0.0, np.full(T, NEG), r_b0, -1)]
     ended: list[tuple[float, _Hyp]] = []
     lam = float(ctc_weight)
@@ -118,13 +149,17 @@ def joint_beam_search(step_logp, ctc_logp: np.ndarray, tok2ctc: np.ndarray, star
         cands: list[tuple[float, _Hyp]] = []
         ext: list[tuple[int, int]] = []                             # (hypothesis, token) to score with CTC
         for b, h in enumerate(hyps):
-            top = dict.fromkeys([*np.argsort(-logp[b])[:pre_beam].tolist(), *ctc_tokens(len(h.tokens) - 1)])
+            ok = masks[int(token_classes[h.tokens[-1]])] if masks is not None else None
+            lp = logp[b] if ok is None else np.where(ok, logp[b], -np.inf)
+            top = dict.fromkeys([*np.argsort(-lp)[:pre_beam].tolist(), *ctc_tokens(len(h.tokens) - 1)])
             for c in top:
                 c = int(c)
-                if c == eos_id:
+                if c == eos_id or (ok is not None and not ok[c]):
                     continue
                 if tok2ctc[c] >= 0:
                     ext.append((b, c))
+            if ok is not None and not ok[eos_id]:
+                continue  # an initial without its vowel cannot end the line
             # ending is always considered: CTC says whether the frames are used up
             att = h.att + float(logp[b, eos_id])
             ctc = float(np.logaddexp(h.r_n[-1], h.r_b[-1]))

@@ -70,13 +70,14 @@ class TrOCRRecognizer:
         self.num_beams, self.batch_size = num_beams, batch_size
         self.ctc_weight = float(ctc_weight)
         if self.ctc_weight > 0:
-            from .joint_decoding import token_to_ctc_map
+            from .joint_decoding import jamo_classes, token_to_ctc_map
 
             ctc_chars = list(getattr(ecfg, "ctc_charset", []) or [])
             if not self.line_input or not ctc_chars:
                 raise ValueError(f"{model}: joint CTC/attention decoding needs an encoder with a CTC head")
             vocab = self.tokenizer.convert_ids_to_tokens(list(range(self.model.config.decoder.vocab_size)))
             self.tok2ctc = token_to_ctc_map(vocab, ctc_chars)
+            self.token_classes = jamo_classes(vocab)
 
     def recognize(self, lines: Sequence[np.ndarray]) -> list[Decoded]:
         """Recognise RGB/gray uint8 line images; one :class:`Decoded` per input, in order."""
@@ -158,7 +159,7 @@ class TrOCRRecognizer:
 
             tokens, score, _ = joint_beam_search(
                 step, ctc, self.tok2ctc, cfg.decoder_start_token_id, cfg.eos_token_id, beam=max(2, self.num_beams),
-                ctc_weight=self.ctc_weight, max_length=self.max_length)
+                ctc_weight=self.ctc_weight, max_length=self.max_length, token_classes=self.token_classes)
         text = nfc(self.tokenizer.decode(tokens, skip_special_tokens=True))
         # the joint score per token (λ · CTC + (1 − λ) · attention log-probability), what the search maximised: the
         # attention decoder's own probabilities alone are low where it is unsure and the CTC head is not, and
