@@ -155,10 +155,11 @@ def add(sub) -> None:
                         "VisionEncoderDecoder (TrOCR) directory or hub name")
     p.add_argument("--processor", help="TrOCR: image processor source if not the model's "
                                        "(e.g. microsoft/trocr-base-handwritten)")
-    p.add_argument("--num-beams", type=int, default=None, help="TrOCR: beam search width (1 = greedy)")
+    p.add_argument("--num-beams", type=int, default=None,
+                   help="TrOCR: beam search width (1 = greedy; default 4 with joint decoding, else 1)")
     p.add_argument("--ctc-weight", type=float, default=None,
                    help="TrOCR with a CTC head on its encoder (korocr's hybrid): joint CTC/attention beam search "
-                        "with this weight on CTC (e.g. 0.8; default: attention only)")
+                        "with this weight on CTC (default: 0.8 with 4 beams for such a model, 0 = attention only)")
     p.add_argument("--max-length", type=int, default=None, help="TrOCR: longest output in tokens")
     p.add_argument("--detect-model", default="default",
                    help="text detector: .onnx from korocr train --task det --export, 'default' (the bundled "

@@ -19,6 +19,10 @@ from ..text.charsets import nfc
 from .decoding import Decoded
 
 
+JOINT_CTC_WEIGHT = 0.8  # λ of the joint search by default (chosen on own renders, docs/trocr.md, sessions 7 and 21)
+JOINT_BEAMS = 4
+
+
 class TrOCRRecognizer:
     """Recognises line images with a VisionEncoderDecoder model.
 
@@ -27,19 +31,20 @@ class TrOCRRecognizer:
         processor: where the image processor (and tokenizer) come from (default: ``model``).  If the processor
             has no tokenizer of the right size, the model's own tokenizer is used — the case of
             ``daekeun-ml/ko-trocr-base-nsmc-news-chatbot``, whose processor is ``microsoft/trocr-base-handwritten``.
-        num_beams: 1 = greedy decoding.
+        num_beams: 1 = greedy decoding; default 4 with joint decoding, else 1.
         max_length: longest output in tokens (default: the model's generation config, else 64).
         ctc_weight: > 0: joint CTC/attention beam search (``num_beams`` hypotheses, at least 2) with this weight
-            on the encoder's CTC head; needs a korocr hybrid encoder with a CTC head.
+            on the encoder's CTC head; needs a korocr hybrid encoder with a CTC head. Default: :data:`JOINT_CTC_WEIGHT`
+            for such a model (its attention decoder alone reads far worse; docs/trocr.md), else 0 (attention only).
 
     Raises:
         OSError: the model or processor cannot be found.
         ValueError: ``ctc_weight`` > 0 for a model without an encoder CTC head.
     """
 
-    def __init__(self, model: str | Path, processor: str | Path | None = None, num_beams: int = 1,
+    def __init__(self, model: str | Path, processor: str | Path | None = None, num_beams: int | None = None,
                  max_length: int | None = None, batch_size: int = 16, threads: int | None = None,
-                 ctc_weight: float = 0.0):
+                 ctc_weight: float | None = None):
         import torch
         from transformers import AutoImageProcessor, AutoTokenizer, VisionEncoderDecoderModel
 
@@ -67,6 +72,10 @@ class TrOCRRecognizer:
             tok = AutoTokenizer.from_pretrained(str(model))
         self.tokenizer = tok
         self.max_length = max_length or getattr(self.model.generation_config, "max_length", None) or 64
+        if ctc_weight is None:  # the model's best reading: joint decoding where the encoder has a CTC head
+            ctc_weight = JOINT_CTC_WEIGHT if self.line_input and getattr(ecfg, "ctc_charset", None) else 0.0
+        if num_beams is None:
+            num_beams = JOINT_BEAMS if ctc_weight > 0 else 1
         self.num_beams, self.batch_size = num_beams, batch_size
         self.ctc_weight = float(ctc_weight)
         if self.ctc_weight > 0:
