@@ -17,24 +17,24 @@ gothic-a1 gugi hi-melody jua kirang-haerang poor-story single-day song-myung sty
 gowun-batang gowun-dodum ibm-plex-sans-kr hahmlet orbit diphylleia dongle bagel-fat-one gasoek-one
 grandiflora-one moirai-one noto-sans-kr noto-serif-kr"
 tmp=$(mktemp -d)
-for f in $FAMILIES; do
-  if [ -n "$(ls "$DEST/$f" 2>/dev/null)" ]; then continue; fi
-  (cd "$tmp" && npm pack --silent "@expo-google-fonts/$f" >/dev/null 2>&1) || { echo "npm: @expo-google-fonts/$f not found" >&2; continue; }
-  mkdir -p "$DEST/$f"
-  tar -xzf "$tmp"/expo-google-fonts-"$f"-*.tgz -C "$tmp" && find "$tmp/package" -name '*.ttf' -exec cp {} "$DEST/$f/" \;
-  rm -rf "$tmp/package" "$tmp"/*.tgz
-done
+fetch() {  # fetch DIR FAMILY...: each @expo-google-fonts family's TTFs into DIR/FAMILY, skipping those already there
+  local dir=$1 f; shift
+  for f in "$@"; do
+    if [ -n "$(ls "$dir/$f" 2>/dev/null)" ]; then continue; fi
+    (cd "$tmp" && npm pack --silent "@expo-google-fonts/$f" >/dev/null 2>&1) || { echo "npm: @expo-google-fonts/$f not found" >&2; continue; }
+    mkdir -p "$dir/$f"
+    tar -xzf "$tmp"/expo-google-fonts-"$f"-*.tgz -C "$tmp" && find "$tmp/package" -name '*.ttf' -exec cp {} "$dir/$f/" \;
+    rm -rf "$tmp/package" "$tmp"/*.tgz
+  done
+}
+# shellcheck disable=SC2086 - word splitting of the family lists is intended
+fetch "$DEST" $FAMILIES
 MONO_DEST=${MONO_DEST:-$(dirname "$DEST")/mono}
 MONO_FAMILIES="roboto-mono jetbrains-mono source-code-pro space-mono fira-mono ubuntu-mono inconsolata courier-prime
 dm-mono overpass-mono red-hat-mono noto-sans-mono pt-mono cousine anonymous-pro share-tech-mono cutive-mono nova-mono
 oxygen-mono b612-mono azeret-mono martian-mono chivo-mono spline-sans-mono sometype-mono xanh-mono syne-mono vt323
 fragment-mono geist-mono"
-for f in $MONO_FAMILIES; do
-  if [ -n "$(ls "$MONO_DEST/$f" 2>/dev/null)" ]; then continue; fi
-  (cd "$tmp" && npm pack --silent "@expo-google-fonts/$f" >/dev/null 2>&1) || { echo "npm: @expo-google-fonts/$f not found" >&2; continue; }
-  mkdir -p "$MONO_DEST/$f"
-  tar -xzf "$tmp"/expo-google-fonts-"$f"-*.tgz -C "$tmp" && find "$tmp/package" -name '*.ttf' -exec cp {} "$MONO_DEST/$f/" \;
-  rm -rf "$tmp/package" "$tmp"/*.tgz
-done
+# shellcheck disable=SC2086
+fetch "$MONO_DEST" $MONO_FAMILIES
 rm -rf "$tmp"
 echo "$(find "$DEST" -name '*.ttf' | wc -l) font files in $DEST, $(find "$MONO_DEST" -name '*.ttf' | wc -l) in $MONO_DEST"
