@@ -99,13 +99,15 @@ def repair_orphan_jamo(d: Decoded, probs: np.ndarray, chars: list[str]) -> Decod
     text = d.text
     if not d.spans or not any("\u1100" <= c <= "\u11ff" for c in text):
         return d
-    allowed = np.array([True] + [not ("\u1100" <= c <= "\u11ff") for c in chars])
+    allowed = None  # the classes that are not jamo, made when the first orphan is found
     out_t, out_c, out_s = [], [], []
     i = 0
     while i < len(text):
         j = _syllable_end(text, i)
         if j == i + 1 and "\u1100" <= text[i] <= "\u11ff":  # an orphan jamo
             a, b = d.spans[i]
+            if allowed is None:
+                allowed = np.array([True] + [not ("\u1100" <= c <= "\u11ff") for c in chars])
             scores = np.where(allowed, probs[a:b].max(0), -1.0)
             k = int(scores.argmax())
             if k != 0:
@@ -200,9 +202,12 @@ def ctc_beam_decode(probs: np.ndarray, chars: list[str], beam_width: int = 8, bl
         on_path = True
         if doubt[t:end].any():  # some frame in doubt: the best labelling may differ from the best path
             cand: list[list[int]] = [[] for _ in range(end - t)]  # non-blank classes at ``prune`` or more
-            rows, cols = np.nonzero(piece[:, 1:] >= prune)  # (only in such pieces: the scan is most of the cost)
+            # (only in such pieces: the scan is most of the cost; one flat scan of the contiguous rows is about
+            # twice as fast as np.nonzero of the column slice without the blank)
+            rows, cols = np.divmod(np.flatnonzero(piece >= prune), piece.shape[1])
             for r, c in zip(rows.tolist(), cols.tolist()):
-                cand[r].append(c + 1)
+                if c:
+                    cand[r].append(c)
             found = _prefix_beam(piece, cand, beam_width, prune, extension_weight, tuple(labels))
             on_path = found == best
             best = found
