@@ -254,6 +254,23 @@ def test_a_turned_reading_of_digits_alone_does_not_flip_a_line():
     assert set(flipped) == {1} and flipped[1].text == "서울특별시"
 
 
+def test_a_page_is_mostly_flipped_by_its_letters_not_its_digits():
+    """A receipt turned by 180 degrees reads its price column as digits the other way up, with confidence;
+    those outnumber the letters of its item lines, which had to be read turned, but they are no evidence of
+    the page's orientation: only letters are counted."""
+    from korocr.io.elements import Line, Page
+    from korocr.reader import _mostly_flipped
+
+    def page(*lines):
+        return Page("p", (100, 100), lines=[Line(t, 0.95, (0, 0, 10, 10), rotation=r) for t, r in lines])
+
+    prices = [("006'99", 0), ("008'9", 0), ("00Z'81", 0), ("00L'8L", 0)]  # 22 characters, 2 letters
+    items = [("카드", 180), ("합계", 180), ("영수증", 180)]  # 7 letters, read turned
+    assert _mostly_flipped(page(*prices, *items))
+    assert not _mostly_flipped(page(*prices, ("카드", 0), ("합계", 0), ("영수증", 180)))
+    assert not _mostly_flipped(page(*prices))  # digits alone: no evidence either way
+
+
 def test_an_upside_down_page_reads_in_order_without_rotate_auto():
     from korocr.io.image import load_image
 
