@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .decoding import _is_final, _is_initial, _is_medial  # the jamo ranges of the CTC decoder's syllables
+
 NEG = -1e30
 
 
@@ -35,9 +37,7 @@ def jamo_classes(vocab: list[str]) -> np.ndarray:
     def cls(t: str) -> int:
         if len(t) != 1:
             return OTHER
-        o = ord(t)
-        return LEAD if 0x1100 <= o <= 0x1112 else VOWEL if 0x1161 <= o <= 0x1175 else TAIL if 0x11A8 <= o <= 0x11C2 \
-            else OTHER
+        return LEAD if _is_initial(t) else VOWEL if _is_medial(t) else TAIL if _is_final(t) else OTHER
     return np.array([cls(t) for t in vocab], np.int64)
 
 
