@@ -419,3 +419,65 @@ def test_committed_export_reads_lines_and_columns_through_the_registry(korean_fo
     line = reader.read(images[0], line=True)
     column = reader.read(render_vertical("서울역", korean_font, random.Random(1), size=32), line=True, vertical=True)
     assert isinstance(line.text, str) and isinstance(column.text, str) and len(line.lines) == 1
+
+
+def test_ctc_frames_follow_the_last_row_of_a_line_and_the_last_column_of_a_column():
+    model = _tiny(list("가나"), ctc_weight=0.5)
+    c, a, b = 4 + 5, model.vocab.char_offset, model.vocab.char_offset + 1  # a code, 가, 나
+    line = [SOR, c, c, c, SOR, c, c, c, SEP, a, b, 3]  # 2 rows x 3 columns: frames = the 2nd row's codes
+    column = [SOR, c, SOR, c, SOR, c, SEP, b, 3, 0, 0, 0]  # 3 rows x 1 column: frames = each row's last code
+    pos, frames, targets, lengths = model.ctc_frames(torch.tensor([line, column]))
+    assert pos.tolist() == [[5, 6, 7], [1, 3, 5]] and frames.tolist() == [3, 3]
+    assert targets.tolist() == [[1, 2], [2, 0]] and lengths.tolist() == [2, 1]
+
+
+def test_ctc_auxiliary_loss_trains_the_image_states_and_survives_save_and_load(korean_font, tmp_path):
+    images, texts = _lines(korean_font)
+    model = _tiny(sorted(set("".join(texts))), pos2d=True, ctc_weight=1.0)
+    _init_codebook(model, images)
+    seqs = torch.tensor([model.vocab.reading_sequence(model.codes(img), t, 64) for img, t in zip(images, texts)])
+    first = lm_loss(model, seqs, 0.1)[1]["ctc"]
+    _memorise(model, images, texts, init_codebook=False)
+    loss, m = lm_loss(model, seqs, 0.1)
+    assert m["ctc"] < 0.2 * first  # the image tokens' states now spell the text
+    assert [t for t, _ in model.read(images)] == texts  # reading still generates after SEP
+    # drawing sequences (text first) get no CTC term
+    draw = torch.tensor([model.vocab.drawing_sequence(model.codes(images[0]), texts[0], 64)])
+    assert "ctc" not in lm_loss(model, draw, 0.1)[1]
+    loaded = InverseDalle.load(model.save(tmp_path / "m"))
+    assert (tmp_path / "m" / "ctc.pt").is_file() and loaded.gpt_config.ctc_weight == 1.0
+    assert lm_loss(loaded, seqs, 0.1)[1]["ctc"] == pytest.approx(m["ctc"], abs=0.05)
+    with pytest.raises(RuntimeError, match="no CTC head"):
+        _tiny(list("가")).ctc_loss(torch.zeros(1, 4, 64), seqs[:1])
+
+
+def test_vqvae_decoder_only_training_keeps_the_codes(tmp_path, korean_font):
+    from korocr.cli import build_parser
+    from korocr.training.train import run
+    from korocr.training.train_inverse_dalle import load_vqvae
+
+    words = tmp_path / "w.txt"
+    words.write_text("가나\n다라\n", encoding="utf-8")
+
+    def args(*extra):
+        return build_parser().parse_args(
+            ["train", "--arch", "vqvae", "--words", str(words), "--fonts", korean_font.spec.key, "--max-steps", "3",
+             "--batch-size", "2", "--workers", "0", "--codebook-size", "16", "--runs-dir", str(tmp_path / "runs"),
+             "--seed", "1", "--downsample", "4", *extra])
+
+    init = str(run(args()) / "vqvae.pt")
+    first = load_vqvae(init)
+    with pytest.raises(Exception, match="--decoder-only needs --init-from"):
+        run(args("--decoder-only"))
+    tuned = load_vqvae(run(args("--init-from", init, "--decoder-only", "--lr", "1e-2")) / "vqvae.pt")
+    x = torch.rand(2, 1, 32, 64) * 2 - 1
+    assert torch.equal(tuned.encode(x), first.encode(x))  # encoder and codebook frozen: the same codes
+    for k, v in first.state_dict().items():
+        if not k.startswith("decoder."):
+            torch.testing.assert_close(tuned.state_dict()[k], v)
+    assert any(not torch.allclose(tuned.state_dict()[k], v) for k, v in first.state_dict().items()
+               if k.startswith("decoder."))  # the decoder learnt
+    bigger = load_vqvae(run(args("--init-from", init, "--decoder-only", "--decoder-hidden", "32",
+                                 "--decoder-res-blocks", "2")) / "vqvae.pt")
+    assert (bigger.config.decoder_hidden, bigger.config.decoder_res_blocks) == (32, 2)
+    assert torch.equal(bigger.encode(x), first.encode(x)) and bigger.decode(first.encode(x)).shape == x.shape

@@ -106,7 +106,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     t.add_argument("--label-smoothing", type=float, default=0.0)
     t.add_argument("--ctc-weight", type=float, default=0.0,
                    help="TrOCR: weight of an auxiliary CTC loss on the encoder output (joint CTC-attention, "
-                        "Kim et al. 2017); 0 = the plain cross-entropy of TrOCR")
+                        "Kim et al. 2017); 0 = the plain cross-entropy of TrOCR. inverse-dalle: weight of an "
+                        "auxiliary CTC loss on the image tokens' states (InverseDalle.ctc_loss; 0 = a continued "
+                        "model keeps its own)")
     t.add_argument("--max-length", type=int, default=64, help="longest label in tokens")
     d = p.add_argument_group("inverse dall-e (--arch vqvae, inverse-dalle)")
     d.add_argument("--downsample", type=int, default=8, help="vqvae: px per code side (a power of 2)")
@@ -116,6 +118,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     d.add_argument("--ocr-loss-weight", type=float, default=0.0,
                    help="vqvae: weight of a label-free OCR loss: KL between a frozen recogniser's CTC posteriors "
                         "on the original and on the reconstruction (0: off)")
+    d.add_argument("--decoder-only", action="store_true",
+                   help="vqvae: train only the decoder of --init-from (encoder and codebook frozen, so the codes, "
+                        "and any GPT-2 trained on them, stay valid)")
+    d.add_argument("--decoder-hidden", type=int, default=None,
+                   help="vqvae: decoder channels (default: the encoder's; a new size starts a fresh decoder)")
+    d.add_argument("--decoder-res-blocks", type=int, default=None,
+                   help="vqvae: residual blocks per decoder stage (default: the encoder's)")
     d.add_argument("--ocr-teacher", help="vqvae: the recogniser weights file of --ocr-loss-weight "
                                          "(e.g. training_state/rec-crnn.fp16.pt)")
     d.add_argument("--vqvae", help="inverse-dalle: the vqvae.pt of a --arch vqvae run (frozen)")

@@ -192,10 +192,13 @@ class OCRDistillLoss(torch.nn.Module):
 
 class VQVAELit(L.LightningModule):
     def __init__(self, config: dict, lr: float, warmup_steps: int, max_steps: int, ocr_loss_weight: float = 0.0,
-                 ocr_teacher: str | None = None):
+                 ocr_teacher: str | None = None, decoder_only: bool = False):
         super().__init__()
         self.save_hyperparameters()
         self.model = VQVAE(VQVAEConfig.from_dict(config))
+        if decoder_only:  # the codes stay as they are: only the decoder learns (VQVAE.decoder_loss)
+            for p in list(self.model.encoder.parameters()) + list(self.model.quantizer.parameters()):
+                p.requires_grad_(False)
         self.ocr = None
         if ocr_loss_weight > 0:
             if not ocr_teacher:
@@ -204,10 +207,11 @@ class VQVAELit(L.LightningModule):
             self.ocr = OCRDistillLoss(ocr_teacher)
 
     def training_step(self, batch, batch_idx):
+        loss_fn = self.model.decoder_loss if self.hparams.decoder_only else self.model.loss
         if self.ocr is None:
-            loss, m = self.model.loss(batch)
+            loss, m = loss_fn(batch)
         else:
-            loss, m, rec = self.model.loss(batch, return_reconstruction=True)
+            loss, m, rec = loss_fn(batch, return_reconstruction=True)
             ocr = self.ocr(rec, batch)
             loss = loss + self.hparams.ocr_loss_weight * ocr
             self.log("train/ocr_kl", float(ocr.detach()))
@@ -219,7 +223,8 @@ class VQVAELit(L.LightningModule):
 
     def configure_optimizers(self):
         hp = self.hparams
-        return adamw_warmup_cosine(self.model.parameters(), hp.lr, 0.0, hp.warmup_steps, hp.max_steps)
+        params = self.model.decoder.parameters() if hp.decoder_only else self.model.parameters()
+        return adamw_warmup_cosine(params, hp.lr, 0.0, hp.warmup_steps, hp.max_steps)
 
     def state_dict(self, *a, **k):  # checkpoints hold the VQ-VAE only; the frozen teacher is reloaded from its file
         return {k_: v for k_, v in super().state_dict(*a, **k).items() if not k_.startswith("ocr.")}
@@ -305,6 +310,8 @@ class InverseDalleLit(L.LightningModule):
         loss, m = lm_loss(self.model, batch, self.model.gpt_config.image_loss_weight)
         self.log("train/loss", loss)
         self.log("train/text_ce", m["text_ce"])
+        if "ctc" in m:
+            self.log("train/ctc", m["ctc"])
         self.log("lr", self.optimizers().param_groups[0]["lr"])
         return loss
 
@@ -345,13 +352,27 @@ def run_vqvae(args: argparse.Namespace) -> Path:
     cfg = VQVAEConfig(downsample=args.downsample, codebook_size=args.codebook_size, ink_weight=ink)
     init = load_vqvae(args.init_from) if args.init_from else None
     if init is not None:  # continue from a vqvae.pt (its architecture wins over --downsample/--codebook-size)
-        cfg = init.config
+        cfg = VQVAEConfig.from_dict(init.config.to_dict())
         cfg.ink_weight = ink  # a loss setting, not architecture
+    new_decoder = False  # --decoder-hidden / --decoder-res-blocks: a decoder of another size (new weights)
+    for field, value in (("decoder_hidden", getattr(args, "decoder_hidden", None)),
+                         ("decoder_res_blocks", getattr(args, "decoder_res_blocks", None))):
+        if value is not None and value != getattr(cfg, field):
+            setattr(cfg, field, value)
+            new_decoder = True
+    decoder_only = bool(getattr(args, "decoder_only", False))
+    if decoder_only and init is None:
+        raise KorocrError("korocr train --arch vqvae --decoder-only needs --init-from (the vqvae.pt whose encoder "
+                          "and codebook stay frozen)")
     lit = VQVAELit(cfg.to_dict(), args.lr, args.warmup_steps, args.max_steps,
                    ocr_loss_weight=float(getattr(args, "ocr_loss_weight", 0.0) or 0.0),
-                   ocr_teacher=getattr(args, "ocr_teacher", None))
+                   ocr_teacher=getattr(args, "ocr_teacher", None), decoder_only=decoder_only)
     if init is not None:
-        lit.model.load_state_dict(init.state_dict())
+        state = init.state_dict()
+        if new_decoder:  # keep the encoder and codebook; the decoder starts fresh
+            state = {k: v for k, v in state.items() if not k.startswith("decoder.")}
+            state.update({k: v for k, v in lit.model.state_dict().items() if k.startswith("decoder.")})
+        lit.model.load_state_dict(state)
     run_dir = new_run_dir(args.runs_dir, args.name or "vqvae")
     write_recipe(run_dir, rec)
     print(f"run directory: {run_dir}", flush=True)
@@ -403,6 +424,8 @@ def run_inverse_dalle(args: argparse.Namespace) -> Path:
                                        n_layer=getattr(args, "gpt_layers", 4), n_embd=getattr(args, "gpt_width", 256)))
         if getattr(args, "code_embed_init", False):
             model.init_code_embeddings(seed)
+    if (getattr(args, "ctc_weight", 0.0) or 0.0) > 0:  # joint CTC training (a continued model keeps its own weight)
+        model.add_ctc_head(args.ctc_weight)
     samples = _Samples(args, charset, seed)
     val_size = 0 if args.draw else (128 if args.val_size is None else args.val_size)
     val_batches, val_read = validation_samples(samples, model, val_size, args.batch_size) if val_size else ([], [])

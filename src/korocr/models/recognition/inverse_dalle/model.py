@@ -31,7 +31,8 @@ class GPTConfig:
     loss on the image part (the text part has weight 1). ``chunk_rows`` > 0 reads lines too long for the budget at
     that many rows in pieces (:meth:`InverseDalle.read`); ``code_rows`` > 0 fixes the scale: every line is coded
     at that many rows (a column at that many columns) whatever its length (:func:`~.tokens.grid_at_scale`),
-    instead of the largest grid the budget allows (:func:`~.tokens.grid_for`)."""
+    instead of the largest grid the budget allows (:func:`~.tokens.grid_for`). ``ctc_weight`` > 0 adds an
+    auxiliary CTC loss on the image tokens' hidden states (:meth:`InverseDalle.ctc_loss`, training only)."""
 
     n_layer: int = 4
     n_embd: int = 256
@@ -44,6 +45,7 @@ class GPTConfig:
     code_rows: int = 0  # > 0: every line gets this many rows of codes (a column as many columns), see grid_at_scale
     pos2d: bool = False  # learned row and column embeddings on the image tokens (InverseDalle.embed)
     margins: tuple[float, float] | None = None  # re-crop every input to this blank margin (InverseDalle.normalize)
+    ctc_weight: float = 0.0  # > 0: an auxiliary CTC loss on the image tokens' states (InverseDalle.ctc_loss)
 
     def max_aspect(self, rows: int | None = None) -> float:
         """The longest piece (in line heights) that still gets ``rows`` (default ``chunk_rows``) rows of codes
@@ -102,12 +104,76 @@ class InverseDalle(torch.nn.Module):
             self.col_embed = torch.nn.Embedding(MAX_GRID_COLS, width)
             for e in (self.row_embed, self.col_embed):
                 torch.nn.init.normal_(e.weight, std=0.02)
+        self.ctc_head = None
+        if self.gpt_config.ctc_weight > 0:
+            self.add_ctc_head(self.gpt_config.ctc_weight)
+
+    def add_ctc_head(self, weight: float) -> None:
+        """Give the model the auxiliary CTC head of :meth:`ctc_loss` (a LayerNorm and a linear layer from the
+        GPT-2's width to blank + the charset), with loss weight ``weight``; a model that has one keeps it."""
+        self.gpt_config.ctc_weight = float(weight)
+        if self.ctc_head is None:
+            width = self.lm.config.n_embd
+            self.ctc_head = torch.nn.Sequential(torch.nn.LayerNorm(width),
+                                                torch.nn.Linear(width, len(self.vocab.chars) + 1))
 
     def trainable_parameters(self) -> list[torch.nn.Parameter]:
-        """The GPT-2's parameters and the row/column embeddings (the VQ-VAE is frozen)."""
+        """The GPT-2's parameters, the row/column embeddings and the CTC head (the VQ-VAE is frozen)."""
         extra = list(self.row_embed.parameters()) + list(self.col_embed.parameters()) if self.gpt_config.pos2d \
             else []
+        if self.ctc_head is not None:
+            extra += list(self.ctc_head.parameters())
         return list(self.lm.parameters()) + extra
+
+    def ctc_frames(self, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Where the auxiliary CTC loss reads a reading sequence's image states, and what it must read.
+
+        A horizontal line (rows ≤ cols) is read along its last row of codes: under GPT-2's causal attention the
+        code at (last row, column c) has seen every row of columns ≤ c, so the last row is a left-to-right
+        sequence of column summaries. A vertical column (rows > cols) is read down its last column: the code at
+        (row r, last column) has seen every row up to r. Args: ``ids`` (N, L) reading sequences ``[image] SEP
+        [text] EOS PAD...``. Returns (positions (N, T) into L, frames (N,) valid per sequence, targets (N, S)
+        as charset index + 1 with 0 for blank/padding, target lengths (N,))."""
+        pos, n_frames, targets, n_targets = [], [], [], []
+        for seq in ids.tolist():
+            sep = seq.index(SEP)
+            rows = sum(1 for t in seq[:sep] if t == SOR)
+            cols = sep // max(1, rows) - 1
+            if rows <= cols:
+                p = [(rows - 1) * (cols + 1) + 1 + c for c in range(cols)]
+            else:
+                p = [r * (cols + 1) + cols for r in range(rows)]
+            text = []
+            for t in seq[sep + 1:]:
+                if t < self.vocab.char_offset:  # EOS or PAD
+                    break
+                text.append(t - self.vocab.char_offset + 1)
+            pos.append(p)
+            targets.append(text)
+        T = max(len(p) for p in pos)
+        S = max(1, max(len(t) for t in targets))
+        positions = torch.tensor([p + [p[-1]] * (T - len(p)) for p in pos])
+        frames = torch.tensor([len(p) for p in pos])
+        tgt = torch.tensor([t + [0] * (S - len(t)) for t in targets])
+        return positions, frames, tgt, torch.tensor([len(t) for t in targets])
+
+    def ctc_loss(self, hidden: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+        """Auxiliary CTC loss (Graves et al. 2006) on the image tokens' hidden states ``hidden`` (N, L, n_embd)
+        of reading sequences ``ids`` (N, L), along the frames of :meth:`ctc_frames`, against the text after SEP;
+        mean over the batch of the loss per target token (PyTorch's ``reduction="mean"``). Training only: it
+        makes the image states tell characters apart directly, as the CTC branch of joint CTC-attention speech
+        recognition does for its attention decoder (Kim, Hori and Watanabe 2017); reading still generates.
+
+        Raises:
+            RuntimeError: the model has no CTC head (``ctc_weight`` 0).
+        """
+        if self.ctc_head is None:
+            raise RuntimeError("ctc_loss: this Inverse DALL-E model has no CTC head (GPTConfig.ctc_weight is 0)")
+        positions, frames, targets, lengths = self.ctc_frames(ids)
+        positions, targets = positions.to(hidden.device), targets.to(hidden.device)
+        states = torch.gather(hidden, 1, positions[..., None].expand(-1, -1, hidden.shape[-1]))
+        logp = torch.log_softmax(self.ctc_head(states).float(), -1).transpose(0, 1)  # (T, N, C)
+        return torch.nn.functional.ctc_loss(logp, targets, frames, lengths, blank=0, zero_infinity=True)
 
     def embed(self, ids: torch.Tensor) -> torch.Tensor:
         """Input embeddings (N, L, n_embd) of token sequences (N, L): GPT-2's token embeddings plus, with
@@ -315,6 +381,9 @@ class InverseDalle(torch.nn.Module):
         if self.gpt_config.pos2d:
             torch.save({k: (v.half() if half else v).cpu() for k, v in
                         {"row": self.row_embed.weight, "col": self.col_embed.weight}.items()}, path / "pos2d.pt")
+        if self.ctc_head is not None:
+            torch.save({k: (v.half() if half else v).cpu() for k, v in self.ctc_head.state_dict().items()},
+                       path / "ctc.pt")
         (path / MARKER).write_text(json.dumps({
             "family": "inverse-dalle", "vqvae": self.vqvae.config.to_dict(), "chars": self.vocab.chars,
             "gpt": self.gpt_config.__dict__}, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -344,14 +413,21 @@ class InverseDalle(torch.nn.Module):
             grid = torch.load(path / "pos2d.pt", map_location="cpu")
             model.row_embed.weight.data.copy_(grid["row"].float())
             model.col_embed.weight.data.copy_(grid["col"].float())
+        if model.ctc_head is not None and (path / "ctc.pt").is_file():
+            model.ctc_head.load_state_dict({k: v.float() for k, v in
+                                            torch.load(path / "ctc.pt", map_location="cpu").items()})
         return model.eval()
 
 
 def lm_loss(model: InverseDalle, batch: torch.Tensor, image_weight: float) -> tuple[torch.Tensor, dict]:
     """Language-model loss over ``[image tokens] SEP [text] EOS`` sequences (N, L): cross-entropy of each next
-    token, the image part (before SEP) weighted by ``image_weight``, PAD ignored."""
+    token, the image part (before SEP) weighted by ``image_weight``, PAD ignored; with a CTC head
+    (``gpt_config.ctc_weight`` > 0), plus ``ctc_weight`` × :meth:`InverseDalle.ctc_loss` (reported as ``ctc``) on
+    reading sequences (drawing sequences, which start with text, get none)."""
     given = {"inputs_embeds": model.embed(batch)} if model.gpt_config.pos2d else {"input_ids": batch}
-    logits = model.lm(**given, attention_mask=(batch != PAD).long()).logits[:, :-1]
+    use_ctc = model.ctc_head is not None and model.gpt_config.ctc_weight > 0 and bool((batch[:, 0] == SOR).all())
+    out = model.lm(**given, attention_mask=(batch != PAD).long(), output_hidden_states=use_ctc)
+    logits = out.logits[:, :-1]
     target = batch[:, 1:]
     ce = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1),
                                            reduction="none").view(target.shape)
@@ -359,4 +435,9 @@ def lm_loss(model: InverseDalle, batch: torch.Tensor, image_weight: float) -> tu
     weight = torch.where(seen_sep, 1.0, image_weight) * (target != PAD)
     loss = (ce * weight).sum() / weight.sum().clamp(min=1)
     text_ce = (ce * seen_sep * (target != PAD)).sum() / (seen_sep * (target != PAD)).sum().clamp(min=1)
-    return loss, {"text_ce": float(text_ce.detach())}
+    metrics = {"text_ce": float(text_ce.detach())}
+    if use_ctc:  # the states the last block attends to: the output of the block before it
+        ctc = model.ctc_loss(out.hidden_states[-2], batch)
+        loss = loss + model.gpt_config.ctc_weight * ctc
+        metrics["ctc"] = float(ctc.detach())
+    return loss, metrics

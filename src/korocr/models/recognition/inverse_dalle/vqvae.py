@@ -21,7 +21,10 @@ class VQVAEConfig:
     ``hidden`` channels, ``res_blocks`` per stage, ``commitment`` loss weight; ``ink_weight``: reconstruction
     errors on ink pixels (those more than 0.3 away from the image's median, in [-1, 1] units) count
     ``1 + ink_weight`` times (0: plain L1). Text is a few percent of a line's pixels; plain L1 is content with a
-    blurred background-coloured guess where strokes should be, which is what OCR needs most."""
+    blurred background-coloured guess where strokes should be, which is what OCR needs most.
+    ``decoder_hidden`` / ``decoder_res_blocks`` size the decoder apart from the encoder (0 / -1: as the encoder);
+    the codes do not depend on the decoder, so a new decoder can be trained on a frozen encoder and codebook
+    (:meth:`VQVAE.decoder_loss`) without changing what a GPT-2 trained on the codes reads."""
 
     downsample: int = 8
     codebook_size: int = 512
@@ -31,6 +34,8 @@ class VQVAEConfig:
     commitment: float = 0.25
     dead_code_threshold: float = 2.0
     ink_weight: float = 0.0
+    decoder_hidden: int = 0
+    decoder_res_blocks: int = -1
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -73,10 +78,12 @@ class VQVAE(nn.Module):
         self.quantizer = VectorQuantize(dim=c.code_dim, codebook_size=c.codebook_size, decay=0.9,
                                         commitment_weight=c.commitment, kmeans_init=True,
                                         threshold_ema_dead_code=c.dead_code_threshold, accept_image_fmap=True)
-        dec: list[nn.Module] = [nn.Conv2d(c.code_dim, c.hidden, 3, 1, 1)]
+        dh = c.decoder_hidden or c.hidden
+        dr = c.res_blocks if c.decoder_res_blocks < 0 else c.decoder_res_blocks
+        dec: list[nn.Module] = [nn.Conv2d(c.code_dim, dh, 3, 1, 1)]
         for _ in range(steps):
-            dec += [*[_Res(c.hidden) for _ in range(c.res_blocks)], nn.ConvTranspose2d(c.hidden, c.hidden, 4, 2, 1)]
-        dec += [nn.GroupNorm(8, c.hidden), nn.SiLU(), nn.Conv2d(c.hidden, 1, 3, 1, 1)]
+            dec += [*[_Res(dh) for _ in range(dr)], nn.ConvTranspose2d(dh, dh, 4, 2, 1)]
+        dec += [nn.GroupNorm(8, dh), nn.SiLU(), nn.Conv2d(dh, 1, 3, 1, 1)]
         self.decoder = nn.Sequential(*dec)
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -89,6 +96,17 @@ class VQVAE(nn.Module):
         ``return_reconstruction`` also the reconstruction (N, 1, H, W) as a third item (for losses on it that
         need other models, such as the OCR distillation of ``korocr train --arch vqvae --ocr-loss-weight``)."""
         rec, codes, vq_loss = self(images)
+        return self._reconstruction_loss(images, rec, codes, vq_loss, return_reconstruction)
+
+    def decoder_loss(self, images: torch.Tensor, return_reconstruction: bool = False):
+        """:meth:`loss` with the encoder and codebook frozen: the codes come from :meth:`encode` (eval mode, no
+        gradient, no EMA update), only the decoder learns. For a better decoder of the same codes."""
+        codes = self.encode(images)
+        rec = torch.tanh(self.decoder(self._embed_codes(codes)))
+        return self._reconstruction_loss(images, rec, codes, torch.zeros((), device=images.device),
+                                         return_reconstruction)
+
+    def _reconstruction_loss(self, images, rec, codes, vq_loss, return_reconstruction):
         err = (rec - images).abs()
         l1 = err.mean()
         if self.config.ink_weight > 0:
@@ -115,7 +133,11 @@ class VQVAE(nn.Module):
     @torch.no_grad()
     def decode(self, codes: torch.Tensor) -> torch.Tensor:
         """codes (N, h, w) → images (N, 1, h·f, w·f) in [-1, 1]."""
+        return torch.tanh(self.decoder(self._embed_codes(codes)))
+
+    def _embed_codes(self, codes: torch.Tensor) -> torch.Tensor:
+        """codes (N, h, w) → codebook vectors (N, code_dim, h, w)."""
         q = self.quantizer.get_output_from_indices(codes)
         if q.dim() == 3:  # (N, h*w, d) in some versions
             q = q.view(codes.shape[0], codes.shape[1], codes.shape[2], -1).permute(0, 3, 1, 2)
-        return torch.tanh(self.decoder(q))
+        return q
