@@ -8,6 +8,9 @@ Not a bench of the reader (the texts and renders are not the generalization benc
         [--widen fonts|sizes|margins ...] [--font-dir cache/fonts/npm]
     VARIANT: base | w0 | cbinit | cbinit_w0 | pos2d | pos2d_cbinit_w0  (w0: image loss weight 0;
              cbinit: code embeddings from the codebook; pos2d: row/column embeddings of the image tokens)
+             (session 24) lib_pos2d_cbinit_w0 [+ _stem4 | _ctc]: the same through the library's own options
+             (GPTConfig.pos2d, InverseDalle.init_code_embeddings, lm_loss) plus a causal code stem of 4 masked
+             convolutions (GPTConfig.code_stem) or the auxiliary CTC loss at weight 0.3 (GPTConfig.ctc_weight)
     --widen (session 21): the data one renderer choice nearer korocr's training renders, the validation samples
         drawn the same way: fonts = every training face (korocr's font discovery, held-out faces excluded) instead
         of the Nanum ones; sizes = 14-72 px log-uniform instead of 28-44; margins = 0-0.5 em a side, drawn per
@@ -26,8 +29,14 @@ CORPUS = sys.argv[sys.argv.index("--corpus") + 1] if "--corpus" in sys.argv else
 base = InverseDalle.load("models/inverse-dalle")  # its VQ-VAE (session 14) only
 model = InverseDalle(base.vqvae, base.vocab.chars, GPTConfig(n_layer=4, n_embd=256, n_head=4, image_budget=256,
                      max_length=280, image_loss_weight=0.0 if "w0" in variant else 0.25, code_rows=8, chunk_rows=8))
+if variant.startswith("lib"):
+    stem = int(variant.split("_stem")[1].split("_")[0]) if "_stem" in variant else 0
+    model = InverseDalle(base.vqvae, base.vocab.chars, GPTConfig(
+        n_layer=4, n_embd=256, n_head=4, image_budget=256, max_length=280, image_loss_weight=0.0, code_rows=8,
+        chunk_rows=8, pos2d=True, code_stem=stem, ctc_weight=0.3 if "_ctc" in variant else 0.0))
+    model.init_code_embeddings(0)
 lm = model.lm
-if "cbinit" in variant:  # code-token embeddings from the VQ-VAE codebook through a fixed random projection
+if "cbinit" in variant and not variant.startswith("lib"):  # code-token embeddings from the VQ-VAE codebook through a fixed random projection
     cb = model.vqvae.quantizer.codebook.detach().float().reshape(-1, model.vqvae.config.code_dim)
     cb = (cb - cb.mean(0)) / (cb.std(0) + 1e-6)
     P = torch.randn(cb.shape[1], lm.config.n_embd) / math.sqrt(cb.shape[1])
@@ -91,10 +100,12 @@ def row_col(ids):
 emb_r = torch.nn.Embedding(32, 256); emb_c = torch.nn.Embedding(256, 256)
 torch.nn.init.normal_(emb_r.weight, std=0.02); torch.nn.init.normal_(emb_c.weight, std=0.02)
 params = list(lm.parameters()) + (list(emb_r.parameters()) + list(emb_c.parameters()) if "pos2d" in variant else [])
+if variant.startswith("lib"):
+    params = model.trainable_parameters()
 opt = torch.optim.AdamW(params, lr=5e-4, weight_decay=0.01)
 def loss_of(batch, w):
     batch = batch[:, :int((batch != PAD).sum(1).max())]
-    if "pos2d" not in variant:
+    if "pos2d" not in variant or variant.startswith("lib"):
         return lm_loss(model, batch, w)
     r, c = row_col(batch)
     emb = lm.transformer.wte(batch) + emb_r(r) + emb_c(c)
@@ -108,10 +119,10 @@ def loss_of(batch, w):
 t0 = time.time(); step = 0; lines = 0
 w = model.gpt_config.image_loss_weight
 while time.time() - t0 < minutes * 60:
-    lm.train(); b = seqs(32, rng); lines += 32
+    model.train(); model.vqvae.eval(); b = seqs(32, rng); lines += 32
     loss, m = loss_of(b, w)
     opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(params, 1.0); opt.step(); step += 1
     if step % 25 == 0:
-        lm.eval()
+        model.eval()
         with torch.no_grad(): _, mv = loss_of(val, w)
         print(f"{variant} step {step} lines {lines} {time.time()-t0:.0f}s train_text_ce {m['text_ce']:.3f} val_text_ce {mv['text_ce']:.3f}", flush=True)

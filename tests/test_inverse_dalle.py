@@ -481,3 +481,32 @@ def test_vqvae_decoder_only_training_keeps_the_codes(tmp_path, korean_font):
                                  "--decoder-res-blocks", "2")) / "vqvae.pt")
     assert (bigger.config.decoder_hidden, bigger.config.decoder_res_blocks) == (32, 2)
     assert torch.equal(bigger.encode(x), first.encode(x)) and bigger.decode(first.encode(x)).shape == x.shape
+
+
+def test_code_stem_is_causal_starts_at_zero_and_trains(korean_font, tmp_path):
+    images, texts = _lines(korean_font)
+    model = _tiny(sorted(set("".join(texts))), pos2d=True)
+    _init_codebook(model, images)
+    seqs = torch.tensor([model.vocab.reading_sequence(model.codes(img), t, 64) for img, t in zip(images, texts)])
+    before = model.embed(seqs)
+    model.add_code_stem(2)
+    torch.testing.assert_close(model.embed(seqs), before)  # zero-initialised output: the model reads as before
+    torch.nn.init.normal_(model.code_stem.out.weight, std=0.5)
+    a = model.embed(seqs[:1])
+    changed = seqs[:1].clone()
+    k = next(i for i in range(15, 64) if 4 <= int(changed[0, i]) < model.vocab.char_offset)  # a code mid-image
+    changed[0, k] = 4 + (int(changed[0, k]) - 4 + 1) % 32
+    b = model.embed(changed)
+    torch.testing.assert_close(a[0, :k], b[0, :k])  # tokens before it: unchanged (causal in raster order)
+    assert not torch.allclose(a[0, k + 1:k + 12], b[0, k + 1:k + 12])  # tokens after it see it
+    torch.nn.init.zeros_(model.code_stem.out.weight)
+    _memorise(model, images, texts, init_codebook=False)
+    assert model.code_stem.out.weight.abs().sum() > 0  # the stem learnt
+    assert [t for t, _ in model.read(images)] == texts
+    loaded = InverseDalle.load(model.save(tmp_path / "m"))
+    assert loaded.gpt_config.code_stem == 2 and (tmp_path / "m" / "code_stem.pt").is_file()
+    assert [t for t, _ in loaded.read(images)] == texts
+    img, _ = loaded.draw("가나", seed=0)  # drawing re-embeds the sequence so far through the stem
+    assert img.dtype == np.uint8
+    with pytest.raises(ValueError, match="pos2d"):
+        _tiny(list("가")).add_code_stem(1)

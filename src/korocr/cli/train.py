@@ -150,6 +150,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     d.add_argument("--code-embed-init", action="store_true",
                    help="inverse-dalle: start the GPT-2's code embeddings from the VQ-VAE codebook (a fixed random "
                         "projection), so codes that look alike start alike")
+    d.add_argument("--code-stem", type=int, default=0,
+                   help="inverse-dalle: masked 3x3 convolutions over the grid of codes added to the image tokens' "
+                        "embeddings (InverseDalle CodeStem; needs --pos2d; a continued model gets one starting "
+                        "at zero). 0: none, or the continued model's")
     d.add_argument("--draw", action="store_true",
                    help="inverse-dalle: learn text → image ([text] SEP [image tokens]) instead of reading")
     o = p.add_argument_group("optimisation")

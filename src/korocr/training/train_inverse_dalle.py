@@ -426,6 +426,11 @@ def run_inverse_dalle(args: argparse.Namespace) -> Path:
             model.init_code_embeddings(seed)
     if (getattr(args, "ctc_weight", 0.0) or 0.0) > 0:  # joint CTC training (a continued model keeps its own weight)
         model.add_ctc_head(args.ctc_weight)
+    if (getattr(args, "code_stem", 0) or 0) > 0:  # a continued model gets a stem that starts at zero
+        try:
+            model.add_code_stem(args.code_stem)
+        except ValueError as e:
+            raise KorocrError(f"korocr train --arch inverse-dalle --code-stem: {e} (train with --pos2d)") from e
     samples = _Samples(args, charset, seed)
     val_size = 0 if args.draw else (128 if args.val_size is None else args.val_size)
     val_batches, val_read = validation_samples(samples, model, val_size, args.batch_size) if val_size else ([], [])

@@ -32,7 +32,9 @@ class GPTConfig:
     that many rows in pieces (:meth:`InverseDalle.read`); ``code_rows`` > 0 fixes the scale: every line is coded
     at that many rows (a column at that many columns) whatever its length (:func:`~.tokens.grid_at_scale`),
     instead of the largest grid the budget allows (:func:`~.tokens.grid_for`). ``ctc_weight`` > 0 adds an
-    auxiliary CTC loss on the image tokens' hidden states (:meth:`InverseDalle.ctc_loss`, training only)."""
+    auxiliary CTC loss on the image tokens' hidden states (:meth:`InverseDalle.ctc_loss`, training only);
+    ``code_stem`` > 0 adds a causal convolutional stem over the grid of codes to the image tokens' embeddings
+    (:class:`CodeStem`)."""
 
     n_layer: int = 4
     n_embd: int = 256
@@ -46,6 +48,7 @@ class GPTConfig:
     pos2d: bool = False  # learned row and column embeddings on the image tokens (InverseDalle.embed)
     margins: tuple[float, float] | None = None  # re-crop every input to this blank margin (InverseDalle.normalize)
     ctc_weight: float = 0.0  # > 0: an auxiliary CTC loss on the image tokens' states (InverseDalle.ctc_loss)
+    code_stem: int = 0  # > 0: that many masked 3x3 convolutions over the code grid add to the image embeddings
 
     def max_aspect(self, rows: int | None = None) -> float:
         """The longest piece (in line heights) that still gets ``rows`` (default ``chunk_rows``) rows of codes
@@ -80,6 +83,59 @@ def grid_positions(ids: torch.Tensor, char_offset: int) -> tuple[torch.Tensor, t
             torch.where(is_image, cols, zero).clamp(max=MAX_GRID_COLS - 1), is_image)
 
 
+class _MaskedConv(torch.nn.Conv2d):
+    """A 3 × 3 convolution that sees only the rows above and, in its own row, the columns up to its own: PixelCNN's
+    mask B (van den Oord et al., "Pixel Recurrent Neural Networks", 2016), so a grid cell's output depends only on
+    the cells before it in raster (token) order."""
+
+    def __init__(self, c_in: int, c_out: int):
+        super().__init__(c_in, c_out, 3, padding=1)
+        mask = torch.ones(3, 3)
+        mask[1, 2] = 0  # the next column of the same row
+        mask[2, :] = 0  # the row below
+        self.register_buffer("mask", mask, persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.conv2d(x, self.weight * self.mask, self.bias, padding=1)
+
+
+class CodeStem(torch.nn.Module):
+    """A causal convolutional stem over the grid of image codes: each code's VQ-VAE codebook vector (frozen,
+    ``code_dim``) laid out at its row and column, ``layers`` masked 3 × 3 convolutions (:class:`_MaskedConv`,
+    ``width`` channels, residual, GELU) and a projection to the GPT-2's width, initialised at zero, so a stem added
+    to a trained model starts as the model without it. It gives every image token the strokes of the codes above
+    and before it, which GPT-2's attention otherwise has to assemble from single 4 × 4 px codes (a syllable at
+    f4 is about 8 × 8 of them). Causal in raster order, so the image tokens' own language-model loss and drawing
+    stay valid. Shapes: ``forward(ids (N, L), rows (N, L), cols (N, L), is_image (N, L))`` → (N, L, n_embd), zero
+    on text and special tokens other than start-of-row."""
+
+    def __init__(self, codebook: torch.Tensor, n_embd: int, layers: int, width: int = 128):
+        super().__init__()
+        self.register_buffer("codebook", codebook.detach().float().clone(), persistent=False)
+        self.inp = _MaskedConv(codebook.shape[1], width)
+        self.blocks = torch.nn.ModuleList(_MaskedConv(width, width) for _ in range(max(0, layers - 1)))
+        self.out = torch.nn.Linear(width, n_embd)
+        torch.nn.init.zeros_(self.out.weight)
+        torch.nn.init.zeros_(self.out.bias)
+
+    def forward(self, ids: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor, is_image: torch.Tensor
+                ) -> torch.Tensor:
+        n, L = ids.shape
+        k = self.codebook.shape[0]
+        code = ids - SPECIAL
+        is_code = is_image & (code >= 0) & (code < k)
+        feats = self.codebook[code.clamp(0, k - 1)] * is_code[..., None].to(self.codebook.dtype)  # SOR: zeros
+        R, C = int(rows.max()) + 1, int(cols.max()) + 1
+        grid = feats.new_zeros(n, R, C, feats.shape[-1])
+        b = torch.arange(n, device=ids.device)[:, None].expand(n, L)
+        grid[b[is_image], rows[is_image], cols[is_image]] = feats[is_image]
+        x = torch.nn.functional.gelu(self.inp(grid.permute(0, 3, 1, 2)))
+        for conv in self.blocks:
+            x = x + torch.nn.functional.gelu(conv(x))
+        x = x.permute(0, 2, 3, 1)[b, rows, cols]  # (N, L, width), back in token order
+        return self.out(x) * is_image[..., None].to(x.dtype)
+
+
 class InverseDalle(torch.nn.Module):
     """VQ-VAE + GPT-2 over one vocabulary (:class:`~.tokens.Vocabulary`); with ``gpt.pos2d``, row and column
     embeddings of the image tokens (:meth:`embed`)."""
@@ -107,6 +163,23 @@ class InverseDalle(torch.nn.Module):
         self.ctc_head = None
         if self.gpt_config.ctc_weight > 0:
             self.add_ctc_head(self.gpt_config.ctc_weight)
+        self.code_stem = None
+        if self.gpt_config.code_stem > 0:
+            self.add_code_stem(self.gpt_config.code_stem)
+
+    def add_code_stem(self, layers: int) -> None:
+        """Give the model a :class:`CodeStem` of ``layers`` masked convolutions (needs ``pos2d``: the stem places
+        codes by their grid row and column); its output starts at zero, so the model reads as before.
+
+        Raises:
+            ValueError: the model has no ``pos2d``.
+        """
+        if not self.gpt_config.pos2d:
+            raise ValueError("a code stem needs a pos2d model (GPTConfig.pos2d): it places codes by grid position")
+        self.gpt_config.code_stem = int(layers)
+        if self.code_stem is None:
+            cb = self.vqvae.quantizer.codebook.detach().float().reshape(-1, self.vqvae.config.code_dim)
+            self.code_stem = CodeStem(cb, self.lm.config.n_embd, layers)
 
     def add_ctc_head(self, weight: float) -> None:
         """Give the model the auxiliary CTC head of :meth:`ctc_loss` (a LayerNorm and a linear layer from the
@@ -121,8 +194,9 @@ class InverseDalle(torch.nn.Module):
         """The GPT-2's parameters, the row/column embeddings and the CTC head (the VQ-VAE is frozen)."""
         extra = list(self.row_embed.parameters()) + list(self.col_embed.parameters()) if self.gpt_config.pos2d \
             else []
-        if self.ctc_head is not None:
-            extra += list(self.ctc_head.parameters())
+        for extra_module in (self.ctc_head, self.code_stem):
+            if extra_module is not None:
+                extra += list(extra_module.parameters())
         return list(self.lm.parameters()) + extra
 
     def ctc_frames(self, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -184,7 +258,10 @@ class InverseDalle(torch.nn.Module):
         if not self.gpt_config.pos2d:
             return x
         rows, cols, is_image = grid_positions(ids, self.vocab.char_offset)
-        return x + (self.row_embed(rows) + self.col_embed(cols)) * is_image[..., None].to(x.dtype)
+        x = x + (self.row_embed(rows) + self.col_embed(cols)) * is_image[..., None].to(x.dtype)
+        if self.code_stem is not None and bool(is_image.any()):
+            x = x + self.code_stem(ids, rows, cols, is_image).to(x.dtype)
+        return x
 
     @torch.no_grad()
     def init_code_embeddings(self, seed: int = 0) -> None:
@@ -384,6 +461,9 @@ class InverseDalle(torch.nn.Module):
         if self.ctc_head is not None:
             torch.save({k: (v.half() if half else v).cpu() for k, v in self.ctc_head.state_dict().items()},
                        path / "ctc.pt")
+        if self.code_stem is not None:
+            torch.save({k: (v.half() if half else v).cpu() for k, v in self.code_stem.state_dict().items()},
+                       path / "code_stem.pt")
         (path / MARKER).write_text(json.dumps({
             "family": "inverse-dalle", "vqvae": self.vqvae.config.to_dict(), "chars": self.vocab.chars,
             "gpt": self.gpt_config.__dict__}, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -416,6 +496,9 @@ class InverseDalle(torch.nn.Module):
         if model.ctc_head is not None and (path / "ctc.pt").is_file():
             model.ctc_head.load_state_dict({k: v.float() for k, v in
                                             torch.load(path / "ctc.pt", map_location="cpu").items()})
+        if model.code_stem is not None:
+            model.code_stem.load_state_dict({k: v.float() for k, v in
+                                             torch.load(path / "code_stem.pt", map_location="cpu").items()})
         return model.eval()
 
 
