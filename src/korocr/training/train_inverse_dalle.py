@@ -354,12 +354,14 @@ def run_vqvae(args: argparse.Namespace) -> Path:
     if init is not None:  # continue from a vqvae.pt (its architecture wins over --downsample/--codebook-size)
         cfg = VQVAEConfig.from_dict(init.config.to_dict())
         cfg.ink_weight = ink  # a loss setting, not architecture
-    new_decoder = False  # --decoder-hidden / --decoder-res-blocks: a decoder of another size (new weights)
-    for field, value in (("decoder_hidden", getattr(args, "decoder_hidden", None)),
-                         ("decoder_res_blocks", getattr(args, "decoder_res_blocks", None))):
-        if value is not None and value != getattr(cfg, field):
-            setattr(cfg, field, value)
-            new_decoder = True
+    def decoder_size(c: VQVAEConfig) -> tuple[int, int]:  # (channels, residual blocks) the decoder is built with
+        return c.decoder_hidden or c.hidden, c.res_blocks if c.decoder_res_blocks < 0 else c.decoder_res_blocks
+
+    before = decoder_size(cfg)
+    for field in ("decoder_hidden", "decoder_res_blocks"):
+        if getattr(args, field, None) is not None:
+            setattr(cfg, field, getattr(args, field))
+    new_decoder = decoder_size(cfg) != before  # --decoder-hidden / --decoder-res-blocks: another size, new weights
     decoder_only = bool(getattr(args, "decoder_only", False))
     if decoder_only and init is None:
         raise KorocrError("korocr train --arch vqvae --decoder-only needs --init-from (the vqvae.pt whose encoder "
