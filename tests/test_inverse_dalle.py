@@ -193,6 +193,18 @@ def test_jamo_vocabulary_spells_syllables_and_reads_them_back():
     assert not whole.jamo and len(whole.text_tokens(text)) == len(text)
 
 
+def _vqvae_args(tmp_path, korean_font, *extra):
+    """``korocr train --arch vqvae`` arguments for a 2-step run on two words in one face (``extra`` overrides)."""
+    from korocr.cli import build_parser
+
+    words = tmp_path / "w.txt"
+    words.write_text("가나\n다라\n", encoding="utf-8")
+    return build_parser().parse_args(
+        ["train", "--arch", "vqvae", "--words", str(words), "--fonts", korean_font.spec.key, "--max-steps", "2",
+         "--batch-size", "2", "--workers", "0", "--codebook-size", "16", "--runs-dir", str(tmp_path / "runs"),
+         "--seed", "1", *extra])
+
+
 def test_vqvae_training_run_and_continuing_from_its_weights(tmp_path, korean_font):
     import torch
 
@@ -201,13 +213,9 @@ def test_vqvae_training_run_and_continuing_from_its_weights(tmp_path, korean_fon
     from korocr.training.train_inverse_dalle import load_vqvae
 
     words = tmp_path / "w.txt"
-    words.write_text("가나\n다라\n", encoding="utf-8")
 
     def args(*extra):
-        return build_parser().parse_args(
-            ["train", "--arch", "vqvae", "--words", str(words), "--fonts", korean_font.spec.key, "--max-steps", "2",
-             "--batch-size", "2", "--workers", "0", "--codebook-size", "16", "--runs-dir", str(tmp_path / "runs"),
-             "--seed", "1", *extra])
+        return _vqvae_args(tmp_path, korean_font, *extra)
 
     first = run(args())
     vq = load_vqvae(first / "vqvae.pt")
@@ -267,7 +275,6 @@ def test_ocr_distillation_loss_is_zero_on_the_original_and_trains_the_reconstruc
                                                                                      korean_font):
     """KL(p(x) ‖ p(x̂)) of a frozen recogniser: 0 for x̂ = x, positive and differentiable otherwise; columns are
     read as their 32-px squares side by side; a vqvae run takes it with --ocr-loss-weight."""
-    from korocr.cli import build_parser
     from korocr.models.checkpoints import save_weights
     from korocr.training.train import run
     from korocr.training.train_inverse_dalle import OCRDistillLoss, load_vqvae
@@ -299,12 +306,7 @@ def test_ocr_distillation_loss_is_zero_on_the_original_and_trains_the_reconstruc
     torch.testing.assert_close(ocr._as_line(col)[..., 32:64], col[:, :, 32:64, :])  # the second square
     assert ocr(torch.zeros_like(col), col).item() > 0
 
-    words = tmp_path / "w.txt"
-    words.write_text("가나\n다라\n", encoding="utf-8")
-    out = run(build_parser().parse_args(
-        ["train", "--arch", "vqvae", "--words", str(words), "--fonts", korean_font.spec.key, "--max-steps", "2",
-         "--batch-size", "2", "--workers", "0", "--codebook-size", "16", "--runs-dir", str(tmp_path / "runs"),
-         "--seed", "1", "--ocr-loss-weight", "1", "--ocr-teacher", str(teacher)]))
+    out = run(_vqvae_args(tmp_path, korean_font, "--ocr-loss-weight", "1", "--ocr-teacher", str(teacher)))
     assert load_vqvae(out / "vqvae.pt").config.codebook_size == 16
     assert json.loads((out / "args.json").read_text(encoding="utf-8"))["ocr_loss_weight"] == 1.0
 
@@ -452,18 +454,11 @@ def test_ctc_auxiliary_loss_trains_the_image_states_and_survives_save_and_load(k
 
 
 def test_vqvae_decoder_only_training_keeps_the_codes(tmp_path, korean_font):
-    from korocr.cli import build_parser
     from korocr.training.train import run
     from korocr.training.train_inverse_dalle import load_vqvae
 
-    words = tmp_path / "w.txt"
-    words.write_text("가나\n다라\n", encoding="utf-8")
-
     def args(*extra):
-        return build_parser().parse_args(
-            ["train", "--arch", "vqvae", "--words", str(words), "--fonts", korean_font.spec.key, "--max-steps", "3",
-             "--batch-size", "2", "--workers", "0", "--codebook-size", "16", "--runs-dir", str(tmp_path / "runs"),
-             "--seed", "1", "--downsample", "4", *extra])
+        return _vqvae_args(tmp_path, korean_font, "--max-steps", "3", "--downsample", "4", *extra)
 
     init = str(run(args()) / "vqvae.pt")
     first = load_vqvae(init)
