@@ -478,12 +478,15 @@ def tesseract(paths: list[Path], psm: int, lang: str) -> tuple[list[str], float]
 
 
 def korocr_reader(model: str, rec_options: dict | None = None, decoder: str | None = None):
-    """A Reader of ``model``; ``rec_options`` go to TrOCR models, ``decoder`` ("greedy"/"beam") to CTC models."""
+    """A Reader of ``model``; ``rec_options`` go to TrOCR and Inverse DALL-E models (``num_beams``), ``decoder``
+    ("greedy"/"beam") to CTC models."""
     from korocr.hub import resolve_rec_model
     from korocr.reader import Reader
 
     family = "onnx-ctc" if model == "default" else resolve_rec_model(model).family
-    opts = rec_options if rec_options and family == "trocr" else None
+    if rec_options and family == "inverse-dalle":
+        rec_options = {k: v for k, v in rec_options.items() if k == "num_beams"}
+    opts = rec_options if rec_options and family in ("trocr", "inverse-dalle") else None
     if decoder and family == "onnx-ctc":
         opts = {"decoder": decoder}
     return Reader(rec_model=None if model == "default" else model, threads=2, rec_options=opts)
@@ -620,7 +623,7 @@ def main() -> None:
     ap.add_argument("--rerender-sets", nargs="+", choices=("clean", "degraded", "vertical", "digits", "sizes"),
                     default=None, help="render only these sets again, the others stay as rendered (clean includes margins)")
     ap.add_argument("--render-only", action="store_true")
-    ap.add_argument("--num-beams", type=int, default=None, help="TrOCR models: beam width")
+    ap.add_argument("--num-beams", type=int, default=None, help="TrOCR and Inverse DALL-E models: beam width")
     ap.add_argument("--max-lines", type=int, default=None, help="score only the first N lines of each set")
     ap.add_argument("--decoder", nargs="+", choices=("greedy", "beam"), default=None,
                     help="CTC models: score each with these decoders (engine names get @greedy / @beam); default: "

@@ -152,6 +152,21 @@ def test_drawing_gives_an_image_of_grid_size(tmp_path):
     torch.testing.assert_close(loaded.vqvae.encoder(a), model.vqvae.encoder(a), atol=2e-2, rtol=1e-2)
 
 
+@pytest.mark.parametrize("pos2d", [False, True])
+def test_drawing_at_a_requested_size(pos2d):
+    model = _tiny(list("가나다"), pos2d=pos2d)  # image_budget 48, max_length 64, f = 8
+    for text in (None, "가나"):
+        img, caption = model.draw(text, seed=1, size=(24, 80))  # 3 rows of 10 codes
+        assert img.shape == (24, 80), img.shape
+        assert (caption == "가나") if text else isinstance(caption, str)
+    img, _ = model.draw("가", seed=2, size=(13, 30))  # rounded to whole 8-px codes: 2 x 4
+    assert img.shape == (16, 32)
+    with pytest.raises(ValueError, match="max_length"):
+        model.draw("가", seed=0, size=(64, 256))  # 8 rows of 32 codes: 264 tokens
+    with pytest.raises(ValueError, match="less than one"):
+        model.draw(None, size=(2, 40))
+
+
 def test_cli_tokenize_read_and_generate(tmp_path, capsys):
     from PIL import Image
 
@@ -178,6 +193,13 @@ def test_cli_tokenize_read_and_generate(tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         main(["generate", "가나", "-o", str(tmp_path / "g.png"), "--model", str(model_dir), "--seed", "1"])
     assert e.value.code == 0 and Image.open(tmp_path / "g.png").size[0] % 8 == 0
+    with pytest.raises(SystemExit) as e:  # a requested size (px), rounded to whole codes
+        main(["generate", "가나", "-o", str(tmp_path / "s.png"), "--model", str(model_dir), "--seed", "1",
+              "--width", "64", "--height", "16"])
+    assert e.value.code == 0 and Image.open(tmp_path / "s.png").size == (64, 16)
+    with pytest.raises(SystemExit) as e:  # one side only: a clear error, no traceback
+        main(["generate", "가나", "-o", str(tmp_path / "t.png"), "--model", str(model_dir), "--width", "64"])
+    assert e.value.code == 2 and "--width and --height together" in capsys.readouterr().err
 
 
 def test_jamo_vocabulary_spells_syllables_and_reads_them_back():
@@ -382,6 +404,52 @@ def test_clean_renders_are_dark_type_on_a_light_ground(tmp_path, korean_font):
             assert all(light) and all(img.ndim == 2 for img, _ in samples)
         else:
             assert not all(light)  # light on dark and low contrast come into the default renders
+
+
+def test_draw_share_mixes_reading_and_drawing_sequences(tmp_path, korean_font):
+    from korocr.cli import build_parser
+    from korocr.text.charsets import Charset
+    from korocr.training.train_inverse_dalle import _Samples, _TokenBatches
+
+    words = tmp_path / "w.txt"
+    words.write_text("가나\n다라\n", encoding="utf-8")
+    args = build_parser().parse_args(["train", "--arch", "inverse-dalle", "--words", str(words), "--fonts",
+                                      korean_font.spec.key, "--max-chars", "2"])
+    charset = Charset.resolve("default-jamo")
+    model = _tiny(charset.chars)
+
+    def first_tokens(share):  # a reading sequence opens with SOR (the image), a drawing one with a text token
+        batches = iter(_TokenBatches(_Samples(args, charset, seed=5), model, 8, share))
+        seqs = torch.cat([next(batches) for _ in range(3)])
+        return [int(t) for t in seqs[:, 0]]
+
+    assert set(first_tokens(0.0)) == {SOR}
+    drawing = first_tokens(1.0)
+    assert SOR not in drawing and all(t >= model.vocab.char_offset for t in drawing)
+    mixed = first_tokens(0.5)
+    n_draw = sum(t != SOR for t in mixed)
+    assert 3 <= n_draw <= 21, n_draw  # 24 samples, about half of each
+    assert first_tokens(0.5) == mixed  # the choice is seeded: a run repeats
+    with pytest.raises(ValueError):
+        _TokenBatches(_Samples(args, charset, seed=5), model, 8, 1.5)
+
+
+def test_continued_model_takes_a_given_image_loss_weight(tmp_path, korean_font):
+    from korocr.cli import build_parser
+    from korocr.training.train import run
+
+    words = tmp_path / "w.txt"
+    words.write_text("가나\n다라\n", encoding="utf-8")
+    base = _tiny(list("가나다라"), image_loss_weight=0.0).save(tmp_path / "m")
+    common = ["train", "--arch", "inverse-dalle", "--init-from", str(base), "--words", str(words), "--fonts",
+              korean_font.spec.key, "--max-chars", "2", "--max-steps", "1", "--batch-size", "2", "--workers", "0",
+              "--lr", "1e-12", "--runs-dir", str(tmp_path / "runs"), "--seed", "1", "--val-size", "2"]
+    kept = run(build_parser().parse_args(common))
+    assert InverseDalle.load(kept / "model").gpt_config.image_loss_weight == 0.0  # not given: the model's own
+    given = run(build_parser().parse_args(common + ["--image-loss-weight", "1", "--draw-share", "0.5"]))
+    assert InverseDalle.load(given / "model").gpt_config.image_loss_weight == 1.0
+    with pytest.raises(Exception, match="draw-share"):
+        run(build_parser().parse_args(common + ["--draw-share", "2"]))
 
 
 def test_margins_normalised_before_coding_so_a_loose_crop_codes_like_a_tight_one(korean_font):

@@ -10,7 +10,7 @@ from pathlib import Path
 def run(args: argparse.Namespace) -> int:
     from PIL import Image
 
-    from ..errors import ModelLoadError, require
+    from ..errors import KorocrError, ModelLoadError, require
 
     for mod in ("torch", "transformers", "vector_quantize_pytorch"):
         require(mod, "train", "korocr generate")
@@ -20,10 +20,16 @@ def run(args: argparse.Namespace) -> int:
         model = InverseDalle.load(args.model)
     except FileNotFoundError as e:
         raise ModelLoadError(str(e)) from None
+    if (args.width is None) != (args.height is None):
+        raise KorocrError("korocr generate: give --width and --height together (or neither: the model picks the size)")
+    size = None if args.width is None else (args.height, args.width)
     out = Path(args.output)
     for k in range(args.samples):
-        img, caption = model.draw(args.text or None, temperature=args.temperature, top_k=args.top_k,
-                                  seed=None if args.seed is None else args.seed + k)
+        try:
+            img, caption = model.draw(args.text or None, temperature=args.temperature, top_k=args.top_k,
+                                      seed=None if args.seed is None else args.seed + k, size=size)
+        except ValueError as e:
+            raise KorocrError(f"korocr generate --model {args.model}: {e}") from None
         path = out if args.samples == 1 else out.with_name(f"{out.stem}_{k}{out.suffix or '.png'}")
         Image.fromarray(img).save(path)
         print(f"{path}\t{caption}")
@@ -40,4 +46,7 @@ def add(sub) -> None:
     p.add_argument("--temperature", type=float, default=1.0)
     p.add_argument("--top-k", type=int, default=0, help="sample among the k likeliest codes (0: all)")
     p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--width", type=int, default=None,
+                   help="image width (px), rounded to whole codes (a multiple of the VQ-VAE's factor); with --height")
+    p.add_argument("--height", type=int, default=None, help="image height (px), rounded the same way; with --width")
     p.set_defaults(func=run)

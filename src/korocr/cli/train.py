@@ -130,8 +130,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     d.add_argument("--vqvae", help="inverse-dalle: the vqvae.pt of a --arch vqvae run (frozen)")
     d.add_argument("--image-budget", type=int, default=96, help="inverse-dalle: image tokens (rows x (cols + 1))")
     d.add_argument("--sequence-length", type=int, default=160, help="inverse-dalle: tokens per sequence in all")
-    d.add_argument("--image-loss-weight", type=float, default=0.25,
-                   help="inverse-dalle: weight of the language-model loss on the image tokens (text: 1)")
+    d.add_argument("--image-loss-weight", type=float, default=None,
+                   help="inverse-dalle: weight of the language-model loss on the tokens before the separator (the "
+                        "image of a reading sequence, the prompt of a drawing one; after it: 1). Default 0.25, or "
+                        "the --init-from model's own")
     d.add_argument("--chunk-rows", type=int, default=0,
                    help="inverse-dalle: read lines too long for this many rows of codes within --image-budget in "
                         "pieces cut at gaps in their ink (0: squeeze every line into the budget)")
@@ -156,6 +158,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "at zero). 0: none, or the continued model's")
     d.add_argument("--draw", action="store_true",
                    help="inverse-dalle: learn text → image ([text] SEP [image tokens]) instead of reading")
+    d.add_argument("--draw-share", type=float, default=0.0,
+                   help="inverse-dalle: share of the samples made drawing sequences, the rest reading ones (one model "
+                        "that reads, draws from text and, with --image-loss-weight > 0, draws unconditionally); "
+                        "--draw is 1")
     o = p.add_argument_group("optimisation")
     o.add_argument("--batch-size", type=int, default=None, help="default: 64 lines (rec) or 8 pages (det)")
     o.add_argument("--max-steps", type=int, default=10000)

@@ -236,19 +236,26 @@ class VQVAELit(L.LightningModule):
 
 
 class _TokenBatches(IterableDataset):
-    """Batches of token sequences: rendered images → frozen VQ-VAE codes → reading (or drawing) sequences."""
+    """Batches of token sequences: rendered images → frozen VQ-VAE codes → reading sequences, drawing sequences, or
+    a mix: each sample becomes a drawing sequence with probability ``draw_share`` (0: reading only, 1: drawing
+    only; a fixed-seed choice per sample, so a run is repeatable)."""
 
-    def __init__(self, samples: _Samples, model: InverseDalle, batch_size: int, draw: bool):
+    def __init__(self, samples: _Samples, model: InverseDalle, batch_size: int, draw_share: float):
         super().__init__()
-        self.samples, self.model, self.batch_size, self.draw = samples, model, batch_size, draw
+        if not 0.0 <= draw_share <= 1.0:
+            raise ValueError(f"draw_share must be in [0, 1], got {draw_share}")
+        self.samples, self.model, self.batch_size, self.draw_share = samples, model, batch_size, draw_share
 
     def __iter__(self):
         info = get_worker_info()
+        wid = info.id if info else 0
         L_ = self.model.gpt_config.max_length
-        make = self.model.vocab.drawing_sequence if self.draw else self.model.vocab.reading_sequence
+        vocab = self.model.vocab
+        pick = random.Random(self.samples.seed + 7919 + wid)
         batch, skipped, seen = [], 0, 0
-        for img, text in self.samples.stream(info.id if info else 0):
+        for img, text in self.samples.stream(wid):
             seen += 1
+            make = vocab.drawing_sequence if pick.random() < self.draw_share else vocab.reading_sequence
             try:
                 batch.append(make(self.model.codes(img), text, L_))
             except SequenceTooLong as e:  # skipped, not cut; said at the 1st, 10th, 100th, ... time
@@ -413,12 +420,15 @@ def run_inverse_dalle(args: argparse.Namespace) -> Path:
     charset = Charset.resolve(args.charset)
     if args.init_from:
         model = InverseDalle.load(args.init_from)
+        if getattr(args, "image_loss_weight", None) is not None:  # a given weight replaces the model's own
+            model.gpt_config.image_loss_weight = float(args.image_loss_weight)
     else:
         if not args.vqvae:
             raise KorocrError("korocr train --arch inverse-dalle needs --vqvae (a vqvae.pt) or --init-from")
         model = InverseDalle(load_vqvae(args.vqvae), charset.chars,
                              GPTConfig(max_length=args.sequence_length, image_budget=args.image_budget,
-                                       image_loss_weight=args.image_loss_weight,
+                                       image_loss_weight=0.25 if args.image_loss_weight is None
+                                       else args.image_loss_weight,
                                        chunk_rows=args.chunk_rows or getattr(args, "code_rows", 0),
                                        code_rows=getattr(args, "code_rows", 0),
                                        pos2d=bool(getattr(args, "pos2d", False)),
@@ -434,7 +444,10 @@ def run_inverse_dalle(args: argparse.Namespace) -> Path:
         except ValueError as e:
             raise KorocrError(f"korocr train --arch inverse-dalle --code-stem: {e} (train with --pos2d)") from e
     samples = _Samples(args, charset, seed)
-    val_size = 0 if args.draw else (128 if args.val_size is None else args.val_size)
+    draw_share = 1.0 if args.draw else float(getattr(args, "draw_share", 0.0) or 0.0)
+    if not 0.0 <= draw_share <= 1.0:
+        raise KorocrError(f"korocr train --arch inverse-dalle --draw-share {draw_share}: must be between 0 and 1")
+    val_size = 0 if draw_share >= 1.0 else (128 if args.val_size is None else args.val_size)
     val_batches, val_read = validation_samples(samples, model, val_size, args.batch_size) if val_size else ([], [])
     lit = InverseDalleLit(model, args.lr, args.warmup_steps, args.max_steps, val_read=val_read)
     run_dir = new_run_dir(args.runs_dir, args.name or "inverse-dalle")
@@ -443,7 +456,7 @@ def run_inverse_dalle(args: argparse.Namespace) -> Path:
     print(f"GPT-2: {sum(p.numel() for p in model.lm.parameters()) / 1e6:.2f}M params, vocabulary "
           f"{model.vocab.size}", flush=True)
     trainer = make_trainer(args, run_dir, validate=bool(val_batches), gradient_clip=1.0)
-    trainer.fit(lit, train_dataloaders=_loader(_TokenBatches(samples, model, args.batch_size, args.draw),
+    trainer.fit(lit, train_dataloaders=_loader(_TokenBatches(samples, model, args.batch_size, draw_share),
                                                args.workers),
                 val_dataloaders=DataLoader(val_batches, batch_size=None) if val_batches else None,
                 ckpt_path=args.resume)

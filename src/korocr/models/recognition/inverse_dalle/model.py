@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import cv2
 import numpy as np
@@ -375,13 +375,20 @@ class InverseDalle(torch.nn.Module):
 
     # --- drawing -----------------------------------------------------------------------------------------------
     @torch.no_grad()
-    def draw(self, text: str | None = None, temperature: float = 1.0, top_k: int = 0, seed: int | None = None
-             ) -> tuple[np.ndarray, str]:
+    def draw(self, text: str | None = None, temperature: float = 1.0, top_k: int = 0, seed: int | None = None,
+             size: tuple[int, int] | None = None) -> tuple[np.ndarray, str]:
         """Sample image tokens (after ``[text] SEP`` for a text-to-image model, unconditionally otherwise), decode
-        them with the VQ-VAE; without ``text`` the model then writes its own caption. Returns (uint8 image, text).
+        them with the VQ-VAE; without ``text`` the model then writes its own caption. Returns (uint8 image (H, W),
+        text).
+
+        ``size`` (height, width) in px asks for an image of that size, rounded to whole codes (multiples of the
+        VQ-VAE's downsampling factor ``f``): sampling is constrained to ``height / f`` rows of ``width / f`` codes
+        each, every row opened by a start-of-row token. Without it the model chooses the grid (within
+        ``image_budget`` tokens).
 
         Raises:
-            ValueError: the model produced no image row.
+            ValueError: the model produced no image row; or ``size`` is smaller than one code or needs more tokens
+                than the model's ``max_length``.
         """
         self.eval()
         if seed is not None:
@@ -390,13 +397,31 @@ class InverseDalle(torch.nn.Module):
         prefix = (self.vocab.text_tokens(text) + [SEP, SOR]) if text else [SOR]
         budget = self.gpt_config.image_budget
         stop = SEP if not text else EOS
+        free = image_ids + [SOR, SEP, EOS]
+        allowed: list[int] | Callable[[int], list[int]] = free
+        if size is not None:
+            rows, cols = self.grid_for_size(size)
+            need = len(prefix) + rows * (cols + 1) + (1 if text else 0)  # the stop token ends the sequence
+            room = self.gpt_config.max_length - (0 if text else 1)  # an unconditional sample still needs SEP
+            if need > room:
+                raise ValueError(f"size {size[0]}x{size[1]} px is a grid of {rows} x {cols} codes: {need} tokens "
+                                 f"with the prompt, more than the model's max_length {self.gpt_config.max_length}")
+            budget = rows * (cols + 1)
+
+            def on_grid(k: int) -> list[int]:  # the k-th new token: row k // (cols + 1), column k % (cols + 1)
+                if k % (cols + 1) < cols:
+                    return image_ids
+                return [SOR] if k // (cols + 1) < rows - 1 else [stop]
+
+            allowed = on_grid
         if self.gpt_config.pos2d:  # each new image token needs its row/column embedding: korocr's own loop
-            toks = [SOR] + self._sample(prefix, budget, image_ids + [SOR, SEP, EOS], stop, temperature, top_k)
+            toks = [SOR] + self._sample(prefix, budget, allowed, stop, temperature, top_k)
         else:
             ids = torch.tensor([prefix])
             gen = self.lm.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=budget, do_sample=True,
-                                   temperature=temperature, top_k=top_k or None, eos_token_id=stop,
-                                   pad_token_id=PAD, prefix_allowed_tokens_fn=lambda b, s: image_ids + [SOR, SEP, EOS])
+                                   temperature=temperature, top_k=top_k or None, eos_token_id=stop, pad_token_id=PAD,
+                                   prefix_allowed_tokens_fn=lambda b, s: allowed(len(s) - len(prefix))
+                                   if callable(allowed) else allowed)
             toks = gen[0, len(prefix) - 1:].tolist()
         codes = self.vocab.codes_from_tokens(toks)
         img = self.vqvae.decode(torch.from_numpy(codes)[None])[0, 0].cpu().numpy()
@@ -414,26 +439,48 @@ class InverseDalle(torch.nn.Module):
             caption = self.vocab.text_from_tokens(new)
         return ((img + 1) * 127.5).clip(0, 255).astype(np.uint8), caption
 
+    def grid_for_size(self, size: tuple[int, int]) -> tuple[int, int]:
+        """(rows, cols) of codes for an image of ``size`` (height, width) px: each side divided by the VQ-VAE's
+        downsampling factor, rounded.
+
+        Raises:
+            ValueError: a side shorter than half a code.
+        """
+        f = self.vqvae.config.downsample
+        rows, cols = round(size[0] / f), round(size[1] / f)
+        if rows < 1 or cols < 1:
+            raise ValueError(f"size {size[0]}x{size[1]} px is less than one {f} x {f} px code")
+        return rows, cols
+
     @torch.no_grad()
-    def _sample(self, prefix: list[int], max_new: int, allowed: list[int], stop: int, temperature: float = 1.0,
-                top_k: int = 0, greedy: bool = False) -> list[int]:
+    def _sample(self, prefix: list[int], max_new: int, allowed: list[int] | Callable[[int], list[int]], stop: int,
+                temperature: float = 1.0, top_k: int = 0, greedy: bool = False) -> list[int]:
         """New tokens after ``prefix``, each embedded by :meth:`embed` over the whole sequence so far (so image
-        tokens get their grid row and column), with GPT-2's key/value cache; only ``allowed`` ids, up to and
-        including ``stop`` or ``max_new`` tokens. Sampling at ``temperature`` from the ``top_k`` (0: all), or
-        greedy."""
-        keep = torch.full((self.vocab.size,), float("-inf"))
-        keep[allowed] = 0.0
+        tokens get their grid row and column), with GPT-2's key/value cache; only ``allowed`` ids (a list, or a
+        function of the new token's index giving one), up to and including ``stop`` or ``max_new`` tokens.
+        Sampling at ``temperature`` from the ``top_k`` (0: all), or greedy."""
+        masks: dict[tuple[int, ...], torch.Tensor] = {}
+
+        def mask(k: int) -> tuple[torch.Tensor, int]:
+            ids = tuple(allowed(k) if callable(allowed) else allowed)
+            if ids not in masks:
+                m = torch.full((self.vocab.size,), float("-inf"))
+                m[list(ids)] = 0.0
+                masks[ids] = m
+            return masks[ids], len(ids)
+
         seq = list(prefix)
         out = self.lm(inputs_embeds=self.embed(torch.tensor([seq])), use_cache=True)
         new: list[int] = []
-        for _ in range(max(0, max_new)):
+        for k in range(max(0, max_new)):
+            keep, n_allowed = mask(k)
             logits = out.logits[0, -1].float() + keep
             if greedy:
                 t = int(logits.argmax())
             else:
                 logits = logits / max(temperature, 1e-6)
                 if top_k:
-                    logits[logits < torch.topk(logits, min(top_k, len(allowed))).values[-1]] = float("-inf")
+                    logits[logits < torch.topk(logits, min(top_k, n_allowed)).values[-1]] = float("-inf")
                 t = int(torch.multinomial(torch.softmax(logits, -1), 1))
             new.append(t)
             seq.append(t)
