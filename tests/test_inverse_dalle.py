@@ -357,6 +357,32 @@ def test_long_lines_are_read_in_pieces_cut_at_word_gaps(korean_font):
     assert model.read([line])[0][0] == "가나다 라마 바사"
 
 
+def test_piece_cap_counts_ink_heights_so_margins_do_not_lengthen_pieces(monkeypatch):
+    """piece_aspect caps a piece at that many heights of the line's ink: the same ink with a wide margin above and
+    below (a taller crop) is cut into as many pieces as the tight crop; with no cap the taller crop's pieces grow
+    with its height (the budget's limit is in crop heights)."""
+    model = _tiny(list("가나"))
+    model.gpt_config.chunk_rows = 2  # 48 tokens at 2 rows: pieces up to 23 / 2 = 11.5 crop heights
+    tight = np.full((12, 400), 255, np.uint8)
+    for x0 in range(4, 396, 14):  # 28 "syllables" of 12 x 12 px ink, 2 px apart
+        tight[:, x0:x0 + 12] = 0
+    loose = np.pad(tight, ((12, 12), (0, 0)), constant_values=255)  # the same ink in a crop 3x as tall
+    widths: list[int] = []
+    monkeypatch.setattr(model, "_read_one", lambda img, *a: (widths.append(img.shape[1]), ("가", 1.0))[1])
+
+    def pieces(img, cap):
+        widths.clear()
+        model.read([img], piece_aspect=cap)
+        return list(widths)
+
+    for img in (tight, loose):
+        got = pieces(img, 3.0)
+        assert len(got) >= 10 and max(got) <= 3 * 12 + 2, got  # about three 12-px syllables each
+    assert len(pieces(loose, 0)) < len(pieces(tight, 0))  # uncapped: crop heights, so the loose crop gets fewer
+    model.gpt_config.piece_aspect = 3.0  # the config's cap is the default
+    assert len(pieces(loose, None)) == len(pieces(loose, 3.0))
+
+
 def test_split_at_gaps_keeps_pieces_short_and_cuts_columns_between_characters():
     from korocr.preprocessing.line import split_at_gaps
 

@@ -34,7 +34,9 @@ class GPTConfig:
     instead of the largest grid the budget allows (:func:`~.tokens.grid_for`). ``ctc_weight`` > 0 adds an
     auxiliary CTC loss on the image tokens' hidden states (:meth:`InverseDalle.ctc_loss`, training only);
     ``code_stem`` > 0 adds a causal convolutional stem over the grid of codes to the image tokens' embeddings
-    (:class:`CodeStem`)."""
+    (:class:`CodeStem`). ``piece_aspect`` > 0 caps the pieces of a chunked reading, in ink heights, below what the
+    budget allows (a model trained on short renders reads short pieces best; chosen on korocr's own renders,
+    ``bench/piece_length_own_renders.py``)."""
 
     n_layer: int = 4
     n_embd: int = 256
@@ -49,6 +51,7 @@ class GPTConfig:
     margins: tuple[float, float] | None = None  # re-crop every input to this blank margin (InverseDalle.normalize)
     ctc_weight: float = 0.0  # > 0: an auxiliary CTC loss on the image tokens' states (InverseDalle.ctc_loss)
     code_stem: int = 0  # > 0: that many masked 3x3 convolutions over the code grid add to the image embeddings
+    piece_aspect: float = 0.0  # > 0: read chunked lines in pieces at most this many ink heights long (see read)
 
     def max_aspect(self, rows: int | None = None) -> float:
         """The longest piece (in line heights) that still gets ``rows`` (default ``chunk_rows``) rows of codes
@@ -328,23 +331,32 @@ class InverseDalle(torch.nn.Module):
     # --- reading -----------------------------------------------------------------------------------------------
     @torch.no_grad()
     def read(self, images: Sequence[np.ndarray], num_beams: int = 1, max_new_tokens: int | None = None,
-             chunk_rows: int | None = None) -> list[tuple[str, float]]:
+             chunk_rows: int | None = None, piece_aspect: float | None = None) -> list[tuple[str, float]]:
         """Greedy (``num_beams=1``) or beam decoding of the text after the image tokens: (text, confidence) per
         image, confidence = geometric mean of the chosen tokens' probabilities. With ``chunk_rows`` (default:
         the config's) a line longer than the budget allows at that many code rows is read in pieces cut at
         gaps (:func:`korocr.preprocessing.line.split_at_gaps`; columns, H > W, between characters); the texts
         are joined (with a space where the cut was a word space), the confidence is the pieces' mean weighted
-        by their characters."""
-        from ....preprocessing.line import split_at_gaps
+        by their characters. ``piece_aspect`` (default: the config's; 0: no cap) caps a piece's length in units
+        of the height of the line's ink (a column's: the width of its ink), about one Hangul syllable each
+        whatever the crop's margins; a piece is never longer than the budget allows."""
+        from ....preprocessing.line import _ink_mask, split_at_gaps
 
-        aspect = self.gpt_config.max_aspect(chunk_rows)
+        limit = self.gpt_config.max_aspect(chunk_rows)
+        cap = self.gpt_config.piece_aspect if piece_aspect is None else piece_aspect
         out = []
         for img in images:
             img = self.normalize(img)  # pieces are cut from the normalised line (and normalised again on their own)
-            if not aspect:
+            if not limit:
                 out.append(self._read_one(img, num_beams, max_new_tokens))
                 continue
             vertical = img.shape[0] > img.shape[1]
+            aspect = limit
+            if cap > 0:  # the cap in ink heights, as a share of the crop's height (what split_at_gaps measures in)
+                ys, xs = np.nonzero(_ink_mask(to_gray(img)))
+                if len(ys):
+                    ink = (xs.max() - xs.min() + 1) if vertical else (ys.max() - ys.min() + 1)
+                    aspect = min(limit, cap * ink / (img.shape[1] if vertical else img.shape[0]))
             parts = [(self._read_one(p, num_beams, max_new_tokens), sp)
                      for p, sp in split_at_gaps(img, aspect, vertical=vertical)]
             text = "".join((" " if sp and k else "") + t for k, ((t, _), sp) in enumerate(parts))
