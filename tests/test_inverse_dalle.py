@@ -572,6 +572,42 @@ def test_vqvae_decoder_only_training_keeps_the_codes(tmp_path, korean_font):
     assert torch.equal(bigger.encode(x), first.encode(x)) and bigger.decode(first.encode(x)).shape == x.shape
 
 
+def test_residual_quantizers_add_levels_to_a_single_codebook(tmp_path, korean_font):
+    """--quantizers Q: residual quantisation, Q codes per grid cell; grown from a 1-codebook VQ-VAE, its codebook is
+    the first level (the first code of every cell is the old code); the GPT-2 refuses residual codes."""
+    from korocr.cli import build_parser
+    from korocr.training.train import run
+    from korocr.training.train_inverse_dalle import grow_quantizer_levels, load_vqvae
+
+    def args(*extra):
+        return _vqvae_args(tmp_path, korean_font, "--max-steps", "2", "--downsample", "4", *extra)
+
+    x = torch.rand(2, 1, 32, 64) * 2 - 1
+    rvq = VQVAE(VQVAEConfig(downsample=4, codebook_size=16, code_dim=16, hidden=16, res_blocks=0, quantizers=3))
+    rec, codes, loss = rvq(x)
+    assert rec.shape == x.shape and codes.shape == (2, 8, 16, 3) and loss.dim() == 0
+    assert rvq.encode(x).shape == (2, 8, 16, 3) and rvq.decode(rvq.encode(x)).shape == x.shape
+    with pytest.raises(ValueError, match="residual codebooks"):
+        InverseDalle(rvq, list("가나"))
+
+    init = str(run(args()) / "vqvae.pt")
+    first = load_vqvae(init)
+    cfg = VQVAEConfig.from_dict({**first.config.to_dict(), "quantizers": 2})
+    grown = VQVAE(cfg)
+    grown.load_state_dict(grow_quantizer_levels(first.state_dict(), grown.state_dict()))
+    assert torch.equal(grown.quantizer.layers[0].codebook, first.quantizer.codebook)
+    assert torch.equal(grown.encode(x)[..., 0], first.encode(x))  # level 0 codes as before
+    grown_path = run(args("--init-from", init, "--quantizers", "2")) / "vqvae.pt"  # the same through the CLI
+    assert load_vqvae(grown_path).config.quantizers == 2
+    with pytest.raises(Exception, match="only a 1-codebook"):
+        run(args("--init-from", str(grown_path), "--quantizers", "3"))
+    words = tmp_path / "w.txt"
+    with pytest.raises(Exception, match="residual codebooks"):  # a GPT-2 on residual codes: a clear error
+        run(build_parser().parse_args(["train", "--arch", "inverse-dalle", "--vqvae", str(grown_path), "--words",
+                                       str(words), "--fonts", korean_font.spec.key, "--max-steps", "1",
+                                       "--runs-dir", str(tmp_path / "runs")]))
+
+
 def test_code_stem_is_causal_starts_at_zero_and_trains(korean_font, tmp_path):
     images, texts = _lines(korean_font)
     model = _tiny(sorted(set("".join(texts))), pos2d=True)

@@ -113,6 +113,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     d = p.add_argument_group("inverse dall-e (--arch vqvae, inverse-dalle)")
     d.add_argument("--downsample", type=int, default=8, help="vqvae: px per code side (a power of 2)")
     d.add_argument("--codebook-size", type=int, default=512, help="vqvae: codes in the codebook")
+    d.add_argument("--quantizers", type=int, default=None,
+                   help="vqvae: residual codebooks (ResidualVQ; default 1, or the --init-from VQ-VAE's). From a "
+                        "1-codebook --init-from, its codebook becomes the first level and the others start fresh")
     d.add_argument("--ink-weight", type=float, default=0.0,
                    help="vqvae: extra weight of reconstruction errors on ink pixels (0: plain L1)")
     d.add_argument("--ocr-loss-weight", type=float, default=0.0,

@@ -356,11 +356,19 @@ def run_vqvae(args: argparse.Namespace) -> Path:
     rec = recipe(args, seed)
     samples = _Samples(args, Charset.resolve(args.charset), seed)
     ink = float(getattr(args, "ink_weight", 0.0) or 0.0)
-    cfg = VQVAEConfig(downsample=args.downsample, codebook_size=args.codebook_size, ink_weight=ink)
+    quantizers = getattr(args, "quantizers", None)
+    cfg = VQVAEConfig(downsample=args.downsample, codebook_size=args.codebook_size, ink_weight=ink,
+                      quantizers=quantizers or 1)
     init = load_vqvae(args.init_from) if args.init_from else None
+    new_levels = False
     if init is not None:  # continue from a vqvae.pt (its architecture wins over --downsample/--codebook-size)
         cfg = VQVAEConfig.from_dict(init.config.to_dict())
         cfg.ink_weight = ink  # a loss setting, not architecture
+        if quantizers and quantizers != cfg.quantizers:
+            if cfg.quantizers != 1:
+                raise KorocrError(f"korocr train --arch vqvae --quantizers {quantizers}: {args.init_from} has "
+                                  f"{cfg.quantizers} residual codebooks; only a 1-codebook VQ-VAE grows levels")
+            cfg.quantizers, new_levels = quantizers, True
     def decoder_size(c: VQVAEConfig) -> tuple[int, int]:  # (channels, residual blocks) the decoder is built with
         return c.decoder_hidden or c.hidden, c.res_blocks if c.decoder_res_blocks < 0 else c.decoder_res_blocks
 
@@ -378,6 +386,8 @@ def run_vqvae(args: argparse.Namespace) -> Path:
                    ocr_teacher=getattr(args, "ocr_teacher", None), decoder_only=decoder_only)
     if init is not None:
         state = init.state_dict()
+        if new_levels:
+            state = grow_quantizer_levels(state, lit.model.state_dict())
         if new_decoder:  # keep the encoder and codebook; the decoder starts fresh
             state = {k: v for k, v in state.items() if not k.startswith("decoder.")}
             state.update({k: v for k, v in lit.model.state_dict().items() if k.startswith("decoder.")})
@@ -394,6 +404,17 @@ def run_vqvae(args: argparse.Namespace) -> Path:
     torch.save({"config": cfg.to_dict(), "state_dict": sd}, run_dir / "vqvae.pt")
     print(f"vqvae: {run_dir / 'vqvae.pt'}", flush=True)
     return run_dir
+
+
+def grow_quantizer_levels(single: dict, residual: dict) -> dict:
+    """The state dict of a 1-codebook VQ-VAE (``single``) laid onto a residual one (``residual``, a fresh model's
+    state dict): encoder and decoder as they were, the codebook as level 0 (so every cell's first code is its old
+    code), the further levels from ``residual``."""
+    state = {(k.replace("quantizer.", "quantizer.layers.0.", 1) if k.startswith("quantizer.") else k): v
+             for k, v in single.items()}
+    state.update({k: v for k, v in residual.items()
+                  if k.startswith("quantizer.") and not k.startswith("quantizer.layers.0.")})
+    return state
 
 
 def load_vqvae(path: str | Path) -> VQVAE:
@@ -425,7 +446,11 @@ def run_inverse_dalle(args: argparse.Namespace) -> Path:
     else:
         if not args.vqvae:
             raise KorocrError("korocr train --arch inverse-dalle needs --vqvae (a vqvae.pt) or --init-from")
-        model = InverseDalle(load_vqvae(args.vqvae), charset.chars,
+        vq = load_vqvae(args.vqvae)
+        if vq.config.quantizers > 1:
+            raise KorocrError(f"{args.vqvae}: {vq.config.quantizers} residual codebooks; the Inverse DALL-E GPT-2 "
+                              "reads one code per grid cell (a VQ-VAE trained with --quantizers 1)")
+        model = InverseDalle(vq, charset.chars,
                              GPTConfig(max_length=args.sequence_length, image_budget=args.image_budget,
                                        image_loss_weight=0.25 if args.image_loss_weight is None
                                        else args.image_loss_weight,

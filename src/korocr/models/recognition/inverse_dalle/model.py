@@ -141,12 +141,19 @@ class CodeStem(torch.nn.Module):
 
 class InverseDalle(torch.nn.Module):
     """VQ-VAE + GPT-2 over one vocabulary (:class:`~.tokens.Vocabulary`); with ``gpt.pos2d``, row and column
-    embeddings of the image tokens (:meth:`embed`)."""
+    embeddings of the image tokens (:meth:`embed`).
+
+    Raises:
+        ValueError: ``vqvae`` quantises residually (``quantizers`` > 1): one token per grid cell needs one code.
+    """
 
     def __init__(self, vqvae: VQVAE, chars: Sequence[str], gpt: GPTConfig | None = None, lm=None):
         super().__init__()
         from transformers import GPT2Config, GPT2LMHeadModel
 
+        if vqvae.config.quantizers > 1:
+            raise ValueError(f"the VQ-VAE has {vqvae.config.quantizers} residual codebooks; the Inverse DALL-E GPT-2 "
+                             "reads one code per grid cell (train its VQ-VAE with --quantizers 1)")
         self.vqvae = vqvae
         self.gpt_config = gpt or GPTConfig()
         self.vocab = Vocabulary(vqvae.config.codebook_size, list(chars))

@@ -2,7 +2,9 @@
 text-line images: grayscale (N, 1, H, W) in [-1, 1] → a (H / f) × (W / f) grid of codebook indices and back.
 
 Quantisation is ``vector-quantize-pytorch``'s ``VectorQuantize`` (EMA codebook, k-means initialisation, dead-code
-replacement), not hand-written.
+replacement), not hand-written; with ``quantizers`` > 1 its ``ResidualVQ`` (residual quantisation, as in SoundStream,
+Zeghidour et al. 2021: each level codes what the levels before it left), so each grid cell gets ``quantizers``
+codes.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ class VQVAEConfig:
     blurred background-coloured guess where strokes should be, which is what OCR needs most.
     ``decoder_hidden`` / ``decoder_res_blocks`` size the decoder apart from the encoder (0 / -1: as the encoder);
     the codes do not depend on the decoder, so a new decoder can be trained on a frozen encoder and codebook
-    (:meth:`VQVAE.decoder_loss`) without changing what a GPT-2 trained on the codes reads."""
+    (:meth:`VQVAE.decoder_loss`) without changing what a GPT-2 trained on the codes reads. ``quantizers`` > 1:
+    residual quantisation with that many codebooks of ``codebook_size`` (codes get a last axis of that size; the
+    Inverse DALL-E GPT-2 takes single-codebook VQ-VAEs only)."""
 
     downsample: int = 8
     codebook_size: int = 512
@@ -36,6 +40,7 @@ class VQVAEConfig:
     ink_weight: float = 0.0
     decoder_hidden: int = 0
     decoder_res_blocks: int = -1
+    quantizers: int = 1
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -59,12 +64,13 @@ class _Res(nn.Module):
 class VQVAE(nn.Module):
     """Encoder (strided convolutions) → ``VectorQuantize`` → decoder (transposed convolutions).
 
-    Shapes: images (N, 1, H, W) with H and W multiples of ``downsample``; codes (N, H / f, W / f) int64.
+    Shapes: images (N, 1, H, W) with H and W multiples of ``downsample``; codes (N, H / f, W / f) int64, or
+    (N, H / f, W / f, Q) with ``quantizers`` Q > 1.
     """
 
     def __init__(self, config: VQVAEConfig):
         super().__init__()
-        from vector_quantize_pytorch import VectorQuantize
+        from vector_quantize_pytorch import ResidualVQ, VectorQuantize
 
         self.config = c = config
         steps = int(round(math.log2(c.downsample)))
@@ -75,9 +81,16 @@ class VQVAE(nn.Module):
             enc += [nn.Conv2d(c.hidden, c.hidden, 4, 2, 1), *[_Res(c.hidden) for _ in range(c.res_blocks)]]
         enc += [nn.GroupNorm(8, c.hidden), nn.SiLU(), nn.Conv2d(c.hidden, c.code_dim, 1)]
         self.encoder = nn.Sequential(*enc)
-        self.quantizer = VectorQuantize(dim=c.code_dim, codebook_size=c.codebook_size, decay=0.9,
-                                        commitment_weight=c.commitment, kmeans_init=True,
-                                        threshold_ema_dead_code=c.dead_code_threshold, accept_image_fmap=True)
+        if c.quantizers < 1:
+            raise ValueError(f"quantizers must be at least 1, got {c.quantizers}")
+        if c.quantizers == 1:
+            self.quantizer = VectorQuantize(dim=c.code_dim, codebook_size=c.codebook_size, decay=0.9,
+                                            commitment_weight=c.commitment, kmeans_init=True,
+                                            threshold_ema_dead_code=c.dead_code_threshold, accept_image_fmap=True)
+        else:  # ResidualVQ takes (N, h·w, d) sequences: _quantize lays the feature map out and back
+            self.quantizer = ResidualVQ(dim=c.code_dim, num_quantizers=c.quantizers, codebook_size=c.codebook_size,
+                                        decay=0.9, commitment_weight=c.commitment, kmeans_init=True,
+                                        threshold_ema_dead_code=c.dead_code_threshold)
         dh = c.decoder_hidden or c.hidden
         dr = c.res_blocks if c.decoder_res_blocks < 0 else c.decoder_res_blocks
         dec: list[nn.Module] = [nn.Conv2d(c.code_dim, dh, 3, 1, 1)]
@@ -86,9 +99,17 @@ class VQVAE(nn.Module):
         dec += [nn.GroupNorm(8, dh), nn.SiLU(), nn.Conv2d(dh, 1, 3, 1, 1)]
         self.decoder = nn.Sequential(*dec)
 
+    def _quantize(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Encoder features (N, d, h, w) → (quantised (N, d, h, w), codes (N, h, w) or (N, h, w, Q), VQ loss)."""
+        if self.config.quantizers == 1:
+            return self.quantizer(z)
+        n, d, h, w = z.shape
+        q, codes, loss = self.quantizer(z.flatten(2).transpose(1, 2))
+        return q.transpose(1, 2).reshape(n, d, h, w), codes.view(n, h, w, -1), loss.sum()
+
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(reconstruction (N, 1, H, W), codes (N, H/f, W/f), VQ loss)."""
-        q, codes, vq_loss = self.quantizer(self.encoder(images))
+        """(reconstruction (N, 1, H, W), codes (N, H/f, W/f[, Q]), VQ loss)."""
+        q, codes, vq_loss = self._quantize(self.encoder(images))
         return torch.tanh(self.decoder(q)), codes, vq_loss
 
     def loss(self, images: torch.Tensor, return_reconstruction: bool = False):
@@ -122,21 +143,26 @@ class VQVAE(nn.Module):
 
     @torch.no_grad()
     def encode(self, images: torch.Tensor) -> torch.Tensor:
-        """images (N, 1, H, W) → codes (N, H/f, W/f); always in eval mode (no EMA codebook update)."""
+        """images (N, 1, H, W) → codes (N, H/f, W/f), or (N, H/f, W/f, Q) with Q quantizers; always in eval mode
+        (no EMA codebook update)."""
         was = self.training
         self.eval()
         try:
-            return self.quantizer(self.encoder(images))[1]
+            return self._quantize(self.encoder(images))[1]
         finally:
             self.train(was)
 
     @torch.no_grad()
     def decode(self, codes: torch.Tensor) -> torch.Tensor:
-        """codes (N, h, w) → images (N, 1, h·f, w·f) in [-1, 1]."""
+        """codes (N, h, w) (or (N, h, w, Q)) → images (N, 1, h·f, w·f) in [-1, 1]."""
         return torch.tanh(self.decoder(self._embed_codes(codes)))
 
     def _embed_codes(self, codes: torch.Tensor) -> torch.Tensor:
-        """codes (N, h, w) → codebook vectors (N, code_dim, h, w)."""
+        """codes (N, h, w) (or (N, h, w, Q): the levels' vectors summed) → codebook vectors (N, code_dim, h, w)."""
+        if self.config.quantizers > 1:
+            n, h, w, nq = codes.shape
+            q = self.quantizer.get_output_from_indices(codes.reshape(n, h * w, nq))
+            return q.transpose(1, 2).reshape(n, -1, h, w)
         q = self.quantizer.get_output_from_indices(codes)
         if q.dim() == 3:  # (N, h*w, d) in some versions
             q = q.view(codes.shape[0], codes.shape[1], codes.shape[2], -1).permute(0, 3, 1, 2)
