@@ -36,7 +36,7 @@ class GPTConfig:
     ``code_stem`` > 0 adds a causal convolutional stem over the grid of codes to the image tokens' embeddings
     (:class:`CodeStem`). ``piece_aspect`` > 0 caps the pieces of a chunked reading, in ink heights, below what the
     budget allows (a model trained on short renders reads short pieces best; chosen on korocr's own renders,
-    ``bench/piece_length_own_renders.py``)."""
+    ``bench/inverse_dalle_reading_own_renders.py``)."""
 
     n_layer: int = 4
     n_embd: int = 256
