@@ -601,6 +601,13 @@ def test_residual_quantizers_add_levels_to_a_single_codebook(tmp_path, korean_fo
     assert load_vqvae(grown_path).config.quantizers == 2
     with pytest.raises(Exception, match="only a 1-codebook"):
         run(args("--init-from", str(grown_path), "--quantizers", "3"))
+    # --keep-first-level: encoder and level 0 frozen (no EMA update either), so the first codes stay the old ones
+    kept = load_vqvae(run(args("--init-from", init, "--quantizers", "2", "--keep-first-level", "--lr", "1e-2"))
+                      / "vqvae.pt")
+    assert torch.equal(kept.encode(x)[..., 0], first.encode(x))
+    torch.testing.assert_close(kept.quantizer.layers[0].codebook, first.quantizer.codebook)
+    with pytest.raises(Exception, match="--quantizers 2 or more"):
+        run(args("--init-from", init, "--keep-first-level"))
     words = tmp_path / "w.txt"
     with pytest.raises(Exception, match="residual codebooks"):  # a GPT-2 on residual codes: a clear error
         run(build_parser().parse_args(["train", "--arch", "inverse-dalle", "--vqvae", str(grown_path), "--words",

@@ -124,6 +124,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     d.add_argument("--decoder-only", action="store_true",
                    help="vqvae: train only the decoder of --init-from (encoder and codebook frozen, so the codes, "
                         "and any GPT-2 trained on them, stay valid)")
+    d.add_argument("--keep-first-level", action="store_true",
+                   help="vqvae with --quantizers >= 2: freeze the encoder and the first codebook, so every cell's "
+                        "first code stays the --init-from VQ-VAE's (a GPT-2 trained on those codes stays valid); "
+                        "the further levels and the decoder learn")
     d.add_argument("--decoder-hidden", type=int, default=None,
                    help="vqvae: decoder channels (default: the encoder's; a new size starts a fresh decoder)")
     d.add_argument("--decoder-res-blocks", type=int, default=None,

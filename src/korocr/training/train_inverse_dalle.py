@@ -192,12 +192,17 @@ class OCRDistillLoss(torch.nn.Module):
 
 class VQVAELit(L.LightningModule):
     def __init__(self, config: dict, lr: float, warmup_steps: int, max_steps: int, ocr_loss_weight: float = 0.0,
-                 ocr_teacher: str | None = None, decoder_only: bool = False):
+                 ocr_teacher: str | None = None, decoder_only: bool = False, keep_first_level: bool = False):
         super().__init__()
         self.save_hyperparameters()
         self.model = VQVAE(VQVAEConfig.from_dict(config))
         if decoder_only:  # the codes stay as they are: only the decoder learns (VQVAE.decoder_loss)
             for p in list(self.model.encoder.parameters()) + list(self.model.quantizer.parameters()):
+                p.requires_grad_(False)
+        if keep_first_level:  # encoder and level-0 codebook frozen: the first code of every cell never changes
+            if self.model.config.quantizers < 2:
+                raise KorocrError("korocr train --arch vqvae --keep-first-level needs --quantizers 2 or more")
+            for p in list(self.model.encoder.parameters()) + list(self.model.quantizer.layers[0].parameters()):
                 p.requires_grad_(False)
         self.ocr = None
         if ocr_loss_weight > 0:
@@ -207,6 +212,8 @@ class VQVAELit(L.LightningModule):
             self.ocr = OCRDistillLoss(ocr_teacher)
 
     def training_step(self, batch, batch_idx):
+        if self.hparams.get("keep_first_level"):  # no EMA update or dead-code replacement of level 0
+            self.model.quantizer.layers[0].eval()
         loss_fn = self.model.decoder_loss if self.hparams.decoder_only else self.model.loss
         if self.ocr is None:
             loss, m = loss_fn(batch)
@@ -223,7 +230,8 @@ class VQVAELit(L.LightningModule):
 
     def configure_optimizers(self):
         hp = self.hparams
-        params = self.model.decoder.parameters() if hp.decoder_only else self.model.parameters()
+        params = (self.model.decoder.parameters() if hp.decoder_only
+                  else [p for p in self.model.parameters() if p.requires_grad])
         return adamw_warmup_cosine(params, hp.lr, 0.0, hp.warmup_steps, hp.max_steps)
 
     def state_dict(self, *a, **k):  # checkpoints hold the VQ-VAE only; the frozen teacher is reloaded from its file
@@ -383,7 +391,8 @@ def run_vqvae(args: argparse.Namespace) -> Path:
                           "and codebook stay frozen)")
     lit = VQVAELit(cfg.to_dict(), args.lr, args.warmup_steps, args.max_steps,
                    ocr_loss_weight=float(getattr(args, "ocr_loss_weight", 0.0) or 0.0),
-                   ocr_teacher=getattr(args, "ocr_teacher", None), decoder_only=decoder_only)
+                   ocr_teacher=getattr(args, "ocr_teacher", None), decoder_only=decoder_only,
+                   keep_first_level=bool(getattr(args, "keep_first_level", False)))
     if init is not None:
         state = init.state_dict()
         if new_levels:
