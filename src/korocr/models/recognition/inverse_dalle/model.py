@@ -420,8 +420,8 @@ class InverseDalle(torch.nn.Module):
         allowed: list[int] | Callable[[int], list[int]] = free
         if size is not None:
             rows, cols = self.grid_for_size(size)
-            need = len(prefix) + rows * (cols + 1) + (1 if text else 0)  # the stop token ends the sequence
-            room = self.gpt_config.max_length - (0 if text else 1)  # an unconditional sample still needs SEP
+            need = len(prefix) + rows * (cols + 1)  # each row's codes, then SOR (the last row: the stop token)
+            room = self.gpt_config.max_length - (0 if text else 1)  # an unconditional sample's caption needs EOS
             if need > room:
                 raise ValueError(f"size {size[0]}x{size[1]} px is a grid of {rows} x {cols} codes: {need} tokens "
                                  f"with the prompt, more than the model's max_length {self.gpt_config.max_length}")
