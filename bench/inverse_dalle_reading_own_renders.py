@@ -36,25 +36,15 @@ from pathlib import Path
 from rapidfuzz.distance import Levenshtein
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from own_renders import add_source_args  # noqa: E402
+from own_renders import add_source_args, training_fonts_and_sampler  # noqa: E402
 
 
 def own_items(args: argparse.Namespace) -> list[tuple[str, object, bool]]:
     """(text, image, vertical): ``args.n`` lines and ``args.columns`` columns, seeded by ``args.seed``."""
-    from bench_general import HELD_OUT
-
-    from korocr.synth.fonts import discover_fonts
     from korocr.synth.render import LineRenderer, RenderConfig, render_vertical
-    from korocr.synth.text import TextSampler
-    from korocr.text.charsets import Charset
     from korocr.training.train_inverse_dalle import CLEAN_RENDERS, _dark_on_light
 
-    held = tuple(h.rstrip("*") for h in HELD_OUT)
-    fonts = [f for f in discover_fonts(extra=args.font_dir) if not f.spec.key.startswith(held)]
-    text = Path(args.text)
-    sampler = TextSampler.from_files([text / "corpus.txt"], [text / "words.txt"],
-                                     charset=Charset.resolve("default-jamo"), max_chars=40,
-                                     weights=tuple(args.weights))
+    fonts, sampler = training_fonts_and_sampler(args, charset="default-jamo")  # the model reads no Hanja
     renderer = LineRenderer(fonts, RenderConfig(**CLEAN_RENDERS), seed=args.seed)
     rng = random.Random(args.seed)
     items: list[tuple[str, object, bool]] = []

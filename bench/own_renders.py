@@ -20,9 +20,9 @@ def add_source_args(ap: argparse.ArgumentParser) -> None:
                          "0 0 0 0 1 for domain lines alone (prices, dates, phone numbers, receipt rows)")
 
 
-def training_fonts_and_sampler(args: argparse.Namespace):
+def training_fonts_and_sampler(args: argparse.Namespace, charset: str = "default-jamo-hanja"):
     """(fonts, sampler): every discovered face except the benches' held-out ones, and the training text sampler
-    over ``args.text`` with ``args.weights`` (lines up to 40 characters, ``default-jamo-hanja``)."""
+    over ``args.text`` with ``args.weights`` (lines up to 40 characters, ``charset``)."""
     from korocr.synth.fonts import discover_fonts
     from korocr.synth.text import TextSampler
     from korocr.text.charsets import Charset
@@ -31,7 +31,7 @@ def training_fonts_and_sampler(args: argparse.Namespace):
     fonts = [f for f in discover_fonts(extra=args.font_dir) if not f.spec.key.startswith(held)]
     text = Path(args.text)
     sampler = TextSampler.from_files([text / "corpus.txt"], [text / "words.txt"],
-                                     charset=Charset.resolve("default-jamo-hanja"), max_chars=40,
+                                     charset=Charset.resolve(charset), max_chars=40,
                                      weights=tuple(args.weights))
     return fonts, sampler
 

@@ -416,8 +416,7 @@ class InverseDalle(torch.nn.Module):
         prefix = (self.vocab.text_tokens(text) + [SEP, SOR]) if text else [SOR]
         budget = self.gpt_config.image_budget
         stop = SEP if not text else EOS
-        free = image_ids + [SOR, SEP, EOS]
-        allowed: list[int] | Callable[[int], list[int]] = free
+        allowed: list[int] | Callable[[int], list[int]] = image_ids + [SOR, SEP, EOS]
         if size is not None:
             rows, cols = self.grid_for_size(size)
             need = len(prefix) + rows * (cols + 1)  # each row's codes, then SOR (the last row: the stop token)
