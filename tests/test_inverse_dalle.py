@@ -574,7 +574,8 @@ def test_vqvae_decoder_only_training_keeps_the_codes(tmp_path, korean_font):
 
 def test_residual_quantizers_add_levels_to_a_single_codebook(tmp_path, korean_font):
     """--quantizers Q: residual quantisation, Q codes per grid cell; grown from a 1-codebook VQ-VAE, its codebook is
-    the first level (the first code of every cell is the old code); the GPT-2 refuses residual codes."""
+    the first level (the first code of every cell is the old code); a GPT-2 without a code stem refuses residual
+    codes."""
     from korocr.cli import build_parser
     from korocr.training.train import run
     from korocr.training.train_inverse_dalle import grow_quantizer_levels, load_vqvae
@@ -642,3 +643,100 @@ def test_code_stem_is_causal_starts_at_zero_and_trains(korean_font, tmp_path):
     assert img.dtype == np.uint8
     with pytest.raises(ValueError, match="pos2d"):
         _tiny(list("가")).add_code_stem(1)
+
+
+def _residual_from(vq: VQVAE, images, prepare) -> VQVAE:
+    """A 2-level VQ-VAE grown from ``vq`` whose second level is k-means-initialised on ``images`` while its encoder
+    and first level stay ``vq``'s (what --keep-first-level trains)."""
+    from korocr.training.train_inverse_dalle import grow_quantizer_levels
+
+    rvq = VQVAE(VQVAEConfig.from_dict({**vq.config.to_dict(), "quantizers": 2}))
+    rvq.load_state_dict(grow_quantizer_levels(vq.state_dict(), rvq.state_dict()))
+    keep = {k: v.clone() for k, v in rvq.state_dict().items() if not k.startswith("quantizer.layers.1.")}
+    with torch.no_grad():
+        for img in images:
+            rvq(prepare(img))  # the second level's k-means initialisation (and EMA updates of the first, undone)
+    rvq.load_state_dict({**rvq.state_dict(), **keep})
+    return rvq.eval()
+
+
+def test_residual_levels_reach_the_gpt2_through_the_code_stem(korean_font, tmp_path):
+    """--fine-vqvae: a residual VQ-VAE whose first level is the model's own codes; its second level rides beside
+    the tokens into the code stem, which starts at zero (the same reading), is causal, learns, and survives
+    save/load; a VQ-VAE with other first-level codes is refused."""
+    from korocr.training.train_inverse_dalle import with_fine_codes
+
+    images, texts = _lines(korean_font)
+    model = _tiny(sorted(set("".join(texts))), pos2d=True)
+    _init_codebook(model, images)
+    model.add_code_stem(2)  # the stem copies the codebook: after its k-means initialisation
+    _memorise(model, images, texts, steps=150, init_codebook=False)
+    before = model.read(images)
+    codes0 = [model.codes(img) for img in images]
+    rvq = _residual_from(model.vqvae, images, model.prepare)
+    base = model.save(tmp_path / "base")
+    model.use_residual_vqvae(rvq)
+    assert model.fine_levels == 1 and model.read(images) == before  # zero-initialised: reads exactly as before
+    codes = [model.codes(img) for img in images]
+    assert all(c.shape == c0.shape + (2,) and np.array_equal(c[..., 0], c0) for c, c0 in zip(codes, codes0))
+    assert any(len(np.unique(c[..., 1])) > 1 for c in codes)  # the second level tells cells apart
+
+    seq = model.vocab.reading_sequence(codes[0], texts[0], 64)
+    row = np.array(with_fine_codes(model, seq, codes[0]))
+    assert row.shape == (64, 2) and list(row[:, 0]) == seq
+    is_code = (row[:, 0] >= 4) & (row[:, 0] < model.vocab.char_offset)
+    assert (row[is_code, 1] >= 0).all() and (row[~is_code, 1] == -1).all()
+    assert sorted(row[is_code, 1]) == sorted(codes[0][..., 1].reshape(-1))
+    assert (np.array(with_fine_codes(model, seq, None))[:, 1] == -1).all()  # drawing sequences: no levels
+
+    batch = torch.tensor([with_fine_codes(model, model.vocab.reading_sequence(c, t, 64), c)
+                          for c, t in zip(codes, texts)])
+    ids, fine = batch[..., 0], batch[..., 1:]
+    torch.nn.init.normal_(model.code_stem.fine_inp.weight, std=0.5)
+    a = model.embed(ids[:1], fine[:1])
+    assert not torch.allclose(a, model.embed(ids[:1]))  # the levels change the image embeddings
+    k = int(np.nonzero(is_code)[0][len(np.nonzero(is_code)[0]) // 2])
+    moved = fine[:1].clone()
+    moved[0, k, 0] = (moved[0, k, 0] + 1) % 32
+    b = model.embed(ids[:1], moved)
+    torch.testing.assert_close(a[0, :k], b[0, :k])  # causal in raster order
+    assert not torch.allclose(a[0, k:], b[0, k:])
+    torch.nn.init.zeros_(model.code_stem.fine_inp.weight)
+    opt = torch.optim.AdamW(model.trainable_parameters(), lr=3e-3)
+    for _ in range(5):
+        loss, _ = lm_loss(model, batch, 0.1)  # an (N, L, 2) batch
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert model.code_stem.fine_inp.weight.abs().sum() > 0  # the fine path learns
+    loaded = InverseDalle.load(model.save(tmp_path / "m"))
+    assert loaded.fine_levels == 1
+    assert [t for t, _ in loaded.read(images)] == [t for t, _ in model.read(images)]
+    torch.testing.assert_close(loaded.code_stem.fine_inp.weight, model.code_stem.fine_inp.weight, atol=1e-2,
+                               rtol=1e-2)
+    img, _ = loaded.draw("가나", seed=0, size=(16, 32))  # drawing samples first-level codes alone
+    assert img.shape == (16, 32)
+
+    other = _tiny(list("가"), pos2d=True, code_stem=2)
+    _init_codebook(other, images[1:])
+    with pytest.raises(ValueError, match="first codebook differ"):
+        other.use_residual_vqvae(rvq)  # grown from another VQ-VAE than other's
+    with pytest.raises(ValueError, match="no code stem"):
+        _tiny(list("가"), pos2d=True).use_residual_vqvae(rvq)
+
+    from korocr.cli import build_parser  # the same through korocr train --fine-vqvae
+    from korocr.training.train import run
+
+    torch.save({"config": rvq.config.to_dict(), "state_dict": rvq.state_dict()}, tmp_path / "rvq.pt")
+    words = tmp_path / "w.txt"
+    words.write_text("가나\n다라\n", encoding="utf-8")
+    common = ["train", "--arch", "inverse-dalle", "--words", str(words), "--fonts", korean_font.spec.key,
+              "--max-chars", "2", "--max-steps", "1", "--batch-size", "2", "--workers", "0", "--runs-dir",
+              str(tmp_path / "runs"), "--seed", "1", "--val-size", "2", "--fine-vqvae", str(tmp_path / "rvq.pt")]
+    out = run(build_parser().parse_args(common + ["--init-from", str(base)]))
+    trained = InverseDalle.load(out / "model")
+    assert trained.fine_levels == 1 and trained.code_stem.fine_inp is not None
+    with pytest.raises(Exception, match="first codebook differ"):
+        run(build_parser().parse_args(common + ["--init-from", str(other.save(tmp_path / "other"))]))
+    with pytest.raises(Exception, match="goes with --init-from"):
+        run(build_parser().parse_args(common + ["--vqvae", str(tmp_path / "rvq.pt")]))

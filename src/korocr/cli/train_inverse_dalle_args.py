@@ -33,6 +33,10 @@ def add_inverse_dalle_arguments(p: argparse.ArgumentParser) -> None:
     d.add_argument("--ocr-teacher", help="vqvae: the recogniser weights file of --ocr-loss-weight "
                                          "(e.g. training_state/rec-crnn.fp16.pt)")
     d.add_argument("--vqvae", help="inverse-dalle: the vqvae.pt of a --arch vqvae run (frozen)")
+    d.add_argument("--fine-vqvae",
+                   help="inverse-dalle with --init-from: a residual VQ-VAE (--quantizers Q --keep-first-level) whose "
+                        "first level is the model's own; its further levels go to the code stem (which must exist), "
+                        "starting at zero")
     d.add_argument("--image-budget", type=int, default=96, help="inverse-dalle: image tokens (rows x (cols + 1))")
     d.add_argument("--sequence-length", type=int, default=160, help="inverse-dalle: tokens per sequence in all")
     d.add_argument("--image-loss-weight", type=float, default=None,

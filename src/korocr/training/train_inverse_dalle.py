@@ -263,9 +263,11 @@ class _TokenBatches(IterableDataset):
         batch, skipped, seen = [], 0, 0
         for img, text in self.samples.stream(wid):
             seen += 1
-            make = vocab.drawing_sequence if pick.random() < self.draw_share else vocab.reading_sequence
+            drawing = pick.random() < self.draw_share
+            make = vocab.drawing_sequence if drawing else vocab.reading_sequence
             try:
-                batch.append(make(self.model.codes(img), text, L_))
+                codes = self.model.codes(img)
+                batch.append(with_fine_codes(self.model, make(codes, text, L_), None if drawing else codes))
             except SequenceTooLong as e:  # skipped, not cut; said at the 1st, 10th, 100th, ... time
                 skipped += 1
                 if math.log10(skipped).is_integer():
@@ -275,6 +277,19 @@ class _TokenBatches(IterableDataset):
             if len(batch) == self.batch_size:
                 yield torch.tensor(batch)
                 batch = []
+
+
+def with_fine_codes(model: InverseDalle, seq: list[int], codes: np.ndarray | None) -> list:
+    """A sequence of tokens as it goes into a batch: unchanged for a 1-codebook model, else (L, Q) rows of the token
+    and the further code levels beside it (``codes`` of a reading sequence, whose image comes first; None for a
+    drawing sequence, whose images are sampled from first-level codes alone: all -1)."""
+    if not model.fine_levels:
+        return seq
+    if codes is None:
+        fine = np.full((len(seq), model.fine_levels), -1, np.int64)
+    else:
+        fine = model.vocab.fine_codes(codes, len(seq))
+    return np.concatenate([np.asarray(seq, np.int64)[:, None], fine], 1).tolist()
 
 
 VAL_SEED = 12345  # the validation samples' seed: the same lines for every run of the same data settings
@@ -294,7 +309,9 @@ def validation_samples(samples: _Samples, model: InverseDalle, n: int, batch_siz
                   flush=True)
             break
         try:
-            seqs.append(model.vocab.reading_sequence(model.codes(img), text, model.gpt_config.max_length))
+            codes = model.codes(img)
+            seqs.append(with_fine_codes(model, model.vocab.reading_sequence(codes, text, model.gpt_config.max_length),
+                                        codes))
         except SequenceTooLong:
             continue
         pairs.append((img, text))
@@ -320,8 +337,14 @@ class InverseDalleLit(L.LightningModule):
         self.model.lm.train()  # a model loaded with --init-from comes in eval mode (no dropout); Lightning keeps it
         self.lr, self.warmup, self.max_steps = lr, warmup_steps, max_steps
 
+    @staticmethod
+    def _trim(batch: torch.Tensor) -> torch.Tensor:
+        """No compute on the positions that are PAD throughout (tokens are channel 0 of an (N, L, Q) batch)."""
+        tokens = batch[..., 0] if batch.dim() == 3 else batch
+        return batch[:, :int((tokens != PAD).sum(1).max())]
+
     def training_step(self, batch, batch_idx):
-        batch = batch[:, :int((batch != PAD).sum(1).max())]  # no compute on the columns that are PAD throughout
+        batch = self._trim(batch)
         loss, m = lm_loss(self.model, batch, self.model.gpt_config.image_loss_weight)
         self.log("train/loss", loss)
         self.log("train/text_ce", m["text_ce"])
@@ -331,7 +354,7 @@ class InverseDalleLit(L.LightningModule):
         return loss
 
     def validation_step(self, batch, batch_idx):
-        batch = batch[:, :int((batch != PAD).sum(1).max())]
+        batch = self._trim(batch)
         _, m = lm_loss(self.model, batch, self.model.gpt_config.image_loss_weight)
         self._val_ce.append((m["text_ce"], int(batch.shape[0])))
 
@@ -452,22 +475,31 @@ def run_inverse_dalle(args: argparse.Namespace) -> Path:
         model = InverseDalle.load(args.init_from)
         if getattr(args, "image_loss_weight", None) is not None:  # a given weight replaces the model's own
             model.gpt_config.image_loss_weight = float(args.image_loss_weight)
+        if getattr(args, "fine_vqvae", None):
+            try:
+                model.use_residual_vqvae(load_vqvae(args.fine_vqvae))
+            except ValueError as e:
+                raise KorocrError(f"korocr train --fine-vqvae {args.fine_vqvae}: {e}") from e
     else:
         if not args.vqvae:
             raise KorocrError("korocr train --arch inverse-dalle needs --vqvae (a vqvae.pt) or --init-from")
         vq = load_vqvae(args.vqvae)
-        if vq.config.quantizers > 1:
-            raise KorocrError(f"{args.vqvae}: {vq.config.quantizers} residual codebooks; the Inverse DALL-E GPT-2 "
-                              "reads one code per grid cell (a VQ-VAE trained with --quantizers 1)")
-        model = InverseDalle(vq, charset.chars,
-                             GPTConfig(max_length=args.sequence_length, image_budget=args.image_budget,
-                                       image_loss_weight=0.25 if args.image_loss_weight is None
-                                       else args.image_loss_weight,
-                                       chunk_rows=args.chunk_rows or getattr(args, "code_rows", 0),
-                                       code_rows=getattr(args, "code_rows", 0),
-                                       pos2d=bool(getattr(args, "pos2d", False)),
-                                       margins=tuple(args.margins) if getattr(args, "margins", None) else None,
-                                       n_layer=getattr(args, "gpt_layers", 4), n_embd=getattr(args, "gpt_width", 256)))
+        if getattr(args, "fine_vqvae", None):
+            raise KorocrError("korocr train --fine-vqvae goes with --init-from (a new model takes a residual VQ-VAE "
+                              "as --vqvae, with --pos2d and --code-stem)")
+        gpt = GPTConfig(max_length=args.sequence_length, image_budget=args.image_budget,
+                        image_loss_weight=0.25 if args.image_loss_weight is None
+                        else args.image_loss_weight,
+                        chunk_rows=args.chunk_rows or getattr(args, "code_rows", 0),
+                        code_rows=getattr(args, "code_rows", 0),
+                        pos2d=bool(getattr(args, "pos2d", False)),
+                        margins=tuple(args.margins) if getattr(args, "margins", None) else None,
+                        n_layer=getattr(args, "gpt_layers", 4), n_embd=getattr(args, "gpt_width", 256),
+                        code_stem=int(getattr(args, "code_stem", 0) or 0))
+        try:
+            model = InverseDalle(vq, charset.chars, gpt)
+        except ValueError as e:
+            raise KorocrError(f"korocr train --vqvae {args.vqvae}: {e}") from e
         if getattr(args, "code_embed_init", False):
             model.init_code_embeddings(seed)
     if (getattr(args, "ctc_weight", 0.0) or 0.0) > 0:  # joint CTC training (a continued model keeps its own weight)

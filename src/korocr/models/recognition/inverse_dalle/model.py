@@ -110,29 +110,52 @@ class CodeStem(torch.nn.Module):
     and before it, which GPT-2's attention otherwise has to assemble from single 4 × 4 px codes (a syllable at
     f4 is about 8 × 8 of them). Causal in raster order, so the image tokens' own language-model loss and drawing
     stay valid. Shapes: ``forward(ids (N, L), rows (N, L), cols (N, L), is_image (N, L))`` → (N, L, n_embd), zero
-    on text and special tokens other than start-of-row."""
+    on text and special tokens other than start-of-row.
 
-    def __init__(self, codebook: torch.Tensor, n_embd: int, layers: int, width: int = 128):
+    With ``fine_codebooks`` (Q - 1, K, code_dim), the further levels of a residual VQ-VAE: ``forward(..., fine
+    (N, L, Q - 1))`` lays each cell's sum of its further levels' vectors out as a second grid, read by a second
+    masked convolution added to the first one's output before its activation; that convolution starts at zero,
+    so the model reads as before until it learns to use the finer codes (and reads without them, ``fine`` None,
+    as a drawing model samples first-level codes only)."""
+
+    def __init__(self, codebook: torch.Tensor, n_embd: int, layers: int, width: int = 128,
+                 fine_codebooks: torch.Tensor | None = None):
         super().__init__()
         self.register_buffer("codebook", codebook.detach().float().clone(), persistent=False)
         self.inp = _MaskedConv(codebook.shape[1], width)
+        self.fine_inp = None
+        if fine_codebooks is not None and len(fine_codebooks):
+            self.register_buffer("fine_codebooks", fine_codebooks.detach().float().clone(), persistent=False)
+            self.fine_inp = _MaskedConv(codebook.shape[1], width)
+            torch.nn.init.zeros_(self.fine_inp.weight)
+            torch.nn.init.zeros_(self.fine_inp.bias)
         self.blocks = torch.nn.ModuleList(_MaskedConv(width, width) for _ in range(max(0, layers - 1)))
         self.out = torch.nn.Linear(width, n_embd)
         torch.nn.init.zeros_(self.out.weight)
         torch.nn.init.zeros_(self.out.bias)
 
-    def forward(self, ids: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor, is_image: torch.Tensor
-                ) -> torch.Tensor:
+    def forward(self, ids: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor, is_image: torch.Tensor,
+                fine: torch.Tensor | None = None) -> torch.Tensor:
         n, L = ids.shape
         k = self.codebook.shape[0]
         code = ids - SPECIAL
         is_code = is_image & (code >= 0) & (code < k)
         feats = self.codebook[code.clamp(0, k - 1)] * is_code[..., None].to(self.codebook.dtype)  # SOR: zeros
         R, C = int(rows.max()) + 1, int(cols.max()) + 1
-        grid = feats.new_zeros(n, R, C, feats.shape[-1])
         b = torch.arange(n, device=ids.device)[:, None].expand(n, L)
-        grid[b[is_image], rows[is_image], cols[is_image]] = feats[is_image]
-        x = torch.nn.functional.gelu(self.inp(grid.permute(0, 3, 1, 2)))
+
+        def to_grid(v: torch.Tensor) -> torch.Tensor:  # (N, L, d) in token order → (N, d, R, C)
+            grid = v.new_zeros(n, R, C, v.shape[-1])
+            grid[b[is_image], rows[is_image], cols[is_image]] = v[is_image]
+            return grid.permute(0, 3, 1, 2)
+
+        x = self.inp(to_grid(feats))
+        if self.fine_inp is not None and fine is not None:
+            given = (fine >= 0) & is_code[..., None]  # (N, L, Q - 1)
+            vec = sum(self.fine_codebooks[j][fine[..., j].clamp(0, k - 1)] * given[..., j, None].to(feats.dtype)
+                      for j in range(min(fine.shape[-1], self.fine_codebooks.shape[0])))
+            x = x + self.fine_inp(to_grid(vec))
+        x = torch.nn.functional.gelu(x)
         for conv in self.blocks:
             x = x + torch.nn.functional.gelu(conv(x))
         x = x.permute(0, 2, 3, 1)[b, rows, cols]  # (N, L, width), back in token order
@@ -143,19 +166,24 @@ class InverseDalle(torch.nn.Module):
     """VQ-VAE + GPT-2 over one vocabulary (:class:`~.tokens.Vocabulary`); with ``gpt.pos2d``, row and column
     embeddings of the image tokens (:meth:`embed`).
 
+    A residual VQ-VAE (``quantizers`` Q > 1) gives each grid cell Q codes: the first is the cell's token, the
+    further levels reach the model through its code stem (:class:`CodeStem` ``fine``; sequences then carry them
+    beside the tokens, :meth:`~.tokens.Vocabulary.fine_codes`), so it needs ``pos2d`` and ``code_stem``.
+
     Raises:
-        ValueError: ``vqvae`` quantises residually (``quantizers`` > 1): one token per grid cell needs one code.
+        ValueError: ``vqvae`` quantises residually and the model has no code stem to take the further levels.
     """
 
     def __init__(self, vqvae: VQVAE, chars: Sequence[str], gpt: GPTConfig | None = None, lm=None):
         super().__init__()
         from transformers import GPT2Config, GPT2LMHeadModel
 
-        if vqvae.config.quantizers > 1:
-            raise ValueError(f"the VQ-VAE has {vqvae.config.quantizers} residual codebooks; the Inverse DALL-E GPT-2 "
-                             "reads one code per grid cell (train its VQ-VAE with --quantizers 1)")
-        self.vqvae = vqvae
         self.gpt_config = gpt or GPTConfig()
+        if vqvae.config.quantizers > 1 and not (self.gpt_config.pos2d and self.gpt_config.code_stem > 0):
+            raise ValueError(f"the VQ-VAE has {vqvae.config.quantizers} residual codebooks; an Inverse DALL-E GPT-2 "
+                             "reads one code per grid cell and takes the further levels through its code stem only "
+                             "(pos2d and code_stem > 0); train its VQ-VAE with --quantizers 1 or give it a stem")
+        self.vqvae = vqvae
         self.vocab = Vocabulary(vqvae.config.codebook_size, list(chars))
         if lm is None:
             g = self.gpt_config
@@ -188,8 +216,45 @@ class InverseDalle(torch.nn.Module):
             raise ValueError("a code stem needs a pos2d model (GPTConfig.pos2d): it places codes by grid position")
         self.gpt_config.code_stem = int(layers)
         if self.code_stem is None:
-            cb = self.vqvae.quantizer.codebook.detach().float().reshape(-1, self.vqvae.config.code_dim)
-            self.code_stem = CodeStem(cb, self.lm.config.n_embd, layers)
+            books = self.vqvae.level_codebooks().float()
+            self.code_stem = CodeStem(books[0], self.lm.config.n_embd, layers, fine_codebooks=books[1:])
+
+    @property
+    def fine_levels(self) -> int:
+        """Further code levels per grid cell beside the token (a residual VQ-VAE's Q - 1; else 0)."""
+        return self.vqvae.config.quantizers - 1
+
+    def use_residual_vqvae(self, vqvae: VQVAE) -> None:
+        """Replace the model's 1-codebook VQ-VAE by a residual one whose first level is the same (as
+        ``korocr train --arch vqvae --quantizers Q --keep-first-level`` makes it), so every token stays what
+        the GPT-2 was trained on, and feed the further levels to the code stem (:class:`CodeStem` ``fine``,
+        starting at zero: the model reads as before).
+
+        Raises:
+            ValueError: the model has no code stem, ``vqvae`` has a single level, or its encoder or first codebook
+                differ from the model's VQ-VAE (its tokens would not be the ones the GPT-2 reads).
+        """
+        if self.code_stem is None:
+            raise ValueError("use_residual_vqvae: the model has no code stem (add one: --code-stem)")
+        if vqvae.config.quantizers < 2:
+            raise ValueError("use_residual_vqvae: the VQ-VAE has a single codebook (train it with --quantizers 2+)")
+        if self.fine_levels:
+            raise ValueError("use_residual_vqvae: the model's VQ-VAE is residual already")
+        old, new = self.vqvae.state_dict(), vqvae.state_dict()
+        enc = [k for k in old if k.startswith("encoder.")]
+        same = all(k in new and old[k].shape == new[k].shape and torch.allclose(old[k].float(), new[k].float(),
+                                                                              atol=1e-3) for k in enc)
+        books_old, books_new = self.vqvae.level_codebooks().float(), vqvae.level_codebooks().float()
+        same = same and books_old[0].shape == books_new[0].shape and torch.allclose(books_old[0], books_new[0],
+                                                                                    atol=1e-3)
+        if not same:
+            raise ValueError("use_residual_vqvae: its encoder or first codebook differ from the model's VQ-VAE "
+                             "(train it from this VQ-VAE with --quantizers Q --keep-first-level)")
+        stem = self.code_stem.state_dict()
+        self.vqvae = vqvae.eval()
+        self.code_stem = None
+        self.add_code_stem(self.gpt_config.code_stem)
+        self.code_stem.load_state_dict(stem, strict=False)  # the new fine path keeps its zero start
 
     def add_ctc_head(self, weight: float) -> None:
         """Give the model the auxiliary CTC head of :meth:`ctc_loss` (a LayerNorm and a linear layer from the
@@ -259,18 +324,19 @@ class InverseDalle(torch.nn.Module):
         logp = torch.log_softmax(self.ctc_head(states).float(), -1).transpose(0, 1)  # (T, N, C)
         return torch.nn.functional.ctc_loss(logp, targets, frames, lengths, blank=0, zero_infinity=True)
 
-    def embed(self, ids: torch.Tensor) -> torch.Tensor:
+    def embed(self, ids: torch.Tensor, fine: torch.Tensor | None = None) -> torch.Tensor:
         """Input embeddings (N, L, n_embd) of token sequences (N, L): GPT-2's token embeddings plus, with
         ``pos2d``, the row and column embeddings of the image tokens (:func:`grid_positions`); text tokens get
         their token embedding alone, so text generated after the image needs nothing extra. GPT-2 adds its own
-        position embeddings on top."""
+        position embeddings on top. ``fine`` (N, L, Q - 1): a residual VQ-VAE's further code levels beside the
+        tokens (:meth:`~.tokens.Vocabulary.fine_codes`), for the code stem; None: the tokens alone."""
         x = self.lm.transformer.wte(ids)
         if not self.gpt_config.pos2d:
             return x
         rows, cols, is_image = grid_positions(ids, self.vocab.char_offset)
         x = x + (self.row_embed(rows) + self.col_embed(cols)) * is_image[..., None].to(x.dtype)
         if self.code_stem is not None and bool(is_image.any()):
-            x = x + self.code_stem(ids, rows, cols, is_image).to(x.dtype)
+            x = x + self.code_stem(ids, rows, cols, is_image, fine).to(x.dtype)
         return x
 
     @torch.no_grad()
@@ -284,7 +350,7 @@ class InverseDalle(torch.nn.Module):
             ValueError: the codebook is still all zeros (a VQ-VAE that never saw a batch: its k-means
                 initialisation runs on the first one).
         """
-        cb = self.vqvae.quantizer.codebook.detach().float().reshape(-1, self.vqvae.config.code_dim)
+        cb = self.vqvae.level_codebooks()[0].float()
         if not torch.any(cb != 0):
             raise ValueError("init_code_embeddings: the VQ-VAE codebook is not initialised yet (all zeros)")
         cb = (cb - cb.mean(0)) / (cb.std(0) + 1e-6)
@@ -375,10 +441,12 @@ class InverseDalle(torch.nn.Module):
     def _read_one(self, img: np.ndarray, num_beams: int, max_new_tokens: int | None) -> tuple[str, float]:
         self.eval()
         allowed = list(range(self.vocab.char_offset, self.vocab.size)) + [EOS]
-        prefix = self.vocab.image_tokens(self.codes(img)) + [SEP]
+        codes = self.codes(img)
+        prefix = self.vocab.image_tokens(codes) + [SEP]
         ids = torch.tensor([prefix])
         budget = max_new_tokens or max(1, self.gpt_config.max_length - len(prefix))
-        given = {"inputs_embeds": self.embed(ids)} if self.gpt_config.pos2d else {"input_ids": ids}
+        fine = torch.from_numpy(self.vocab.fine_codes(codes, len(prefix)))[None] if self.fine_levels else None
+        given = {"inputs_embeds": self.embed(ids, fine)} if self.gpt_config.pos2d else {"input_ids": ids}
         gen = self.lm.generate(**given, attention_mask=torch.ones_like(ids), max_new_tokens=budget,
                                num_beams=num_beams, do_sample=False, eos_token_id=EOS, pad_token_id=PAD,
                                prefix_allowed_tokens_fn=lambda b, s: allowed, output_scores=True,
@@ -567,12 +635,23 @@ class InverseDalle(torch.nn.Module):
         return model.eval()
 
 
+def split_batch(batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """A batch of sequences (N, L) of tokens, or (N, L, Q) of tokens with a residual VQ-VAE's further levels beside
+    them (channel 0 the tokens, 1.. the levels, -1 where none: :meth:`~.tokens.Vocabulary.fine_codes`) →
+    (tokens (N, L), levels (N, L, Q - 1) or None)."""
+    if batch.dim() == 3:
+        return batch[..., 0], batch[..., 1:]
+    return batch, None
+
+
 def lm_loss(model: InverseDalle, batch: torch.Tensor, image_weight: float) -> tuple[torch.Tensor, dict]:
-    """Language-model loss over ``[image tokens] SEP [text] EOS`` sequences (N, L): cross-entropy of each next
-    token, the image part (before SEP) weighted by ``image_weight``, PAD ignored; with a CTC head
-    (``gpt_config.ctc_weight`` > 0), plus ``ctc_weight`` × :meth:`InverseDalle.ctc_loss` (reported as ``ctc``) on
-    reading sequences (drawing sequences, which start with text, get none)."""
-    given = {"inputs_embeds": model.embed(batch)} if model.gpt_config.pos2d else {"input_ids": batch}
+    """Language-model loss over ``[image tokens] SEP [text] EOS`` sequences (N, L) (or (N, L, Q) with further code
+    levels, :func:`split_batch`): cross-entropy of each next token, the image part (before SEP) weighted by
+    ``image_weight``, PAD ignored; with a CTC head (``gpt_config.ctc_weight`` > 0), plus ``ctc_weight`` ×
+    :meth:`InverseDalle.ctc_loss` (reported as ``ctc``) on reading sequences (drawing sequences, which start with
+    text, get none)."""
+    batch, fine = split_batch(batch)
+    given = {"inputs_embeds": model.embed(batch, fine)} if model.gpt_config.pos2d else {"input_ids": batch}
     use_ctc = model.ctc_head is not None and model.gpt_config.ctc_weight > 0 and bool((batch[:, 0] == SOR).all())
     out = model.lm(**given, attention_mask=(batch != PAD).long(), output_hidden_states=use_ctc)
     logits = out.logits[:, :-1]

@@ -81,9 +81,13 @@ class Vocabulary:
         return self.char_offset + len(self.chars)
 
     def image_tokens(self, codes: np.ndarray) -> list[int]:
-        """(rows, cols) code indices → ``[SOR c c ... SOR c c ...]``."""
+        """(rows, cols) code indices → ``[SOR c c ... SOR c c ...]``; residual codes (rows, cols, Q) give their
+        first level (the further levels go beside the tokens, :meth:`fine_codes`)."""
+        codes = np.asarray(codes)
+        if codes.ndim == 3:
+            codes = codes[..., 0]
         out: list[int] = []
-        for row in np.asarray(codes):
+        for row in codes:
             out.append(SOR)
             out += [SPECIAL + int(c) for c in row]
         return out
@@ -135,6 +139,26 @@ class Vocabulary:
         seq = img + [SEP] + txt + [EOS]
         _check_fits(len(seq), len(img), len(txt), max_length)
         return seq + [PAD] * (max_length - len(seq))
+
+    def fine_codes(self, codes: np.ndarray, length: int, start: int = 0) -> np.ndarray:
+        """The further levels of residual codes ``codes`` (rows, cols, Q), laid out beside the tokens of
+        :meth:`image_tokens` placed at ``start`` in a sequence of ``length`` tokens: (length, Q - 1) int64, each
+        image code's levels 1..Q-1 at its token's position, -1 everywhere else (start-of-row, text, special and
+        padding tokens).
+
+        Raises:
+            ValueError: ``codes`` is not (rows, cols, Q) with Q >= 2, or its tokens do not fit in ``length``.
+        """
+        codes = np.asarray(codes)
+        if codes.ndim != 3 or codes.shape[-1] < 2:
+            raise ValueError(f"fine_codes needs residual codes (rows, cols, Q >= 2), got shape {codes.shape}")
+        rows, cols, q = codes.shape
+        if start + rows * (cols + 1) > length:
+            raise ValueError(f"{rows} x {cols} codes at position {start} do not fit in {length} tokens")
+        out = np.full((length, q - 1), -1, np.int64)
+        pos = start + (np.arange(rows)[:, None] * (cols + 1) + 1 + np.arange(cols)[None, :])
+        out[pos.reshape(-1)] = codes[..., 1:].reshape(-1, q - 1)
+        return out
 
     def drawing_sequence(self, codes: np.ndarray, text: str, max_length: int) -> list[int]:
         """``[text] SEP [image tokens] EOS`` (text-to-image), padded to ``max_length``.

@@ -157,8 +157,21 @@ class VQVAE(nn.Module):
         """codes (N, h, w) (or (N, h, w, Q)) → images (N, 1, h·f, w·f) in [-1, 1]."""
         return torch.tanh(self.decoder(self._embed_codes(codes)))
 
+    def level_codebooks(self) -> torch.Tensor:
+        """The codebooks (Q, codebook_size, code_dim), one per level (Q = 1 without residual quantisation)."""
+        if self.config.quantizers > 1:
+            return self.quantizer.codebooks.detach()
+        return self.quantizer.codebook.detach().reshape(1, -1, self.config.code_dim)
+
     def _embed_codes(self, codes: torch.Tensor) -> torch.Tensor:
-        """codes (N, h, w) (or (N, h, w, Q): the levels' vectors summed) → codebook vectors (N, code_dim, h, w)."""
+        """codes (N, h, w) (or (N, h, w, q): the levels' vectors summed) → codebook vectors (N, code_dim, h, w).
+        A residual VQ-VAE given fewer levels than it has (q < Q, or (N, h, w): level 0 alone, as a drawing GPT-2
+        samples) sums the levels given."""
+        if self.config.quantizers > 1 and (codes.dim() == 3 or codes.shape[-1] < self.config.quantizers):
+            levels = codes[..., None] if codes.dim() == 3 else codes
+            books = self.level_codebooks()
+            q = sum(books[k][levels[..., k]] for k in range(levels.shape[-1]))  # (N, h, w, d)
+            return q.permute(0, 3, 1, 2)
         if self.config.quantizers > 1:
             n, h, w, nq = codes.shape
             q = self.quantizer.get_output_from_indices(codes.reshape(n, h * w, nq))
