@@ -711,6 +711,19 @@ def test_residual_levels_reach_the_gpt2_through_the_code_stem(korean_font, tmp_p
     assert model.code_stem.fine_inp.weight.abs().sum() > 0  # the fine path learns
     loaded = InverseDalle.load(model.save(tmp_path / "m"))
     assert loaded.fine_levels == 1
+    from PIL import Image
+
+    from korocr.cli import main
+
+    (tmp_path / "data").mkdir()
+    Image.fromarray(images[0]).save(tmp_path / "data" / "a.png")
+    (tmp_path / "data" / "labels.tsv").write_text(f"a.png\t{texts[0]}\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as e:  # tokenize keeps the further levels too (fine_codes.npy)
+        main(["dataset", "tokenize", str(tmp_path / "m"), str(tmp_path / "data"), "-o", str(tmp_path / "tok"),
+              "--max-length", "64"])
+    assert e.value.code == 0
+    np.testing.assert_array_equal(np.load(tmp_path / "tok" / "fine_codes.npy")[0], row[:, 1:])
+    np.testing.assert_array_equal(np.load(tmp_path / "tok" / "tokens.npy")[0], row[:, 0])
     assert [t for t, _ in loaded.read(images)] == [t for t, _ in model.read(images)]
     torch.testing.assert_close(loaded.code_stem.fine_inp.weight, model.code_stem.fine_inp.weight, atol=1e-2,
                                rtol=1e-2)

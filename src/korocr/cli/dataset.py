@@ -62,7 +62,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _tokenize(args: argparse.Namespace) -> int:
-    """Images → Inverse DALL-E reading sequences (tokens.npy, int32 (N, max_length)) + texts.txt."""
+    """Images → Inverse DALL-E reading sequences (tokens.npy, int32 (N, max_length)) + texts.txt; a model on a
+    residual VQ-VAE also writes the further code levels beside the tokens (fine_codes.npy, int16 (N, max_length,
+    Q - 1), -1 where no image code)."""
     import numpy as np
 
     from ..errors import ModelLoadError, require
@@ -76,7 +78,7 @@ def _tokenize(args: argparse.Namespace) -> int:
         model = InverseDalle.load(args.model)
     except FileNotFoundError as e:
         raise ModelLoadError(str(e)) from None
-    seqs, texts, rejected, n = [], [], [], 0
+    seqs, fines, texts, rejected, n = [], [], [], [], 0
     for s in _open_sources(args):
         n += 1
         if s.error:
@@ -88,14 +90,20 @@ def _tokenize(args: argparse.Namespace) -> int:
             rejected.append((s.key, str(e)))
             continue
         try:
-            seqs.append(model.vocab.reading_sequence(model.codes(img), s.text, args.max_length))
+            codes = model.codes(img)
+            seqs.append(model.vocab.reading_sequence(codes, s.text, args.max_length))
         except SequenceTooLong as e:
             rejected.append((s.key, str(e)))
             continue
+        if model.fine_levels:
+            fines.append(model.vocab.fine_codes(codes, args.max_length))
         texts.append(s.text)
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     np.save(out / "tokens.npy", np.asarray(seqs, np.int32).reshape(len(seqs), args.max_length))
+    if model.fine_levels:
+        np.save(out / "fine_codes.npy", np.asarray(fines, np.int16).reshape(len(seqs), args.max_length,
+                                                                              model.fine_levels))
     (out / "texts.txt").write_text("".join(t + "\n" for t in texts), encoding="utf-8")
     for key, why in rejected:
         err(f"rejected {key}: {why}")
