@@ -27,6 +27,7 @@ from ..data.distributed import for_this_rank
 from ..errors import KorocrError
 from ..evaluation.metrics import CERAccumulator
 from ..models.recognition.inverse_dalle import GPTConfig, InverseDalle, VQVAE, VQVAEConfig, lm_loss
+from ..models.recognition.inverse_dalle.model import split_batch
 from ..models.recognition.inverse_dalle.tokens import PAD, SequenceTooLong
 from ..text.charsets import Charset
 from .common import adamw_warmup_cosine
@@ -340,7 +341,7 @@ class InverseDalleLit(L.LightningModule):
     @staticmethod
     def _trim(batch: torch.Tensor) -> torch.Tensor:
         """No compute on the positions that are PAD throughout (tokens are channel 0 of an (N, L, Q) batch)."""
-        tokens = batch[..., 0] if batch.dim() == 3 else batch
+        tokens, _ = split_batch(batch)
         return batch[:, :int((tokens != PAD).sum(1).max())]
 
     def training_step(self, batch, batch_idx):
