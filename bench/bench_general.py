@@ -478,14 +478,16 @@ def tesseract(paths: list[Path], psm: int, lang: str) -> tuple[list[str], float]
 
 
 def korocr_reader(model: str, rec_options: dict | None = None, decoder: str | None = None):
-    """A Reader of ``model``; ``rec_options`` go to TrOCR and Inverse DALL-E models (``num_beams``), ``decoder``
-    ("greedy"/"beam") to CTC models."""
+    """A Reader of ``model``; ``rec_options`` go to TrOCR and Inverse DALL-E models (``num_beams``; ``lm_weight``
+    to Inverse DALL-E only), ``decoder`` ("greedy"/"beam") to CTC models."""
     from korocr.hub import resolve_rec_model
     from korocr.reader import Reader
 
     family = "onnx-ctc" if model == "default" else resolve_rec_model(model).family
     if rec_options and family == "inverse-dalle":
-        rec_options = {k: v for k, v in rec_options.items() if k == "num_beams"}
+        rec_options = {k: v for k, v in rec_options.items() if k in ("num_beams", "lm_weight")}
+    elif rec_options:
+        rec_options = {k: v for k, v in rec_options.items() if k != "lm_weight"}
     opts = rec_options if rec_options and family in ("trocr", "inverse-dalle") else None
     if decoder and family == "onnx-ctc":
         opts = {"decoder": decoder}
@@ -624,6 +626,8 @@ def main() -> None:
                     default=None, help="render only these sets again, the others stay as rendered (clean includes margins)")
     ap.add_argument("--render-only", action="store_true")
     ap.add_argument("--num-beams", type=int, default=None, help="TrOCR and Inverse DALL-E models: beam width")
+    ap.add_argument("--lm-weight", type=float, default=None,
+                    help="Inverse DALL-E models: weight of the model's text_lm.npz (default: its own; 0: off)")
     ap.add_argument("--max-lines", type=int, default=None, help="score only the first N lines of each set")
     ap.add_argument("--decoder", nargs="+", choices=("greedy", "beam"), default=None,
                     help="CTC models: score each with these decoders (engine names get @greedy / @beam); default: "
@@ -645,7 +649,8 @@ def main() -> None:
         build_hanja(out, args.font_dir, args.hanja_texts, args.n)
     if args.render_only:
         return
-    trocr = {k: v for k, v in (("num_beams", args.num_beams), ("ctc_weight", args.ctc_weight)) if v is not None}
+    trocr = {k: v for k, v in (("num_beams", args.num_beams), ("ctc_weight", args.ctc_weight),
+                               ("lm_weight", args.lm_weight)) if v is not None}
     results = evaluate(out, args.rec_model or ["default"], not args.no_tesseract, out / "logs", tuple(args.sets),
                        trocr, args.max_lines, args.decoder)
     (out / f"{args.results}.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))

@@ -168,8 +168,11 @@ def main() -> None:
     ap.add_argument("--num-beams", type=int, default=None, help="a TrOCR --rec-model: beams")
     ap.add_argument("--ctc-weight", type=float, default=None,
                     help="a TrOCR --rec-model with a CTC head: joint CTC/attention decoding with this λ")
+    ap.add_argument("--lm-weight", type=float, default=None,
+                    help="an Inverse DALL-E --rec-model: weight of its text_lm.npz (default: its own; 0: off)")
     args = ap.parse_args()
-    rec_options = {k: v for k, v in (("num_beams", args.num_beams), ("ctc_weight", args.ctc_weight)) if v is not None}
+    rec_options = {k: v for k, v in (("num_beams", args.num_beams), ("ctc_weight", args.ctc_weight),
+                                     ("lm_weight", args.lm_weight)) if v is not None}
     shared, out = Path(args.shared), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     have_tess = shutil.which("tesseract") is not None and not args.no_tesseract

@@ -357,6 +357,50 @@ def test_long_lines_are_read_in_pieces_cut_at_word_gaps(korean_font):
     assert model.read([line])[0][0] == "가나다 라마 바사"
 
 
+def test_text_language_model_fusion_steers_the_reading_and_is_saved(korean_font, tmp_path):
+    """Shallow fusion of a character n-gram model (CharNgramLM): an untrained GPT-2 reads noise; with a language
+    model that knows one line and a large weight it spells that line and stops; weight 0 reads as without it; the
+    earlier pieces' text is the fusion's context; the model directory keeps the language model."""
+    from korocr.models.recognition.inverse_dalle.model import TEXT_LM, _TextLMFusion
+    from korocr.text.char_lm import CharNgramLM
+    from korocr.text.charsets import Charset
+
+    chars = Charset.resolve("default-jamo").chars
+    model = _tiny(chars)
+    images, _ = _lines(korean_font)
+    plain = model.read(images[:1])
+    assert plain[0][0] != "가나다"
+    lm = CharNgramLM(chars, order=4, weight=8.0, bonus=30.0).fit(["가나다"] * 5)
+    model.set_text_lm(lm)
+    assert model.read(images[:1])[0][0] == "가나다"
+    assert model.read(images[:1], lm_weight=0.0) == plain
+    beam = model.read(images[:1], num_beams=3)
+    assert beam[0][0] == "가나다" and 0.0 < beam[0][1] <= 1.0  # the confidence: the GPT-2's own, not the fusion's
+    model.gpt_config.num_beams = 3  # the model's default beam width
+    assert model.read(images[:1]) == beam
+    # the context: after "가나" the language model's next jamo is 다's first, at the start it is 가's
+    fusion = _TextLMFusion(model.vocab, lm, 1.0, 0.0, context="가나")
+    start = _TextLMFusion(model.vocab, lm, 1.0, 0.0)
+    zeros = torch.zeros(1, model.vocab.size)
+    off = model.vocab.char_offset
+    assert chars[int(fusion(torch.zeros(1, 0, dtype=torch.long), zeros.clone())[0, off:].argmax())] == "\u1103"
+    assert chars[int(start(torch.zeros(1, 0, dtype=torch.long), zeros.clone())[0, off:].argmax())] == "\u1100"
+    model.save(tmp_path / "m")
+    assert (tmp_path / "m" / TEXT_LM).is_file()
+    back = InverseDalle.load(tmp_path / "m")
+    assert back.text_lm is not None and back.text_lm.weight == 8.0 and back.gpt_config.num_beams == 3
+    assert back.read(images[:1])[0][0] == "가나다"
+    with pytest.raises(ValueError, match="charset"):
+        model.set_text_lm(CharNgramLM(["a", "b"]))
+    from korocr.errors import ModelLoadError
+    from korocr.recognition import make_recognizer
+
+    rec = make_recognizer(tmp_path / "m", threads=1, lm_weight=0.0)  # the reader's --lm-weight
+    assert rec.recognize(images[:1])[0].text == back.read(images[:1], lm_weight=0.0)[0][0]
+    with pytest.raises(ModelLoadError, match="lm-weight"):
+        make_recognizer(None, lm_weight=0.5)  # the default CTC model has no language model to weigh
+
+
 def test_piece_cap_counts_ink_heights_so_margins_do_not_lengthen_pieces(monkeypatch):
     """piece_aspect caps a piece at that many heights of the line's ink: the same ink with a wide margin above and
     below (a taller crop) is cut into as many pieces as the tight crop; with no cap the taller crop's pieces grow
@@ -430,6 +474,36 @@ def test_clean_renders_are_dark_type_on_a_light_ground(tmp_path, korean_font):
             assert all(light) and all(img.ndim == 2 for img, _ in samples)
         else:
             assert not all(light)  # light on dark and low contrast come into the default renders
+
+
+def test_vertical_share_sets_the_training_columns_not_the_validation_samples(tmp_path, korean_font):
+    from korocr.cli import build_parser
+    from korocr.errors import KorocrError
+    from korocr.text.charsets import Charset
+    from korocr.training.train_inverse_dalle import VAL_SEED, _Samples
+
+    words = tmp_path / "w.txt"
+    words.write_text("가나다라\n마바사아\n자차카타\n", encoding="utf-8")
+    base = ["train", "--arch", "inverse-dalle", "--words", str(words), "--fonts", korean_font.spec.key,
+            "--max-chars", "4", "--clean-renders"]
+    charset = Charset.resolve("default-jamo")
+
+    def samples(share, seed=None, n=20):
+        args = build_parser().parse_args(base + ([] if share is None else ["--vertical-share", str(share)]))
+        stream = _Samples(args, charset, seed=3).stream(seed=seed)
+        return [next(stream) for _ in range(n)]
+
+    def column(img, text):  # 3+ characters stacked: taller than wide; set in a line: wider than tall
+        return img.shape[0] > img.shape[1] if len(text.replace(" ", "")) >= 3 else None
+
+    assert {column(*s) for s in samples(1.0, n=40)} == {True, None}
+    assert {column(*s) for s in samples(0.0, n=40)} == {False, None}
+    assert {column(*s) for s in samples(None, n=80)} == {True, False, None}  # the default mixes both
+    val = [(img.shape, t) for img, t in samples(1.0, seed=VAL_SEED)]
+    assert val == [(img.shape, t) for img, t in samples(0.0, seed=VAL_SEED)]  # validation ignores the share
+    assert {h > w for (h, w), t in val if len(t.replace(" ", "")) >= 3} == {True, False}
+    with pytest.raises(KorocrError, match="vertical-share"):
+        samples(1.5)
 
 
 def test_draw_share_mixes_reading_and_drawing_sequences(tmp_path, korean_font):

@@ -46,7 +46,7 @@ class Reader:
         min_confidence: in page mode, recognised lines with a lower confidence are dropped (most are detections
             on pictures, not text); 0.5 is PaddleOCR's ``drop_score``.  Line mode (``line=True``) keeps all.
         rec_options: extra arguments of a TrOCR recogniser (``processor``, ``num_beams``, ``max_length``,
-            ``ctc_weight``).
+            ``ctc_weight``) or an Inverse DALL-E one (``num_beams``, ``lm_weight``).
         rotate: page orientation: ``0`` (as loaded, after EXIF), ``90``/``180``/``270`` (turn the page
             counter-clockwise by that many degrees before reading), or ``"auto"``: when the upright reading is
             weak (no line, or page confidence below ``auto_rotate_below``) the page is also read turned: by 90

@@ -19,7 +19,8 @@ def run(args: argparse.Namespace) -> int:
     rec_options = {k: v for k, v in (("processor", args.processor), ("num_beams", args.num_beams),
                                       ("max_length", args.max_length), ("allowlist", args.allowlist),
                                       ("blocklist", args.blocklist), ("ctc_weight", args.ctc_weight),
-                                      ("decoder", args.decoder), ("beam_width", args.beam_width)) if v is not None}
+                                      ("decoder", args.decoder), ("beam_width", args.beam_width),
+                                      ("lm_weight", args.lm_weight)) if v is not None}
     from ..io.inputs import expand_inputs
     from ..io.pdf import parse_pages
 
@@ -157,6 +158,9 @@ def add(sub) -> None:
                                        "(e.g. microsoft/trocr-base-handwritten)")
     p.add_argument("--num-beams", type=int, default=None,
                    help="TrOCR: beam search width (1 = greedy; default 4 with joint decoding, else 1)")
+    p.add_argument("--lm-weight", type=float, default=None,
+                   help="Inverse DALL-E: weight of the model's character language model (text_lm.npz) in the "
+                        "decoding (shallow fusion; default: the model's own; 0: off)")
     p.add_argument("--ctc-weight", type=float, default=None,
                    help="TrOCR with a CTC head on its encoder (korocr's hybrid): joint CTC/attention beam search "
                         "with this weight on CTC (default: 0.8 with 4 beams for such a model, 0 = attention only)")

@@ -58,6 +58,9 @@ def add_inverse_dalle_arguments(p: argparse.ArgumentParser) -> None:
     d.add_argument("--clean-renders", action="store_true",
                    help="inverse-dalle / vqvae: dark type on light, no degradations or effects (a curriculum's "
                         "first phase); fonts, sizes, spacing and margins still vary")
+    d.add_argument("--vertical-share", type=float, default=None,
+                   help="inverse-dalle / vqvae: share of the training samples rendered as vertical columns (default "
+                        "0.3; the validation samples keep 0.3)")
     d.add_argument("--code-embed-init", action="store_true",
                    help="inverse-dalle: start the GPT-2's code embeddings from the VQ-VAE codebook (a fixed random "
                         "projection), so codes that look alike start alike")

@@ -10,7 +10,8 @@ from pathlib import Path
 def make_recognizer(rec_model: str | Path | None = None, threads: int | None = None, batch_size: int = 32,
                     **options):
     """The recogniser for a ``--rec-model`` argument, by the family the registry reads from the model itself
-    (:func:`korocr.hub.resolve_rec_model`): an ``OnnxRecognizer`` or a ``TrOCRRecognizer``.
+    (:func:`korocr.hub.resolve_rec_model`): an ``OnnxRecognizer``, a ``TrOCRRecognizer`` or an
+    ``InverseDalleRecognizer``.
 
     Raises:
         korocr.errors.ModelLoadError: a missing path or a file that is not a korocr recogniser.
@@ -32,6 +33,9 @@ def make_recognizer(rec_model: str | Path | None = None, threads: int | None = N
                              f"TrOCR models, not {ref.family}")
     if ref.family != "trocr":
         options.pop("ctc_weight", None)
+    if ref.family != "inverse-dalle" and options.pop("lm_weight", None) is not None:
+        raise ModelLoadError(f"{rec_model}: --lm-weight (the character language model fused into the decoding) "
+                             f"works with Inverse DALL-E models, not {ref.family}")
     if ref.family == "inverse-dalle":
         for mod in ("torch", "transformers", "vector_quantize_pytorch"):
             require(mod, "train", "an Inverse DALL-E recogniser")

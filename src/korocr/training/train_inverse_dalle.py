@@ -40,13 +40,20 @@ from .trainer import make_trainer
 # fonts, sizes, spacing and margins still vary
 CLEAN_RENDERS = dict(augment=False, effect_prob=0.0, bitmap_prob=0.0, thermal_prob=0.0, neighbour_prob=0.0,
                      dark_on_light_prob=1.0)
+VAL_VERTICAL = 0.3  # the validation samples' share of vertical columns (and the training default)
 
 
 class _Samples:
-    """(image, text) pairs: horizontal lines (LineRenderer) and, with probability ``vertical``, columns;
-    with ``args.clean_renders`` the lines are rendered without degradations (:data:`CLEAN_RENDERS`)."""
+    """(image, text) pairs: horizontal lines (LineRenderer) and, with probability ``vertical`` (default
+    ``args.vertical_share``, else :data:`VAL_VERTICAL`), columns; with ``args.clean_renders`` the lines are rendered
+    without degradations (:data:`CLEAN_RENDERS`). The fixed validation samples always use :data:`VAL_VERTICAL`, so
+    runs with different shares are validated on the same samples.
 
-    def __init__(self, args, charset: Charset, seed: int, vertical: float = 0.3):
+    Raises:
+        KorocrError: no fonts found, or a share outside [0, 1].
+    """
+
+    def __init__(self, args, charset: Charset, seed: int, vertical: float | None = None):
         from ..synth.fonts import discover_fonts
         from ..synth.render import LineRenderer
         from ..synth.text import TextSampler
@@ -55,6 +62,11 @@ class _Samples:
         if not self.fonts:
             raise KorocrError("korocr train: no fonts found (install fonts-nanum / fonts-noto-cjk or pass --font-dir)")
         self.sampler = TextSampler.from_files(args.corpus, args.words, charset=charset, max_chars=args.max_chars)
+        if vertical is None:
+            vertical = getattr(args, "vertical_share", None)
+        vertical = VAL_VERTICAL if vertical is None else float(vertical)
+        if not 0.0 <= vertical <= 1.0:
+            raise KorocrError(f"korocr train --vertical-share {vertical}: must be between 0 and 1")
         self.seed, self.vertical, self.max_chars = seed, vertical, args.max_chars
         self._renderer = LineRenderer
         self.clean = bool(getattr(args, "clean_renders", False))
@@ -64,6 +76,7 @@ class _Samples:
         validation samples)."""
         from ..synth.render import RenderConfig, render_vertical
 
+        vertical = self.vertical if seed is None else VAL_VERTICAL
         seed = self.seed + 1000 * wid if seed is None else seed
         rng = random.Random(seed)
         config = RenderConfig(**CLEAN_RENDERS) if self.clean else None
@@ -73,7 +86,7 @@ class _Samples:
             font = renderer.pick_font(text, rng)
             if font is None:
                 continue
-            if rng.random() < self.vertical:
+            if rng.random() < vertical:
                 text = "".join(text.split())[:min(12, self.max_chars)]
                 if not text:
                     continue
@@ -366,7 +379,8 @@ class InverseDalleLit(L.LightningModule):
         self._val_ce = []
         if self.val_read:
             acc = CERAccumulator()
-            read = self.model.read([img for img, _ in self.val_read])
+            read = self.model.read([img for img, _ in self.val_read], num_beams=1,
+                                   lm_weight=0.0)  # the GPT-2 alone, greedy
             acc.update_many([t for t, _ in read], [t for _, t in self.val_read])
             self.log("val/cer", acc.cer)
             self.log("val/accuracy", acc.correct / max(1, acc.n))

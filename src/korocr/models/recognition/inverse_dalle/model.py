@@ -4,7 +4,8 @@ the Korean Inverse DALL-E OCR reference). The same model draws: ``[text] SEP`` â
 
 A saved model is a directory: ``korocr_inverse_dalle.json`` (family, VQ-VAE config, charset, token budget),
 ``vqvae.pt`` (fp16 state dict), ``gpt2/`` (Hugging Face ``save_pretrained``) and, for a ``pos2d`` model,
-``pos2d.pt`` (the row and column embeddings of the image tokens, fp16).
+``pos2d.pt`` (the row and column embeddings of the image tokens, fp16) and, optionally, ``text_lm.npz`` (a
+character n-gram language model, :class:`~korocr.text.char_lm.CharNgramLM`, fused into the decoding).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .tokens import EOS, PAD, SEP, SOR, SPECIAL, Vocabulary, grid_at_scale, grid
 from .vqvae import VQVAE, VQVAEConfig
 
 MARKER = "korocr_inverse_dalle.json"
+TEXT_LM = "text_lm.npz"
 
 
 @dataclass
@@ -52,6 +54,7 @@ class GPTConfig:
     ctc_weight: float = 0.0  # > 0: an auxiliary CTC loss on the image tokens' states (InverseDalle.ctc_loss)
     code_stem: int = 0  # > 0: that many masked 3x3 convolutions over the code grid add to the image embeddings
     piece_aspect: float = 0.0  # > 0: read chunked lines in pieces at most this many ink heights long (see read)
+    num_beams: int = 1  # the reading's default beam width (1: greedy; read's num_beams=None)
 
     def max_aspect(self, rows: int | None = None) -> float:
         """The longest piece (in line heights) that still gets ``rows`` (default ``chunk_rows``) rows of codes
@@ -204,6 +207,19 @@ class InverseDalle(torch.nn.Module):
         self.code_stem = None
         if self.gpt_config.code_stem > 0:
             self.add_code_stem(self.gpt_config.code_stem)
+        self.text_lm = None  # a CharNgramLM fused into the decoding (set_text_lm)
+
+    def set_text_lm(self, lm) -> None:
+        """Fuse the character n-gram model ``lm`` (:class:`~korocr.text.char_lm.CharNgramLM`, or None: none) into
+        :meth:`read` (shallow fusion; its ``weight`` and ``bonus`` are the defaults). Saved with the model.
+
+        Raises:
+            ValueError: ``lm``'s symbols are not the model's characters.
+        """
+        if lm is not None and list(lm.symbols) != list(self.vocab.chars):
+            raise ValueError("the text language model's symbols are not this model's characters (build it with "
+                             "the model's charset)")
+        self.text_lm = lm
 
     def add_code_stem(self, layers: int) -> None:
         """Give the model a :class:`CodeStem` of ``layers`` masked convolutions (needs ``pos2d``: the stem places
@@ -403,25 +419,39 @@ class InverseDalle(torch.nn.Module):
 
     # --- reading -----------------------------------------------------------------------------------------------
     @torch.no_grad()
-    def read(self, images: Sequence[np.ndarray], num_beams: int = 1, max_new_tokens: int | None = None,
-             chunk_rows: int | None = None, piece_aspect: float | None = None) -> list[tuple[str, float]]:
-        """Greedy (``num_beams=1``) or beam decoding of the text after the image tokens: (text, confidence) per
-        image, confidence = geometric mean of the chosen tokens' probabilities. With ``chunk_rows`` (default:
+    def read(self, images: Sequence[np.ndarray], num_beams: int | None = None, max_new_tokens: int | None = None,
+             chunk_rows: int | None = None, piece_aspect: float | None = None, lm_weight: float | None = None,
+             lm_bonus: float | None = None) -> list[tuple[str, float]]:
+        """Greedy (``num_beams=1``) or beam decoding of the text after the image tokens (default: the config's
+        ``num_beams``): (text, confidence) per image, confidence = geometric mean of the chosen tokens'
+        probabilities (with beams: the beam's length-normalised score). With ``chunk_rows`` (default:
         the config's) a line longer than the budget allows at that many code rows is read in pieces cut at
         gaps (:func:`korocr.preprocessing.line.split_at_gaps`; columns, H > W, between characters); the texts
         are joined (with a space where the cut was a word space), the confidence is the pieces' mean weighted
         by their characters. ``piece_aspect`` (default: the config's; 0: no cap) caps a piece's length in units
         of the height of the line's ink (a column's: the width of its ink), about one Hangul syllable each
-        whatever the crop's margins; a piece is never longer than the budget allows."""
+        whatever the crop's margins; a piece is never longer than the budget allows.
+
+        With a text language model (:meth:`set_text_lm`) and ``lm_weight`` > 0 (default: the model's ``weight``),
+        every character's log-probability gets ``lm_weight * log P_lm(char | the line so far) + lm_bonus``
+        (shallow fusion, Gulcehre et al. 2015); the line so far includes the earlier pieces' text, so a piece is
+        read in its line's context. The confidence stays the GPT-2's own."""
         from ....preprocessing.line import _ink_mask, split_at_gaps
 
         limit = self.gpt_config.max_aspect(chunk_rows)
         cap = self.gpt_config.piece_aspect if piece_aspect is None else piece_aspect
+        num_beams = max(1, int(self.gpt_config.num_beams if num_beams is None else num_beams))
+        lm = self.text_lm
+        fusion = None
+        if lm is not None:
+            weight = lm.weight if lm_weight is None else float(lm_weight)
+            if weight > 0:
+                fusion = (lm, weight, lm.bonus if lm_bonus is None else float(lm_bonus))
         out = []
         for img in images:
             img = self.normalize(img)  # pieces are cut from the normalised line (and normalised again on their own)
             if not limit:
-                out.append(self._read_one(img, num_beams, max_new_tokens))
+                out.append(self._read_one(img, num_beams, max_new_tokens, fusion))
                 continue
             vertical = img.shape[0] > img.shape[1]
             aspect = limit
@@ -430,15 +460,20 @@ class InverseDalle(torch.nn.Module):
                 if len(ys):
                     ink = (xs.max() - xs.min() + 1) if vertical else (ys.max() - ys.min() + 1)
                     aspect = min(limit, cap * ink / (img.shape[1] if vertical else img.shape[0]))
-            parts = [(self._read_one(p, num_beams, max_new_tokens), sp)
-                     for p, sp in split_at_gaps(img, aspect, vertical=vertical)]
-            text = "".join((" " if sp and k else "") + t for k, ((t, _), sp) in enumerate(parts))
+            parts, text = [], ""
+            for k, (p, sp) in enumerate(split_at_gaps(img, aspect, vertical=vertical)):
+                context = text + (" " if sp and k else "")
+                parts.append((self._read_one(p, num_beams, max_new_tokens, fusion, context), sp))
+                text = context + parts[-1][0][0]
             n = [max(1, len(t)) for (t, _), _ in parts]
             out.append((text, float(sum(c * k for ((_, c), _), k in zip(parts, n)) / sum(n))))
         return out
 
     @torch.no_grad()
-    def _read_one(self, img: np.ndarray, num_beams: int, max_new_tokens: int | None) -> tuple[str, float]:
+    def _read_one(self, img: np.ndarray, num_beams: int, max_new_tokens: int | None, fusion=None,
+                  context: str = "") -> tuple[str, float]:
+        from transformers import LogitsProcessorList
+
         self.eval()
         allowed = list(range(self.vocab.char_offset, self.vocab.size)) + [EOS]
         codes = self.codes(img)
@@ -450,14 +485,22 @@ class InverseDalle(torch.nn.Module):
         gen = self.lm.generate(**given, attention_mask=torch.ones_like(ids), max_new_tokens=budget,
                                num_beams=num_beams, do_sample=False, eos_token_id=EOS, pad_token_id=PAD,
                                prefix_allowed_tokens_fn=lambda b, s: allowed, output_scores=True,
-                               return_dict_in_generate=True)
+                               output_logits=True, return_dict_in_generate=True,
+                               logits_processor=LogitsProcessorList(
+                                   [_TextLMFusion(self.vocab, *fusion, context)] if fusion else []))
         # from embeddings, generate returns the new tokens only
         seq = gen.sequences[0, 0 if self.gpt_config.pos2d else len(prefix):].tolist()
-        if num_beams == 1 and gen.scores:
-            lp = [float(torch.log_softmax(s[0], -1)[t]) for s, t in zip(gen.scores, seq)]
+        # the confidence: the GPT-2's own probabilities of the chosen tokens over the allowed ones, before any
+        # fusion (with beams, each step's logits of the beam the chosen sequence came through)
+        beams = getattr(gen, "beam_indices", None)
+        conf = 0.0
+        if gen.logits and (num_beams == 1 or beams is not None):
+            mask = torch.full((self.vocab.size,), float("-inf"))
+            mask[allowed] = 0.0
+            rows = [0] * len(seq) if num_beams == 1 else [int(b) for b in beams[0, :len(seq)]]
+            lp = [float(torch.log_softmax(s[r].float() + mask, -1)[t])
+                  for s, t, r in zip(gen.logits, seq, rows) if r >= 0]
             conf = float(np.exp(np.mean(lp))) if lp else 0.0
-        else:
-            conf = float(torch.exp(gen.sequences_scores[0])) if getattr(gen, "sequences_scores", None) is not None else 0.0
         return self.vocab.text_from_tokens(seq), conf
 
     # --- drawing -----------------------------------------------------------------------------------------------
@@ -591,6 +634,8 @@ class InverseDalle(torch.nn.Module):
         if self.gpt_config.pos2d:
             torch.save({k: (v.half() if half else v).cpu() for k, v in
                         {"row": self.row_embed.weight, "col": self.col_embed.weight}.items()}, path / "pos2d.pt")
+        if self.text_lm is not None:
+            self.text_lm.save(path / TEXT_LM)
         if self.ctc_head is not None:
             torch.save({k: (v.half() if half else v).cpu() for k, v in self.ctc_head.state_dict().items()},
                        path / "ctc.pt")
@@ -632,7 +677,34 @@ class InverseDalle(torch.nn.Module):
         if model.code_stem is not None:
             model.code_stem.load_state_dict({k: v.float() for k, v in
                                              torch.load(path / "code_stem.pt", map_location="cpu").items()})
+        if (path / TEXT_LM).is_file():
+            from ....text.char_lm import CharNgramLM
+
+            model.set_text_lm(CharNgramLM.load(path / TEXT_LM))
         return model.eval()
+
+
+class _TextLMFusion:
+    """A transformers logits processor: shallow fusion of a :class:`~korocr.text.char_lm.CharNgramLM` into the
+    GPT-2's text tokens. Adds ``weight * log P_lm(char | context + the piece so far) + bonus`` to each character's
+    log-probability (EOS and other tokens unchanged); ``context`` is the line's text before this piece."""
+
+    def __init__(self, vocab: Vocabulary, lm, weight: float, bonus: float, context: str = ""):
+        self.vocab, self.lm, self.weight, self.bonus = vocab, lm, weight, bonus
+        self.context = lm.ids(context)
+        self.n_chars = len(vocab.chars)
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        scores = torch.log_softmax(scores.float(), -1)
+        off = self.vocab.char_offset
+        for b, row in enumerate(input_ids.tolist()):
+            if SEP in row:  # generating after the prompt: only the tokens after SEP are this piece's text
+                row = row[len(row) - row[::-1].index(SEP):]
+            history = self.context + [t - off for t in row if t >= off]
+            p = self.lm.probs(history)[:self.n_chars]
+            fused = torch.from_numpy(self.weight * np.log(np.maximum(p, 1e-12)) + self.bonus).to(scores.dtype)
+            scores[b, off:off + self.n_chars] += fused
+        return scores
 
 
 def split_batch(batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
