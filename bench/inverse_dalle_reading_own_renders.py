@@ -40,7 +40,9 @@ from own_renders import add_source_args, training_fonts_and_sampler  # noqa: E40
 
 
 def own_items(args: argparse.Namespace) -> list[tuple[str, object, bool]]:
-    """(text, image, vertical): ``args.n`` lines and ``args.columns`` columns, seeded by ``args.seed``."""
+    """(text, image, vertical): ``args.n`` lines and ``args.columns`` columns, seeded by ``args.seed``, then
+    ``args.words`` (if given) single words of 4-5 Hangul syllables from the word list (``words.txt``), drawn by
+    the same renderer (seed + 1)."""
     from korocr.synth.render import LineRenderer, RenderConfig, render_vertical
     from korocr.training.train_inverse_dalle import CLEAN_RENDERS, _dark_on_light
 
@@ -60,6 +62,20 @@ def own_items(args: argparse.Namespace) -> list[tuple[str, object, bool]]:
         img = _dark_on_light(img)
         if img is not None and (vertical or len(t) > 3):  # short lines are read whole at any cap
             items.append((t, img, vertical))
+    n_words = getattr(args, "words", 0) or 0
+    if n_words:
+        words = [w for w in (Path(args.text) / "words.txt").read_text(encoding="utf-8").split()
+                 if len(w) in (4, 5) and all("가" <= c <= "힣" for c in w)]
+        rng = random.Random(args.seed + 1)
+        renderer = LineRenderer(fonts, RenderConfig(**CLEAN_RENDERS), seed=args.seed + 1)
+        found: list[tuple[str, object, bool]] = []
+        while words and len(found) < n_words:
+            w = rng.choice(words)
+            font = renderer.pick_font(w, rng)
+            img = _dark_on_light(renderer.render(w, rng, font)) if font is not None else None
+            if img is not None:
+                found.append((w, img, False))
+        items += found
     return items
 
 
@@ -100,6 +116,7 @@ def main() -> None:
     ap.add_argument("--model", required=True, help="an Inverse DALL-E model directory")
     ap.add_argument("--n", type=int, default=120, help="horizontal lines (longer than 3 characters)")
     ap.add_argument("--columns", type=int, default=40, help="vertical columns")
+    ap.add_argument("--words", type=int, default=0, help="single words of 4-5 syllables (counted with the lines)")
     ap.add_argument("--aspects", type=float, nargs="+", default=None,
                     help="caps on a piece's length in ink heights (0: none, the budget's limit); default: the model's")
     ap.add_argument("--margins", nargs="+", default=None,
@@ -124,7 +141,8 @@ def main() -> None:
     aspects = args.aspects if args.aspects is not None else [g.piece_aspect]
     margins = [_margins(m) for m in args.margins] if args.margins else [g.margins]
     items = own_items(args)
-    print(f"{args.n} lines ({sum(len(t) for t, _, v in items if not v)} characters), {args.columns} columns "
+    print(f"{args.n} lines + {args.words} words ({sum(len(t) for t, _, v in items if not v)} characters), "
+          f"{args.columns} columns "
           f"({sum(len(t) for t, _, v in items if v)}); budget limit {g.max_aspect():.2f} crop heights", flush=True)
     print("| margins | piece cap (ink heights) | geometry | line errors | line errors, no spaces | lines exact | "
           "column errors | columns exact | s |")

@@ -157,7 +157,8 @@ def add(sub) -> None:
     p.add_argument("--processor", help="TrOCR: image processor source if not the model's "
                                        "(e.g. microsoft/trocr-base-handwritten)")
     p.add_argument("--num-beams", type=int, default=None,
-                   help="TrOCR: beam search width (1 = greedy; default 4 with joint decoding, else 1)")
+                   help="TrOCR and Inverse DALL-E: beam search width (1 = greedy; TrOCR default 4 with joint "
+                        "decoding, else 1; Inverse DALL-E: the model's num_beams)")
     p.add_argument("--lm-weight", type=float, default=None,
                    help="Inverse DALL-E: weight of the model's character language model (text_lm.npz) in the "
                         "decoding (shallow fusion; default: the model's own; 0: off)")
