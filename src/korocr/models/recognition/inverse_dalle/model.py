@@ -423,8 +423,8 @@ class InverseDalle(torch.nn.Module):
              chunk_rows: int | None = None, piece_aspect: float | None = None, lm_weight: float | None = None,
              lm_bonus: float | None = None) -> list[tuple[str, float]]:
         """Greedy (``num_beams=1``) or beam decoding of the text after the image tokens (default: the config's
-        ``num_beams``): (text, confidence) per image, confidence = geometric mean of the chosen tokens'
-        probabilities (with beams: the beam's length-normalised score). With ``chunk_rows`` (default:
+        ``num_beams``): (text, confidence) per image, confidence = geometric mean of the GPT-2's probabilities of
+        the chosen tokens (with beams: along the chosen beam; language-model fusion does not enter it). With ``chunk_rows`` (default:
         the config's) a line longer than the budget allows at that many code rows is read in pieces cut at
         gaps (:func:`korocr.preprocessing.line.split_at_gaps`; columns, H > W, between characters); the texts
         are joined (with a space where the cut was a word space), the confidence is the pieces' mean weighted
