@@ -24,7 +24,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .charsets import decompose_hangul
+from .charsets import Charset, decompose_hangul, nfc
 
 MAX_ORDER = 7  # (V + 2) ** 7 < 2 ** 63 for V up to about 500 symbols
 
@@ -52,8 +52,7 @@ class CharNgramLM:
         self.order, self.weight, self.bonus = order, float(weight), float(bonus)
         self.eol, self.bol = len(self.symbols), len(self.symbols) + 1
         self._index = {c: i for i, c in enumerate(self.symbols)}
-        self.jamo = any("\u1100" <= c <= "\u11ff" for c in self.symbols) and \
-            not any("\uac00" <= c <= "\ud7a3" for c in self.symbols)
+        self.jamo = Charset(self.symbols).decomposes  # syllables spelled as conjoining jamo, as the charset does
         self.unigram = np.full(self.base - 1, 1.0 / (self.base - 1))  # symbols + eol
         # per history length k = 1 .. order-1: sorted n-gram keys and counts; sorted history keys, totals, types
         self.keys: list[np.ndarray] = []
@@ -65,8 +64,7 @@ class CharNgramLM:
     # --- building ------------------------------------------------------------------------------------------
     def ids(self, text: str) -> list[int]:
         """Text → symbol ids (syllables spelled as jamo with a jamo charset; characters outside dropped)."""
-        if self.jamo:
-            text = decompose_hangul(text)
+        text = decompose_hangul(text) if self.jamo else nfc(text)
         return [self._index[c] for c in text if c in self._index]
 
     def fit(self, lines: Iterable[str], min_count: int = 2) -> "CharNgramLM":

@@ -424,18 +424,19 @@ class InverseDalle(torch.nn.Module):
              lm_bonus: float | None = None) -> list[tuple[str, float]]:
         """Greedy (``num_beams=1``) or beam decoding of the text after the image tokens (default: the config's
         ``num_beams``): (text, confidence) per image, confidence = geometric mean of the GPT-2's probabilities of
-        the chosen tokens (with beams: along the chosen beam; language-model fusion does not enter it). With ``chunk_rows`` (default:
-        the config's) a line longer than the budget allows at that many code rows is read in pieces cut at
-        gaps (:func:`korocr.preprocessing.line.split_at_gaps`; columns, H > W, between characters); the texts
-        are joined (with a space where the cut was a word space), the confidence is the pieces' mean weighted
-        by their characters. ``piece_aspect`` (default: the config's; 0: no cap) caps a piece's length in units
-        of the height of the line's ink (a column's: the width of its ink), about one Hangul syllable each
-        whatever the crop's margins; a piece is never longer than the budget allows.
+        the chosen tokens (with beams: along the chosen beam; language-model fusion does not enter it).
+
+        With ``chunk_rows`` (default: the config's) a line longer than the budget allows at that many code rows is
+        read in pieces cut at gaps (:func:`korocr.preprocessing.line.split_at_gaps`; columns, H > W, between
+        characters); the texts are joined (with a space where the cut was a word space), the confidence is the
+        pieces' mean weighted by their characters. ``piece_aspect`` (default: the config's; 0: no cap) caps a
+        piece's length in units of the height of the line's ink (a column's: the width of its ink), about one
+        Hangul syllable each whatever the crop's margins; a piece is never longer than the budget allows.
 
         With a text language model (:meth:`set_text_lm`) and ``lm_weight`` > 0 (default: the model's ``weight``),
         every character's log-probability gets ``lm_weight * log P_lm(char | the line so far) + lm_bonus``
         (shallow fusion, Gulcehre et al. 2015); the line so far includes the earlier pieces' text, so a piece is
-        read in its line's context. The confidence stays the GPT-2's own."""
+        read in its line's context."""
         from ....preprocessing.line import _ink_mask, split_at_gaps
 
         limit = self.gpt_config.max_aspect(chunk_rows)
